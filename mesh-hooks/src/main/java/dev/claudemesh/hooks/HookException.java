@@ -1,0 +1,8 @@
+package dev.claudemesh.hooks;
+
+/** A hook cannot do its work; the message is the one line it leaves on stderr. */
+public class HookException extends Exception {
+    public HookException(String message) {
+        super(message);
+    }
+}

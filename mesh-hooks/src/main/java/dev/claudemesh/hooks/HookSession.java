@@ -1,0 +1,44 @@
+package dev.claudemesh.hooks;
+
+import dev.claudemesh.config.MeshConfig;
+import dev.claudemesh.config.Settings;
+import dev.claudemesh.identity.ProjectIdentity;
+import dev.claudemesh.mesh.HostName;
+import dev.claudemesh.mesh.Mesh;
+import dev.claudemesh.mesh.Processes;
+import dev.claudemesh.store.SqliteStore;
+
+import java.time.Clock;
+
+/** What every hook sets up: its input, its configuration, its project identity and the open mesh. */
+final class HookSession implements AutoCloseable {
+    final HookInput input;
+    final ProjectIdentity identity;
+    final Mesh mesh;
+    private final SqliteStore store;
+
+    private HookSession(HookInput input, ProjectIdentity identity, SqliteStore store, Mesh mesh) {
+        this.input = input;
+        this.identity = identity;
+        this.store = store;
+        this.mesh = mesh;
+    }
+
+    static HookSession open() throws HookException {
+        HookInput input = HookInput.read(System.in);
+        MeshConfig config = MeshConfig.from(Settings.load(HookSession.class));
+        ProjectIdentity identity = ProjectIdentity.resolve(config, input.string("cwd"));
+        SqliteStore store = SqliteStore.open(config.dbPath());
+        Mesh mesh = new Mesh(store, Processes.LOCAL, Clock.systemUTC(), HostName.get(), config.maxMessageChars());
+        return new HookSession(input, identity, store, mesh);
+    }
+
+    String sessionId() throws HookException {
+        return input.string("session_id").orElseThrow(() -> new HookException("hook input has no session_id"));
+    }
+
+    @Override
+    public void close() {
+        store.close();
+    }
+}

@@ -1,0 +1,12 @@
+package dev.claudemesh.config;
+
+/** A configuration problem the user must fix; the message names the setting or file and what to do. */
+public class ConfigException extends RuntimeException {
+    public ConfigException(String message) {
+        super(message);
+    }
+
+    public ConfigException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

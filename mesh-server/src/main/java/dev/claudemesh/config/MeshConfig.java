@@ -1,0 +1,50 @@
+package dev.claudemesh.config;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Everything a mesh process needs to know, resolved once at start-up and passed in.
+ *
+ * @param dbPath           the shared SQLite file
+ * @param projectOverride  CLAUDE_MESH_PROJECT_PATH, else CLAUDE_PROJECT_DIR, when either is set
+ * @param maxMessageChars  the largest question, answer or message body accepted
+ */
+public record MeshConfig(Path dbPath, Optional<Path> projectOverride, int maxMessageChars) {
+
+    public static final String DB_PATH = "MESH_DB_PATH";
+    public static final String PROJECT_PATH = "CLAUDE_MESH_PROJECT_PATH";
+    public static final String CLAUDE_PROJECT_DIR = "CLAUDE_PROJECT_DIR";
+    public static final String MAX_MESSAGE_CHARS = "MESH_MAX_MESSAGE_CHARS";
+    public static final int DEFAULT_MAX_MESSAGE_CHARS = 64 * 1024;
+
+    public static MeshConfig from(Settings settings) {
+        Path db = settings.get(DB_PATH)
+                .map(MeshConfig::expandHome)
+                .orElseGet(() -> Path.of(System.getProperty("user.home"), ".claude-mesh", "mesh.db"));
+        Optional<Path> project = settings.get(PROJECT_PATH).or(() -> settings.get(CLAUDE_PROJECT_DIR))
+                .map(MeshConfig::expandHome);
+        int max = settings.get(MAX_MESSAGE_CHARS).map(v -> parsePositive(MAX_MESSAGE_CHARS, v))
+                .orElse(DEFAULT_MAX_MESSAGE_CHARS);
+        return new MeshConfig(db.toAbsolutePath().normalize(), project, max);
+    }
+
+    private static Path expandHome(String value) {
+        if (value.equals("~") || value.startsWith("~/")) {
+            return Path.of(System.getProperty("user.home") + value.substring(1));
+        }
+        return Path.of(value);
+    }
+
+    private static int parsePositive(String name, String value) {
+        try {
+            int n = Integer.parseInt(value);
+            if (n > 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // fall through to the error below
+        }
+        throw new ConfigException(name + " must be a positive whole number, got '" + value + "'");
+    }
+}

@@ -1,0 +1,99 @@
+package dev.claudemesh.config;
+
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Where configuration values come from: the process environment first, then a {@code .env} file found by
+ * walking up from the installed jar's own directory. Claude Code spawns our binaries from whatever project
+ * the user has open, so the working directory says nothing about where the installation (and its .env) is.
+ */
+public final class Settings {
+    private final Map<String, String> env;
+    private final Map<String, String> dotEnv;
+    private final Path dotEnvFile;
+
+    Settings(Map<String, String> env, Map<String, String> dotEnv, Path dotEnvFile) {
+        this.env = Map.copyOf(env);
+        this.dotEnv = Map.copyOf(dotEnv);
+        this.dotEnvFile = dotEnvFile;
+    }
+
+    /** Settings for this process: its environment plus the .env above the jar that holds {@code anchor}. */
+    public static Settings load(Class<?> anchor) {
+        Path file = findDotEnv(codeLocation(anchor)).orElse(null);
+        return new Settings(System.getenv(), file == null ? Map.of() : readDotEnv(file), file);
+    }
+
+    /** For tests and tools that want explicit values. */
+    public static Settings of(Map<String, String> env, Map<String, String> dotEnv) {
+        return new Settings(env, dotEnv, null);
+    }
+
+    public Optional<String> get(String name) {
+        String v = env.get(name);
+        if (v == null || v.isBlank()) {
+            v = dotEnv.get(name);
+        }
+        return v == null || v.isBlank() ? Optional.empty() : Optional.of(v.trim());
+    }
+
+    public Optional<Path> dotEnvFile() {
+        return Optional.ofNullable(dotEnvFile);
+    }
+
+    static Path codeLocation(Class<?> anchor) {
+        try {
+            var source = anchor.getProtectionDomain().getCodeSource();
+            return source == null ? null : Path.of(source.getLocation().toURI());
+        } catch (URISyntaxException | SecurityException | IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    static Optional<Path> findDotEnv(Path start) {
+        for (Path dir = start; dir != null; dir = dir.getParent()) {
+            Path candidate = dir.resolve(".env");
+            if (Files.isRegularFile(candidate)) {
+                return Optional.of(candidate);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** KEY=VALUE lines; '#' comments, optional 'export ', optional single or double quotes around the value. */
+    static Map<String, String> readDotEnv(Path file) {
+        Map<String, String> values = new LinkedHashMap<>();
+        try {
+            for (String raw : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                String line = raw.strip();
+                if (line.isEmpty() || line.startsWith("#")) {
+                    continue;
+                }
+                if (line.startsWith("export ")) {
+                    line = line.substring(7).strip();
+                }
+                int eq = line.indexOf('=');
+                if (eq <= 0) {
+                    continue;
+                }
+                String key = line.substring(0, eq).strip();
+                String value = line.substring(eq + 1).strip();
+                if (value.length() >= 2 && (value.startsWith("\"") && value.endsWith("\"")
+                        || value.startsWith("'") && value.endsWith("'"))) {
+                    value = value.substring(1, value.length() - 1);
+                }
+                values.put(key, value);
+            }
+        } catch (IOException e) {
+            // An unreadable .env is the same as none: the environment still applies.
+        }
+        return values;
+    }
+}

@@ -1,0 +1,409 @@
+package dev.claudemesh.mesh;
+
+import dev.claudemesh.identity.PeerNames;
+import dev.claudemesh.identity.ProjectIdentity;
+import dev.claudemesh.store.MeshStore;
+import dev.claudemesh.store.MeshStore.PeerClaim;
+
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+
+/**
+ * The mesh's rules, in one place: who a process is, who is online, who may answer what, what counts as
+ * delivered, and when a session must not go idle. Tools, hooks and the CLI call these methods and render
+ * the results; none of them decide anything themselves.
+ */
+public final class Mesh {
+    public static final Duration STALE_AFTER = Duration.ofMinutes(30);
+    public static final Duration DEFAULT_ASK_TIMEOUT = Duration.ofSeconds(300);
+    public static final int MAX_ASK_TIMEOUT_SECONDS = 3600;
+    /** How many sessions of one project may hold numbered names (backend, backend-2, ...). */
+    static final int MAX_SESSIONS_PER_NAME = 50;
+
+    private final MeshStore store;
+    private final Processes processes;
+    private final Clock clock;
+    private final String host;
+    private final int maxMessageChars;
+    private final SecureRandom random = new SecureRandom();
+
+    public Mesh(MeshStore store, Processes processes, Clock clock, String host, int maxMessageChars) {
+        this.store = store;
+        this.processes = processes;
+        this.clock = clock;
+        this.host = host;
+        this.maxMessageChars = maxMessageChars;
+    }
+
+    public MeshStore store() {
+        return store;
+    }
+
+    // ------------------------------------------------------------------ identity and presence
+
+    /**
+     * An MCP server joins: it takes its project's name or, when a live server of another session holds it,
+     * the next numbered one. A row left by this session's SessionStart hook (same project, no server yet) is
+     * adopted, so hook and server end up as one peer.
+     */
+    public Peer joinAsServer(ProjectIdentity id) {
+        ProcessRef self = processes.self();
+        ProcessRef claude = processes.parent().orElse(null);
+        PeerClaim claim = new PeerClaim(id.projectPath().toString(), id.gitRoot().toString(), host, null, null,
+                self, claude, now());
+        return store.claimName(candidates(id.baseName()), claim, row -> heldAgainstServer(row, id, self));
+    }
+
+    private boolean heldAgainstServer(Peer row, ProjectIdentity id, ProcessRef self) {
+        if (row.state() == PeerState.OFFLINE || isGone(row)) {
+            return false;
+        }
+        if (row.server().isPresent()) {
+            return row.server().get().pid() != self.pid();
+        }
+        // A row a SessionStart hook made before its server came up: ours if it is for our project.
+        return !row.projectPath().equals(id.projectPath().toString());
+    }
+
+    /** The server re-announces itself (the register tool): active again, with a new summary if given. */
+    public Peer register(String self, ProjectIdentity id, Optional<String> summary) {
+        summary.ifPresent(s -> checkText("summary", s, 1000, true));
+        ProcessRef me = processes.self();
+        PeerClaim claim = new PeerClaim(id.projectPath().toString(), id.gitRoot().toString(), host,
+                summary.orElse(null), null, me, processes.parent().orElse(null), now());
+        return store.claimName(List.of(self), claim, row -> false);
+    }
+
+    /** Heartbeat: the server is alive and responsive. */
+    public void heartbeat(String self) {
+        store.touch(self, now());
+    }
+
+    /** The server is shutting down: offline, unless another process has taken the name meanwhile. */
+    public void leaveAsServer(String self) {
+        store.releaseServer(self, processes.self().pid(), now());
+    }
+
+    /**
+     * Which peer a hook process belongs to: among the active peers of its project, the one whose recorded
+     * Claude Code process is an ancestor of this hook; else, when exactly one is active, that one.
+     */
+    public Optional<Peer> findHookPeer(ProjectIdentity id) {
+        List<Peer> active = activeIn(id);
+        Optional<Peer> byAncestor = byAncestor(active);
+        if (byAncestor.isPresent()) {
+            return byAncestor;
+        }
+        return active.size() == 1 ? Optional.of(active.get(0)) : Optional.empty();
+    }
+
+    /**
+     * SessionStart: finds this session's peer as {@link #findHookPeer} does, except that it never takes over a
+     * peer whose server belongs to another Claude Code process; failing that it takes a name of its own,
+     * which this session's server adopts when it starts. Records the session id either way.
+     */
+    public Peer startSession(ProjectIdentity id, String sessionId) {
+        List<Peer> active = activeIn(id);
+        Optional<Peer> mine = byAncestor(active)
+                .or(() -> single(active.stream().filter(p -> p.claude().isEmpty()).toList()));
+        if (mine.isPresent()) {
+            store.recordSession(mine.get().name(), sessionId, now());
+            return store.peer(mine.get().name()).orElseThrow();
+        }
+        PeerClaim claim = new PeerClaim(id.projectPath().toString(), id.gitRoot().toString(), host, null, sessionId,
+                null, null, now());
+        return store.claimName(candidates(id.baseName()), claim, row -> row.state() == PeerState.ACTIVE && !isGone(row));
+    }
+
+    /**
+     * Keeps the recorded session id current when the hook proves it belongs to this peer's Claude Code
+     * process (a prompt from the live session), so SessionEnd matches later.
+     */
+    public void confirmSession(Peer peer, String sessionId) {
+        if (sessionId != null && !sessionId.equals(peer.sessionId().orElse(null)) && byAncestor(List.of(peer)).isPresent()) {
+            store.recordSession(peer.name(), sessionId, now());
+        }
+    }
+
+    /**
+     * SessionEnd: the project's peer whose recorded session id is {@code sessionId} goes offline. Matching on
+     * the session id means a late SessionEnd from an earlier session (after /clear, say) finds nothing to end.
+     *
+     * @return the peer that went offline, if any
+     */
+    public Optional<String> endSession(ProjectIdentity id, String sessionId) {
+        String project = id.projectPath().toString();
+        for (Peer p : store.peers()) {
+            if (p.projectPath().equals(project) && sessionId.equals(p.sessionId().orElse(null))
+                    && store.endSession(p.name(), sessionId, now())) {
+                return Optional.of(p.name());
+            }
+        }
+        return Optional.empty();
+    }
+
+    private List<Peer> activeIn(ProjectIdentity id) {
+        String project = id.projectPath().toString();
+        return store.peers().stream()
+                .filter(p -> p.projectPath().equals(project) && statusOf(p) != PeerStatus.OFFLINE)
+                .toList();
+    }
+
+    private Optional<Peer> byAncestor(List<Peer> peers) {
+        List<ProcessRef> ancestors = processes.ancestors();
+        return peers.stream()
+                .filter(p -> p.claude().isPresent() && ancestors.stream().anyMatch(a -> sameProcess(a, p.claude().get())))
+                .findFirst();
+    }
+
+    private static boolean sameProcess(ProcessRef a, ProcessRef b) {
+        return a.pid() == b.pid() && (a.startedAtMs() == 0 || b.startedAtMs() == 0 || Processes.sameStart(a.startedAtMs(), b.startedAtMs()));
+    }
+
+    private static <T> Optional<T> single(List<T> list) {
+        return list.size() == 1 ? Optional.of(list.get(0)) : Optional.empty();
+    }
+
+    private static List<String> candidates(String base) {
+        List<String> names = new ArrayList<>();
+        for (int n = 1; n <= MAX_SESSIONS_PER_NAME; n++) {
+            names.add(PeerNames.numbered(base, n));
+        }
+        return names;
+    }
+
+    /** Active, stale or offline, worked out now from the stored state, the processes and the last sighting. */
+    public PeerStatus statusOf(Peer p) {
+        if (p.state() == PeerState.OFFLINE || isGone(p)) {
+            return PeerStatus.OFFLINE;
+        }
+        return p.lastSeen().isBefore(now().minus(STALE_AFTER)) ? PeerStatus.STALE : PeerStatus.ACTIVE;
+    }
+
+    /** A peer on this host whose recorded server (or, before it has one, Claude Code) process is gone. */
+    private boolean isGone(Peer p) {
+        if (!host.equals(p.host())) {
+            return false;
+        }
+        Optional<ProcessRef> proc = p.server().or(p::claude);
+        return proc.isPresent() && !processes.isAlive(proc.get());
+    }
+
+    public List<PeerView> listPeers(String self, ProjectIdentity selfId, Scope scope, boolean includeStale) {
+        String selfKey = PeerNames.key(self);
+        Predicate<Peer> inScope = switch (scope) {
+            case MACHINE -> p -> true;
+            case DIRECTORY -> p -> p.projectPath().equals(selfId.projectPath().toString());
+            case REPO -> p -> p.gitRoot().equals(selfId.gitRoot().toString());
+        };
+        return store.peers().stream()
+                .filter(p -> !PeerNames.key(p.name()).equals(selfKey))
+                .filter(inScope)
+                .map(p -> new PeerView(p.name(), statusOf(p), p.summary(), p.projectPath(), p.lastSeen()))
+                .filter(v -> includeStale || v.status() == PeerStatus.ACTIVE)
+                .toList();
+    }
+
+    // ------------------------------------------------------------------ questions
+
+    /** Records a question from {@code from} to {@code to}; fails at once when the target cannot answer. */
+    public Question ask(String from, String to, String text, Duration timeout) {
+        String problem = PeerNames.problem(to);
+        if (problem != null) {
+            throw new MeshException("'to' is not a valid peer name: " + problem + ". Use a name from list_peers.");
+        }
+        checkText("question", text, maxMessageChars, false);
+        if (timeout.isNegative() || timeout.isZero() || timeout.getSeconds() > MAX_ASK_TIMEOUT_SECONDS) {
+            throw new MeshException("timeout_seconds must be between 1 and " + MAX_ASK_TIMEOUT_SECONDS
+                    + " (got " + timeout.getSeconds() + ")");
+        }
+        if (PeerNames.key(to).equals(PeerNames.key(from))) {
+            throw new MeshException("You are '" + from + "'; a session cannot ask itself. Pick another peer from list_peers.");
+        }
+        Peer target = store.peer(to).orElseThrow(() -> new MeshException(
+                "No peer named '" + to + "' in the mesh. Call list_peers to see who is online."));
+        if (statusOf(target) == PeerStatus.OFFLINE) {
+            throw new MeshException("Peer '" + target.name() + "' is offline, so nobody would answer. "
+                    + "Call list_peers to see who is online.");
+        }
+        Instant now = now();
+        Question q = new Question(newId("q_"), from, Optional.of(processes.self()), target.name(), text,
+                QuestionStatus.PENDING, now, now.plus(timeout), Optional.empty(), Optional.empty(), Optional.empty());
+        store.addQuestion(q);
+        return q;
+    }
+
+    /**
+     * Blocks until {@code q} is answered, its time runs out, its target goes offline, or the thread is
+     * interrupted (the client cancelled). Exactly one of these wins, decided in the store.
+     *
+     * @param tick called about every {@code tickEvery} with the time waited so far (for progress notifications)
+     */
+    public AskOutcome awaitAnswer(Question q, ChangeWatch watch, Duration tickEvery, Consumer<Duration> tick) {
+        Instant start = now();
+        Instant nextTick = start.plus(tickEvery);
+        Instant nextLivenessCheck = start.plusSeconds(1);
+        long seen = watch.current();
+        while (true) {
+            Question cur = store.question(q.id()).orElseThrow();
+            switch (cur.status()) {
+                case ANSWERED:
+                    return new AskOutcome(AskOutcome.ANSWERED, q.id(), cur.target(), cur.answer());
+                case PENDING:
+                    break;
+                default:
+                    return new AskOutcome(cur.status() == QuestionStatus.CANCELLED ? AskOutcome.CANCELLED : AskOutcome.TIMED_OUT,
+                            q.id(), cur.target(), Optional.empty());
+            }
+            Instant now = now();
+            if (!now.isBefore(q.expiresAt())) {
+                return endWait(q, QuestionStatus.EXPIRED, AskOutcome.TIMED_OUT);
+            }
+            if (!now.isBefore(nextLivenessCheck)) {
+                nextLivenessCheck = now.plusSeconds(1);
+                if (store.peer(q.target()).map(this::statusOf).orElse(PeerStatus.OFFLINE) == PeerStatus.OFFLINE) {
+                    return endWait(q, QuestionStatus.EXPIRED, AskOutcome.PEER_OFFLINE);
+                }
+            }
+            if (!now.isBefore(nextTick)) {
+                nextTick = now.plus(tickEvery);
+                tick.accept(Duration.between(start, now));
+            }
+            long waitMs = Math.max(1, Math.min(Math.min(Duration.between(now, q.expiresAt()).toMillis(),
+                    Duration.between(now, nextTick).toMillis()), Duration.between(now, nextLivenessCheck).toMillis()));
+            try {
+                seen = watch.awaitChange(seen, waitMs);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return endWait(q, QuestionStatus.CANCELLED, AskOutcome.CANCELLED);
+            }
+        }
+    }
+
+    /** Closes a question the asker stops waiting for, unless an answer got there first. */
+    private AskOutcome endWait(Question q, QuestionStatus closeAs, String outcome) {
+        if (store.close(q.id(), closeAs, now())) {
+            return new AskOutcome(outcome, q.id(), q.target(), Optional.empty());
+        }
+        Question cur = store.question(q.id()).orElseThrow();
+        return cur.status() == QuestionStatus.ANSWERED
+                ? new AskOutcome(AskOutcome.ANSWERED, q.id(), cur.target(), cur.answer())
+                : new AskOutcome(outcome, q.id(), q.target(), Optional.empty());
+    }
+
+    /** {@code self} answers question {@code id}. Only the peer asked may answer, and only once. */
+    public Question reply(String self, String id, String answer) {
+        if (id == null || id.isBlank()) {
+            throw new MeshException("question_id is empty; pass the id shown with the question (it starts with 'q_').");
+        }
+        checkText("answer", answer, maxMessageChars, false);
+        Question q = store.question(id.trim()).orElseThrow(() -> new MeshException(
+                "No question with id '" + PeerNames.printable(id) + "'. Use the question_id exactly as shown with the question."));
+        if (!PeerNames.key(q.target()).equals(PeerNames.key(self))) {
+            throw new MeshException("Question " + q.id() + " was asked of '" + q.target() + "', not of you ('" + self
+                    + "'); only '" + q.target() + "' can answer it.");
+        }
+        if (q.status() == QuestionStatus.PENDING && store.answer(q.id(), self, answer, now())) {
+            return store.question(q.id()).orElseThrow();
+        }
+        Question cur = store.question(q.id()).orElseThrow();
+        throw new MeshException(switch (cur.status()) {
+            case ANSWERED -> "Question " + q.id() + " was already answered; nothing more to do.";
+            case EXPIRED -> "Question " + q.id() + " expired: '" + q.asker() + "' stopped waiting for an answer. "
+                    + "If it still matters, ask_peer them yourself.";
+            case CANCELLED -> "Question " + q.id() + " was cancelled by '" + q.asker() + "'; no answer is needed.";
+            case ABANDONED -> "Question " + q.id() + " was abandoned: '" + q.asker() + "' ended its session; no answer is needed.";
+            case PENDING -> "Question " + q.id() + " could not be answered just now; try reply_to_peer again.";
+        });
+    }
+
+    /**
+     * Questions waiting for {@code self}'s answer. Those whose asker's time ran out, or whose asking process
+     * died, are closed on the way (expired, abandoned) and left out: nobody waits for them any more.
+     */
+    public List<Question> openQuestionsFor(String self) {
+        Instant now = now();
+        List<Question> open = new ArrayList<>();
+        for (Question q : store.pendingQuestionsFor(self)) {
+            if (!now.isBefore(q.expiresAt())) {
+                store.close(q.id(), QuestionStatus.EXPIRED, now);
+            } else if (q.askerProcess().isPresent() && !processes.isAlive(q.askerProcess().get())
+                    && store.peer(q.asker()).map(p -> host.equals(p.host())).orElse(true)) {
+                store.close(q.id(), QuestionStatus.ABANDONED, now);
+            } else {
+                open.add(q);
+            }
+        }
+        return open;
+    }
+
+    // ------------------------------------------------------------------ delivery
+
+    /** Everything new for {@code self}, marked delivered in the same step: a second call returns only newer items. */
+    public List<InboxItem> takeInbox(String self) {
+        return takeInbox(self, Integer.MAX_VALUE);
+    }
+
+    /** As {@link #takeInbox(String)}, stopping once the bodies reach about {@code maxChars}; the rest stay waiting. */
+    public List<InboxItem> takeInbox(String self, int maxChars) {
+        List<InboxItem> items = store.takeInbox(self, maxChars, now());
+        if (items.isEmpty()) {
+            return items;
+        }
+        // A question nobody waits for any more is not worth the model's attention.
+        Set<String> open = openQuestionsFor(self).stream().map(Question::id).collect(Collectors.toSet());
+        return items.stream().filter(i -> !InboxItem.QUESTION.equals(i.kind()) || open.contains(i.id())).toList();
+    }
+
+    /**
+     * The Stop rule: while questions wait for this peer's answer it must not go idle. It never blocks twice
+     * for the same questions within one stop sequence: when Claude Code says this stop already follows a
+     * block ({@code stopHookActive}) and every open question was named before, the session may stop.
+     */
+    public StopVerdict stop(String self, boolean stopHookActive) {
+        List<Question> open = openQuestionsFor(self);
+        if (open.isEmpty()) {
+            return StopVerdict.ALLOW;
+        }
+        boolean allNamed = open.stream().allMatch(q -> q.namedAt().isPresent());
+        if (stopHookActive && allNamed) {
+            return StopVerdict.ALLOW;
+        }
+        Instant now = now();
+        List<String> ids = open.stream().map(Question::id).toList();
+        store.markNamed(ids, now);
+        store.markDelivered(self, ids, now);
+        return new StopVerdict(true, open);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private void checkText(String what, String text, int max, boolean emptyOk) {
+        if (text == null || (!emptyOk && text.isBlank())) {
+            throw new MeshException(what + " is empty; write the text to send.");
+        }
+        if (text.length() > max) {
+            throw new MeshException(what + " is " + text.length() + " characters, over the limit of " + max
+                    + " (MESH_MAX_MESSAGE_CHARS); shorten it or send a file path instead.");
+        }
+    }
+
+    private String newId(String prefix) {
+        byte[] b = new byte[6];
+        random.nextBytes(b);
+        return prefix + java.util.HexFormat.of().formatHex(b);
+    }
+
+    public Instant now() {
+        return clock.instant();
+    }
+}

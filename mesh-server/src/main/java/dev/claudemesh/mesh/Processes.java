@@ -1,0 +1,69 @@
+package dev.claudemesh.mesh;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** What the mesh asks of the operating system about processes on this host. */
+public interface Processes {
+    ProcessRef self();
+
+    /** Our parent: for a server, the Claude Code process that spawned it. */
+    Optional<ProcessRef> parent();
+
+    /** Our parent, its parent, and so on up to the root. */
+    List<ProcessRef> ancestors();
+
+    /** Whether {@code ref} still runs: same pid and, when both are known, the same start time. */
+    boolean isAlive(ProcessRef ref);
+
+    /** The real processes of this host, through {@link ProcessHandle}. */
+    Processes LOCAL = new Processes() {
+        @Override
+        public ProcessRef self() {
+            return ref(ProcessHandle.current());
+        }
+
+        @Override
+        public Optional<ProcessRef> parent() {
+            return ProcessHandle.current().parent().map(Processes::ref);
+        }
+
+        @Override
+        public List<ProcessRef> ancestors() {
+            List<ProcessRef> out = new ArrayList<>();
+            Optional<ProcessHandle> p = ProcessHandle.current().parent();
+            while (p.isPresent() && out.size() < 64) {
+                out.add(ref(p.get()));
+                p = p.get().parent();
+            }
+            return out;
+        }
+
+        @Override
+        public boolean isAlive(ProcessRef ref) {
+            Optional<ProcessHandle> h = ProcessHandle.of(ref.pid());
+            if (h.isEmpty() || !h.get().isAlive()) {
+                return false;
+            }
+            long started = startOf(h.get());
+            return ref.startedAtMs() == 0 || started == 0 || sameStart(ref.startedAtMs(), started);
+        }
+    };
+
+    /**
+     * The JDK derives start instants from boot time plus clock ticks, so two readings of one process may
+     * differ by rounding; a reused pid belongs to a process started much later.
+     */
+    static boolean sameStart(long a, long b) {
+        return Math.abs(a - b) <= 1000;
+    }
+
+    static ProcessRef ref(ProcessHandle h) {
+        return new ProcessRef(h.pid(), startOf(h));
+    }
+
+    static long startOf(ProcessHandle h) {
+        return h.info().startInstant().map(i -> i.toEpochMilli()).orElse(0L);
+    }
+}

@@ -1,0 +1,12 @@
+package dev.claudemesh.store;
+
+/** The store could not be opened or used: a path, permission, lock or corruption problem, said plainly. */
+public class StoreException extends RuntimeException {
+    public StoreException(String message, Throwable cause) {
+        super(message, cause);
+    }
+
+    public StoreException(String message) {
+        super(message);
+    }
+}
