@@ -1,0 +1,216 @@
+package dev.claudemesh.testing;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.client.transport.ServerParameters;
+import io.modelcontextprotocol.client.transport.StdioClientTransport;
+import io.modelcontextprotocol.json.jackson2.JacksonMcpJsonMapper;
+import io.modelcontextprotocol.spec.McpSchema.CallToolRequest;
+import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
+import io.modelcontextprotocol.spec.McpSchema.ProgressNotification;
+import io.modelcontextprotocol.spec.McpSchema.TextContent;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Real processes on a real, temporary mesh file: servers started through {@code bin/claude-mesh-server}
+ * and driven by the MCP SDK's own stdio client, and hooks run through their launchers with Claude Code's
+ * JSON on stdin. Close it to stop every server it started.
+ */
+public final class MeshFixture implements AutoCloseable {
+    public static final ObjectMapper JSON = new ObjectMapper();
+
+    public final Path dir;
+    public final Path db;
+    private final List<McpSyncClient> clients = new ArrayList<>();
+    public final List<String> serverStderr = new CopyOnWriteArrayList<>();
+
+    public MeshFixture(Path dir) {
+        this.dir = dir;
+        this.db = dir.resolve("mesh.db");
+    }
+
+    public static Path repoRoot() {
+        String root = System.getProperty("mesh.repo.root");
+        Path p = root != null ? Path.of(root) : Path.of("..").toAbsolutePath().normalize();
+        if (!Files.isExecutable(p.resolve("bin/claude-mesh-server"))) {
+            throw new IllegalStateException("cannot find bin/claude-mesh-server under " + p);
+        }
+        return p;
+    }
+
+    public static Path bin(String name) {
+        return repoRoot().resolve("bin").resolve(name);
+    }
+
+    /** A project directory under the fixture (created), whose basename becomes the peer's default name. */
+    public Path project(String name) throws IOException {
+        return Files.createDirectories(dir.resolve("projects").resolve(name));
+    }
+
+    public Map<String, String> env(Path project) {
+        Map<String, String> env = new HashMap<>();
+        env.put("MESH_DB_PATH", db.toString());
+        env.put("CLAUDE_PROJECT_DIR", project.toString());
+        return env;
+    }
+
+    /** Starts a server for {@code project} and completes the MCP handshake. */
+    public Peer server(Path project) {
+        return server(project, Map.of());
+    }
+
+    public Peer server(Path project, Map<String, String> extraEnv) {
+        Map<String, String> env = env(project);
+        env.putAll(extraEnv);
+        ServerParameters params = ServerParameters.builder(bin("claude-mesh-server").toString()).env(env).build();
+        var transport = new StdioClientTransport(params, new JacksonMcpJsonMapper(JSON));
+        transport.setStdErrorHandler(serverStderr::add);
+        List<ProgressNotification> progress = new CopyOnWriteArrayList<>();
+        McpSyncClient client = McpClient.sync(transport)
+                .requestTimeout(Duration.ofSeconds(120))
+                .initializationTimeout(Duration.ofSeconds(60))
+                .progressConsumer(progress::add)
+                .build();
+        clients.add(client);
+        client.initialize();
+        return new Peer(client, progress);
+    }
+
+    /** One server seen through its MCP client. */
+    public record Peer(McpSyncClient client, List<ProgressNotification> progress) {
+        public CallToolResult call(String tool, Map<String, Object> args) {
+            return client.callTool(new CallToolRequest(tool, args));
+        }
+
+        public CallToolResult callWithProgress(String tool, Map<String, Object> args, String token) {
+            return client.callTool(new CallToolRequest(tool, args, Map.of("progressToken", token)));
+        }
+
+        /** The structured result of a successful call; fails the test with the error text otherwise. */
+        @SuppressWarnings("unchecked")
+        public Map<String, Object> ok(String tool, Map<String, Object> args) {
+            CallToolResult r = call(tool, args);
+            if (Boolean.TRUE.equals(r.isError())) {
+                throw new AssertionError(tool + " failed: " + text(r));
+            }
+            return (Map<String, Object>) r.structuredContent();
+        }
+
+        /** The error text of a call that must fail. */
+        public String error(String tool, Map<String, Object> args) {
+            CallToolResult r = call(tool, args);
+            if (!Boolean.TRUE.equals(r.isError())) {
+                throw new AssertionError(tool + " should have failed but returned " + r.structuredContent());
+            }
+            return text(r);
+        }
+
+        @SuppressWarnings("unchecked")
+        public List<Map<String, Object>> inbox() {
+            return (List<Map<String, Object>>) ok("poll_inbox", Map.of()).get("items");
+        }
+    }
+
+    public static String text(CallToolResult r) {
+        StringBuilder out = new StringBuilder();
+        r.content().forEach(c -> {
+            if (c instanceof TextContent t) {
+                out.append(t.text());
+            }
+        });
+        return out.toString();
+    }
+
+    /** What a hook process did. */
+    public record HookRun(int exitCode, String stdout, String stderr) {
+        @SuppressWarnings("unchecked")
+        public Map<String, Object> json() {
+            try {
+                return JSON.readValue(stdout, Map.class);
+            } catch (IOException e) {
+                throw new AssertionError("hook stdout is not JSON: " + stdout, e);
+            }
+        }
+
+        @SuppressWarnings("unchecked")
+        public String additionalContext() {
+            return (String) ((Map<String, Object>) json().get("hookSpecificOutput")).get("additionalContext");
+        }
+    }
+
+    /** Runs a hook launcher as Claude Code does: a new process, the event's JSON on stdin. */
+    public HookRun hook(String command, Path project, String stdinJson) throws IOException, InterruptedException {
+        return hook(command, env(project), stdinJson.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public static HookRun hook(String command, Map<String, String> env, byte[] stdin) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(bin("claude-mesh-" + command).toString());
+        pb.environment().remove("CLAUDE_MESH_PROJECT_PATH");
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        var out = new java.io.ByteArrayOutputStream();
+        var err = new java.io.ByteArrayOutputStream();
+        Thread o = new Thread(() -> copy(p.getInputStream(), out));
+        Thread e = new Thread(() -> copy(p.getErrorStream(), err));
+        o.start();
+        e.start();
+        try (var in = p.getOutputStream()) {
+            in.write(stdin);
+        } catch (IOException ignored) {
+            // the hook may stop reading early (oversized input); that is its right
+        }
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError(command + " did not finish within 60 s");
+        }
+        o.join();
+        e.join();
+        return new HookRun(p.exitValue(), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private static void copy(java.io.InputStream in, java.io.OutputStream out) {
+        try (in) {
+            in.transferTo(out);
+        } catch (IOException ignored) {
+            // process ended
+        }
+    }
+
+    /** Claude Code's hook input for {@code event}, with extra fields. */
+    public static String hookJson(String event, String sessionId, Path cwd, Map<String, Object> extra) {
+        Map<String, Object> m = new HashMap<>();
+        m.put("session_id", sessionId);
+        m.put("transcript_path", "/tmp/transcript-" + sessionId + ".jsonl");
+        m.put("cwd", cwd.toString());
+        m.put("hook_event_name", event);
+        m.putAll(extra);
+        try {
+            return JSON.writeValueAsString(m);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        for (McpSyncClient c : clients) {
+            try {
+                c.closeGracefully();
+            } catch (RuntimeException ignored) {
+                // already gone
+            }
+        }
+    }
+}
