@@ -19,7 +19,7 @@ final class SessionStartHook implements Callable<String> {
     @Override
     public String call() throws Exception {
         try (HookSession s = HookSession.open()) {
-            Peer me = s.mesh.startSession(s.identity, s.sessionId());
+            Peer me = s.mesh.startSession(s.identity, s.sessionId(), s.input.string("source").orElse(""));
             List<PeerView> online = s.mesh.listPeers(me.name(), s.identity, Scope.MACHINE, false);
             List<Question> waiting = s.mesh.openQuestionsFor(me.name());
             s.mesh.store().markDelivered(me.name(), waiting.stream().map(Question::id).toList(), s.mesh.now());

@@ -65,6 +65,26 @@ class HooksIT {
     }
 
     @Test
+    void sessionStartFindsItsOwnServersPeerAndShowsQuestionsAlreadyWaiting() throws Exception {
+        Peer frontend = mesh.server(frontendDir);
+        Peer backend = mesh.server(backendDir);
+        CompletableFuture<Map<String, Object>> ask = CompletableFuture.supplyAsync(() ->
+                frontend.ok("ask_peer", Map.of("to", "backend", "question", "Ready for the demo?", "timeout_seconds", 60)));
+        String id = awaitPending("backend");
+
+        String ctx = hook("session-start", backendDir, "SessionStart", "s-back-2", Map.of("source", "clear")).additionalContext();
+        assertTrue(ctx.contains("this session is peer 'backend'"), "the hook must adopt its server's peer, not a new name: " + ctx);
+        assertTrue(ctx.contains("question_id=\"" + id + "\""), ctx);
+        assertTrue(ctx.contains("Ready for the demo?"), ctx);
+        assertTrue(ctx.contains("- frontend ("), ctx);
+        assertEquals("s-back-2", row("SELECT session_id FROM peers WHERE name_key = 'backend'"));
+        assertEquals("0", row("SELECT count(*) FROM peers WHERE name_key LIKE 'backend-%'"));
+
+        backend.ok("reply_to_peer", Map.of("question_id", id, "answer", "yes"));
+        assertEquals("yes", ask.get(30, TimeUnit.SECONDS).get("answer"));
+    }
+
+    @Test
     void promptHookBringsAWaitingQuestionOnceAndIsSilentWhenTheInboxIsEmpty() throws Exception {
         Peer frontend = mesh.server(frontendDir);
         Peer backend = mesh.server(backendDir);

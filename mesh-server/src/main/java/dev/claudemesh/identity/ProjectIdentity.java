@@ -93,8 +93,9 @@ public record ProjectIdentity(Path projectPath, Path gitRoot, String baseName) {
                     p.skipChildren();
                 }
             }
-            if (t != JsonToken.END_OBJECT) {
-                throw new ConfigException(file + ": is not valid JSON (unexpected content after the object)");
+            if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
+                throw new ConfigException(file + ": is not valid JSON (unexpected content after the object); "
+                        + "it should hold one object such as {\"name\": \"backend\"}");
             }
         } catch (JsonProcessingException e) {
             throw new ConfigException(file + ": is not valid JSON (" + e.getOriginalMessage()

@@ -68,7 +68,8 @@ public final class Mesh {
             return false;
         }
         if (row.server().isPresent()) {
-            return row.server().get().pid() != self.pid();
+            // A pid names a process only on its own host; another host's server with our pid is not us.
+            return row.server().get().pid() != self.pid() || !host.equals(row.host());
         }
         // A row a SessionStart hook made before its server came up: ours if it is for our project.
         return !row.projectPath().equals(id.projectPath().toString());
@@ -110,11 +111,19 @@ public final class Mesh {
      * SessionStart: finds this session's peer as {@link #findHookPeer} does, except that it never takes over a
      * peer whose server belongs to another Claude Code process; failing that it takes a name of its own,
      * which this session's server adopts when it starts. Records the session id either way.
+     *
+     * @param source SessionStart's {@code source}: {@code startup} is a new Claude Code process; {@code clear},
+     *               {@code compact}, {@code resume} and others may continue the process that made a row
      */
-    public Peer startSession(ProjectIdentity id, String sessionId) {
+    public Peer startSession(ProjectIdentity id, String sessionId, String source) {
         List<Peer> active = activeIn(id);
+        boolean newProcess = "startup".equals(source);
+        // A row without a Claude Code process is one a SessionStart hook made before its server came up. After
+        // /clear it is ours whatever session it names; at startup only if it names no session or ours, since
+        // another session starting at the same moment in the same project made it otherwise.
         Optional<Peer> mine = byAncestor(active)
-                .or(() -> single(active.stream().filter(p -> p.claude().isEmpty()).toList()));
+                .or(() -> single(active.stream().filter(p -> p.claude().isEmpty()
+                        && (!newProcess || p.sessionId().map(sessionId::equals).orElse(true))).toList()));
         if (mine.isPresent()) {
             store.recordSession(mine.get().name(), sessionId, now());
             return store.peer(mine.get().name()).orElseThrow();
@@ -122,6 +131,11 @@ public final class Mesh {
         PeerClaim claim = new PeerClaim(id.projectPath().toString(), id.gitRoot().toString(), host, null, sessionId,
                 null, null, now());
         return store.claimName(candidates(id.baseName()), claim, row -> row.state() == PeerState.ACTIVE && !isGone(row));
+    }
+
+    /** SessionStart whose source is not known: treated as one that may continue an existing process. */
+    public Peer startSession(ProjectIdentity id, String sessionId) {
+        return startSession(id, sessionId, "");
     }
 
     /**
@@ -311,6 +325,9 @@ public final class Mesh {
         if (!PeerNames.key(q.target()).equals(PeerNames.key(self))) {
             throw new MeshException("Question " + q.id() + " was asked of '" + q.target() + "', not of you ('" + self
                     + "'); only '" + q.target() + "' can answer it.");
+        }
+        if (q.status() == QuestionStatus.PENDING && !now().isBefore(q.expiresAt())) {
+            store.close(q.id(), QuestionStatus.EXPIRED, now()); // its asker stopped waiting, even if it could not say so
         }
         if (q.status() == QuestionStatus.PENDING && store.answer(q.id(), self, answer, now())) {
             return store.question(q.id()).orElseThrow();

@@ -1,0 +1,114 @@
+package dev.claudemesh.config;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SettingsTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void environmentWinsOverDotEnv() {
+        Settings s = Settings.of(Map.of("MESH_DB_PATH", "/from/env"), Map.of("MESH_DB_PATH", "/from/dotenv"));
+        assertEquals(Optional.of("/from/env"), s.get("MESH_DB_PATH"));
+    }
+
+    @Test
+    void dotEnvFillsInWhenEnvironmentLacksTheVariable() {
+        Settings s = Settings.of(Map.of(), Map.of("MESH_DB_PATH", "/from/dotenv"));
+        assertEquals(Optional.of("/from/dotenv"), s.get("MESH_DB_PATH"));
+    }
+
+    @Test
+    void blankEnvironmentValueFallsBackToDotEnv() {
+        Settings s = Settings.of(Map.of("X", "   "), Map.of("X", "dot"));
+        assertEquals(Optional.of("dot"), s.get("X"));
+    }
+
+    @Test
+    void blankEverywhereIsAbsentAndValuesAreTrimmed() {
+        Settings s = Settings.of(Map.of("A", "  padded  ", "B", ""), Map.of("B", " "));
+        assertEquals(Optional.of("padded"), s.get("A"));
+        assertEquals(Optional.empty(), s.get("B"));
+        assertEquals(Optional.empty(), s.get("MISSING"));
+    }
+
+    @Test
+    void settingsOfHasNoDotEnvFile() {
+        assertTrue(Settings.of(Map.of(), Map.of()).dotEnvFile().isEmpty());
+    }
+
+    @Test
+    void readDotEnvHandlesCommentsExportQuotesAndJunkLines() throws IOException {
+        Path file = tmp.resolve(".env");
+        Files.writeString(file, String.join("\n",
+                "# a comment",
+                "",
+                "   # an indented comment",
+                "PLAIN=value",
+                "export EXPORTED=yes",
+                "DOUBLE=\"with spaces\"",
+                "SINGLE='single quoted'",
+                "  SPACED  =  around  ",
+                "EQUALS=a=b=c",
+                "HALFQUOTE=\"open",
+                "no equals sign here",
+                "=nokey",
+                "EMPTY=",
+                ""), StandardCharsets.UTF_8);
+
+        Map<String, String> v = Settings.readDotEnv(file);
+
+        assertEquals("value", v.get("PLAIN"));
+        assertEquals("yes", v.get("EXPORTED"));
+        assertFalse(v.containsKey("export EXPORTED"));
+        assertEquals("with spaces", v.get("DOUBLE"));
+        assertEquals("single quoted", v.get("SINGLE"));
+        assertEquals("around", v.get("SPACED"));
+        assertEquals("a=b=c", v.get("EQUALS"));
+        assertEquals("\"open", v.get("HALFQUOTE"));
+        assertEquals("", v.get("EMPTY"));
+        assertFalse(v.containsKey(""));
+        assertFalse(v.keySet().stream().anyMatch(k -> k.startsWith("#")));
+        assertEquals(8, v.size(), () -> "unexpected keys: " + v);
+    }
+
+    @Test
+    void readDotEnvOfMissingFileIsEmpty() {
+        assertTrue(Settings.readDotEnv(tmp.resolve("absent.env")).isEmpty());
+    }
+
+    @Test
+    void findDotEnvWalksUpToTheNearestDotEnv() throws IOException {
+        Path outer = Files.createDirectories(tmp.resolve("install"));
+        Path inner = Files.createDirectories(outer.resolve("lib/jars"));
+        Files.writeString(tmp.resolve(".env"), "X=far\n");
+        Files.writeString(outer.resolve(".env"), "X=near\n");
+
+        Optional<Path> found = Settings.findDotEnv(inner);
+
+        assertEquals(Optional.of(outer.resolve(".env")), found);
+        assertEquals("near", Settings.readDotEnv(found.orElseThrow()).get("X"));
+    }
+
+    @Test
+    void findDotEnvIgnoresADirectoryNamedDotEnv() throws IOException {
+        Path start = Files.createDirectories(tmp.resolve("a/b"));
+        Files.createDirectories(tmp.resolve("a/.env"));
+        Files.writeString(tmp.resolve(".env"), "X=1\n");
+
+        assertEquals(Optional.of(tmp.resolve(".env")), Settings.findDotEnv(start));
+    }
+}
