@@ -14,7 +14,8 @@ import path from 'node:path';
 
 const REQUEST_TIMEOUT_MS = 60_000;
 const POLL_DEADLINE_MS = 30_000;
-const TOOLS = ['register', 'list_peers', 'ask_peer', 'reply_to_peer', 'poll_inbox'];
+const TOOLS = ['register', 'list_peers', 'ask_peer', 'reply_to_peer', 'poll_inbox', 'tell_peer', 'broadcast',
+  'subscribe', 'unsubscribe', 'set_summary', 'delegate_task', 'complete_task', 'list_tasks'];
 
 class CheckFailed extends Error {}
 
@@ -104,7 +105,7 @@ async function main() {
       p.client.getServerCapabilities());
     const { tools } = await p.client.listTools(undefined, { timeout: REQUEST_TIMEOUT_MS });
     const names = tools.map((t) => t.name).sort();
-    check(show(names) === show([...TOOLS].sort()), `${p.name}: listTools has exactly the 5 tools`, names);
+    check(show(names) === show([...TOOLS].sort()), `${p.name}: listTools has exactly the ${TOOLS.length} tools`, names);
     for (const t of tools) {
       check(t.outputSchema?.type === 'object' && typeof t.outputSchema.properties === 'object',
         `${p.name}: tool ${t.name} has an object outputSchema`, t.outputSchema);

@@ -26,13 +26,14 @@ CREATE INDEX peers_by_project ON peers (project_path);
 -- (poll_inbox, a hook) marks it, in the same transaction that reads it.
 CREATE TABLE inbox (
     seq          INTEGER PRIMARY KEY AUTOINCREMENT,
-    id           TEXT    NOT NULL UNIQUE,
+    id           TEXT    NOT NULL,
     kind         TEXT    NOT NULL,
     sender       TEXT    NOT NULL,
     recipient    TEXT    NOT NULL,
     body         TEXT    NOT NULL,
     created_at   INTEGER NOT NULL,
-    delivered_at INTEGER
+    delivered_at INTEGER,
+    UNIQUE (id, recipient)
 );
 
 CREATE INDEX inbox_waiting ON inbox (recipient, seq) WHERE delivered_at IS NULL;

@@ -3,6 +3,7 @@ package dev.claudemesh.hooks;
 import dev.claudemesh.mesh.InboxItem;
 import dev.claudemesh.mesh.PeerText;
 import dev.claudemesh.mesh.Question;
+import dev.claudemesh.mesh.Task;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,28 +25,71 @@ final class HookText {
         return PeerText.frame("question", attrs, q.body());
     }
 
+    static String task(Task t) {
+        Map<String, String> attrs = new LinkedHashMap<>();
+        attrs.put("from", t.delegator());
+        attrs.put("task_id", t.id());
+        attrs.put("sent_at", t.createdAt().toString());
+        return PeerText.frame("task", attrs, t.context().map(c -> t.description() + "\n\nContext:\n" + c).orElse(t.description()));
+    }
+
     static String item(InboxItem i) {
         Map<String, String> attrs = new LinkedHashMap<>();
         attrs.put("from", i.from());
-        attrs.put(InboxItem.QUESTION.equals(i.kind()) ? "question_id" : "id", i.id());
+        switch (i.kind()) {
+            case InboxItem.QUESTION -> attrs.put("question_id", i.id());
+            case InboxItem.TASK -> attrs.put("task_id", i.id());
+            case InboxItem.TASK_RESULT -> {
+                attrs.put("task_id", i.id());
+                i.taskStatus().ifPresent(s -> attrs.put("status", s));
+            }
+            default -> {
+                attrs.put("id", i.id());
+                i.topic().ifPresent(t -> attrs.put("topic", t));
+            }
+        }
         attrs.put("sent_at", i.sentAt().toString());
         return PeerText.frame(i.kind(), attrs, i.body());
     }
 
+    /** The items, framed, followed by what to do about them. */
     static String items(List<InboxItem> items, int stillWaiting) {
         StringBuilder out = new StringBuilder();
-        long questions = items.stream().filter(i -> InboxItem.QUESTION.equals(i.kind())).count();
         out.append(items.size() == 1 ? "1 item" : items.size() + " items").append(" from peers in the mesh. ")
                 .append(PeerText.NOTICE).append('\n');
         for (InboxItem i : items) {
             out.append(item(i)).append('\n');
         }
-        if (questions > 0) {
-            out.append("Each asker is blocked until you answer: call reply_to_peer with the question_id and your answer.");
-        }
+        out.append(whatToDo(items.stream().anyMatch(i -> InboxItem.QUESTION.equals(i.kind())),
+                items.stream().anyMatch(i -> InboxItem.TASK.equals(i.kind()))));
         if (stillWaiting > 0) {
             out.append("\n").append(stillWaiting).append(" more item(s) are waiting: call poll_inbox to read them.");
         }
-        return out.toString();
+        return out.toString().strip();
+    }
+
+    static String whatToDo(boolean questions, boolean tasks) {
+        StringBuilder out = new StringBuilder();
+        if (questions) {
+            out.append("Each asker is blocked until you answer: call reply_to_peer with the question_id and your answer. ");
+        }
+        if (tasks) {
+            out.append("When a task is done (or cannot be done), call complete_task with its task_id, status and result.");
+        }
+        return out.toString().strip();
+    }
+
+    /** Frames as many of {@code framed} as fit in {@code budget}, then says how many were left out. */
+    static void appendWithin(StringBuilder out, List<String> framed, int budget) {
+        int left = budget;
+        for (int i = 0; i < framed.size(); i++) {
+            String f = framed.get(i);
+            if (f.length() > left && i > 0) {
+                out.append("(").append(framed.size() - i).append(" more are waiting: call poll_inbox or list_tasks)\n");
+                return;
+            }
+            out.append(f).append('\n');
+            left -= f.length();
+        }
     }
 }

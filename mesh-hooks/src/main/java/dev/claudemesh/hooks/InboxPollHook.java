@@ -1,22 +1,24 @@
 package dev.claudemesh.hooks;
 
+import dev.claudemesh.identity.PeerNames;
 import dev.claudemesh.mesh.InboxItem;
 import dev.claudemesh.mesh.Peer;
 import dev.claudemesh.mesh.PeerText;
-import dev.claudemesh.mesh.Question;
 import dev.claudemesh.mesh.StopVerdict;
 import picocli.CommandLine.Command;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
  * UserPromptSubmit and Stop. On a prompt it brings new items from peers into the conversation; on Stop it
- * keeps the session working while a peer waits for its answer, naming each question once.
+ * keeps the session working while a peer waits for its answer or a task given to it is pending, naming
+ * each once.
  */
 @Command(name = "inbox-poll", mixinStandardHelpOptions = true,
-        description = "UserPromptSubmit and Stop hook: adds waiting questions to the conversation, and blocks a stop while a peer waits for this session's answer.")
+        description = "UserPromptSubmit and Stop hook: adds new items from peers to the conversation, and blocks a stop while a peer waits for this session's answer or task.")
 final class InboxPollHook implements Callable<String> {
     static final String PROMPT = "UserPromptSubmit";
     static final String STOP = "Stop";
@@ -27,7 +29,7 @@ final class InboxPollHook implements Callable<String> {
             String event = s.input.event();
             if (!PROMPT.equals(event) && !STOP.equals(event)) {
                 throw new HookException("inbox-poll handles UserPromptSubmit and Stop, not '"
-                        + dev.claudemesh.identity.PeerNames.printable(event) + "'; check the hooks in settings.json");
+                        + PeerNames.printable(event) + "'; check the hooks in settings.json");
             }
             Optional<Peer> found = s.mesh.findHookPeer(s.identity);
             if (found.isEmpty()) {
@@ -53,20 +55,16 @@ final class InboxPollHook implements Callable<String> {
         if (!v.block()) {
             return null;
         }
-        StringBuilder reason = new StringBuilder("claude-mesh: before you stop, answer ")
-                .append(v.questions().size() == 1 ? "this question" : "these " + v.questions().size() + " questions")
-                .append(" from peers; each asker is blocked until you call reply_to_peer with the question_id and your answer. ")
+        int n = v.questions().size() + v.tasks().size();
+        StringBuilder reason = new StringBuilder("claude-mesh: before you stop, ")
+                .append(n == 1 ? "deal with this item" : "deal with these " + n + " items")
+                .append(" from peers; they are waiting on you. ")
+                .append(HookText.whatToDo(!v.questions().isEmpty(), !v.tasks().isEmpty())).append(' ')
                 .append(PeerText.NOTICE).append('\n');
-        int budget = HookText.BUDGET;
-        for (Question q : v.questions()) {
-            String framed = HookText.question(q);
-            if (framed.length() > budget) {
-                reason.append("(").append("more questions are waiting: call poll_inbox after answering these)\n");
-                break;
-            }
-            reason.append(framed).append('\n');
-            budget -= framed.length();
-        }
+        List<String> framed = new ArrayList<>();
+        v.questions().forEach(q -> framed.add(HookText.question(q)));
+        v.tasks().forEach(t -> framed.add(HookText.task(t)));
+        HookText.appendWithin(reason, framed, HookText.BUDGET);
         return HookOutput.block(reason.toString().strip());
     }
 }

@@ -1,18 +1,43 @@
 package dev.claudemesh.cli;
 
+import dev.claudemesh.config.ConfigException;
+import dev.claudemesh.mesh.MeshException;
+import dev.claudemesh.store.StoreException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code claude-mesh}: the command line on the same store as the servers and hooks. */
+/**
+ * {@code claude-mesh}: the command line on the same store as the servers and hooks. Exit codes: 0 success,
+ * 1 the mesh refused or failed (message on stderr), 2 bad usage, 3 no answer (ask timed out or its peer
+ * went offline).
+ */
 @Command(name = "claude-mesh", mixinStandardHelpOptions = true, version = "claude-mesh 0.1.0",
         description = "claude-mesh: Claude Code sessions on one machine find each other and talk.",
-        subcommands = {DemoCommand.class})
+        subcommands = {StatusCommand.class, PeersCommand.class, SendCommand.class, AskCommand.class,
+                TailCommand.class, GcCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:success", "1:the mesh refused or failed (see stderr)", "2:bad usage",
+                "3:no answer (ask timed out, or its peer went offline)"})
 public final class CliMain implements Runnable {
+    static final int NO_ANSWER = 3;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new CliMain()).execute(args));
+        System.exit(run(args));
+    }
+
+    static int run(String... args) {
+        CommandLine cli = new CommandLine(new CliMain());
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof MeshException || e instanceof StoreException || e instanceof ConfigException) {
+                cmd.getErr().println("claude-mesh: " + e.getMessage());
+                return 1;
+            }
+            throw e;
+        });
+        return cli.execute(args);
     }
 
     @Override

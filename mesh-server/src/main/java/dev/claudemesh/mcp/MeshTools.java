@@ -3,6 +3,7 @@ package dev.claudemesh.mcp;
 import dev.claudemesh.identity.ProjectIdentity;
 import dev.claudemesh.mesh.AskOutcome;
 import dev.claudemesh.mesh.ChangeWatch;
+import dev.claudemesh.mesh.Delivery;
 import dev.claudemesh.mesh.InboxItem;
 import dev.claudemesh.mesh.Mesh;
 import dev.claudemesh.mesh.MeshException;
@@ -10,6 +11,8 @@ import dev.claudemesh.mesh.Peer;
 import dev.claudemesh.mesh.PeerView;
 import dev.claudemesh.mesh.Question;
 import dev.claudemesh.mesh.Scope;
+import dev.claudemesh.mesh.Task;
+import dev.claudemesh.mesh.TaskStatus;
 import dev.claudemesh.store.StoreException;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
 import io.modelcontextprotocol.server.McpSyncServerExchange;
@@ -26,6 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
 
 import static dev.claudemesh.mcp.Json.obj;
@@ -48,32 +52,45 @@ final class MeshTools {
     private final Mesh mesh;
     private final ChangeWatch watch;
     private final ProjectIdentity identity;
-    private final String self;
+    /** This session's name; register {name} changes it. */
+    private final AtomicReference<String> selfName;
     private final InFlight inFlight;
 
-    MeshTools(Mesh mesh, ChangeWatch watch, ProjectIdentity identity, String self, InFlight inFlight) {
+    MeshTools(Mesh mesh, ChangeWatch watch, ProjectIdentity identity, AtomicReference<String> selfName, InFlight inFlight) {
         this.inFlight = inFlight;
         this.mesh = mesh;
         this.watch = watch;
         this.identity = identity;
-        this.self = self;
+        this.selfName = selfName;
     }
 
     List<SyncToolSpecification> all() {
-        return List.of(register(), listPeers(), askPeer(), replyToPeer(), pollInbox());
+        return List.of(register(), listPeers(), askPeer(), replyToPeer(), pollInbox(), tellPeer(), broadcast(),
+                subscribe(), unsubscribe(), setSummary(), delegateTask(), completeTask(), listTasks());
     }
 
     private SyncToolSpecification register() {
         Tool tool = Tool.builder().name("register")
-                .description("Announce this session in the mesh as active, optionally with a one-line summary of what it is doing. Idempotent.")
-                .inputSchema(schema(obj("summary", string("What this session is working on, shown to peers.")), List.of()))
+                .description("Announce this session as active, optionally with a summary, or take another free name (a role such as planner) while it lives. Idempotent.")
+                .inputSchema(schema(obj("summary", string("What this session is working on, shown to peers."),
+                        "name", string("A new name for this session (letters, digits, . _ -); the old one is released.")), List.of()))
                 .outputSchema(outSchema(obj("name", string("This session's peer name"),
                         "project_path", string("Its project directory"), "summary", string("Its summary")),
                         List.of("name", "project_path", "summary")))
                 .annotations(annotations(false, true))
                 .build();
         return spec(tool, (ex, call) -> {
-            Peer p = mesh.register(self, identity, call.optionalString("summary"));
+            Optional<String> newName = call.optionalString("name");
+            Peer p;
+            synchronized (selfName) {
+                p = newName.isPresent()
+                        ? mesh.rename(self(), identity, newName.get().trim())
+                        : mesh.register(self(), identity, call.optionalString("summary"));
+                selfName.set(p.name());
+            }
+            if (newName.isPresent() && call.optionalString("summary").isPresent()) {
+                p = mesh.setSummary(p.name(), call.optionalString("summary").get());
+            }
             Map<String, Object> out = obj("name", p.name(), "project_path", p.projectPath(), "summary", p.summary());
             return ok("Registered as '" + p.name() + "' (" + p.projectPath() + ").", out);
         });
@@ -100,9 +117,10 @@ final class MeshTools {
         return spec(tool, (ex, call) -> {
             Scope scope = Scope.fromWire(call.optionalString("scope").orElse(null));
             boolean includeStale = call.optionalBoolean("include_stale").orElse(false);
-            mesh.heartbeat(self);
-            List<PeerView> peers = mesh.listPeers(self, identity, scope, includeStale);
+            mesh.heartbeat(self());
+            List<PeerView> peers = mesh.listPeers(self(), identity, scope, includeStale);
             List<Map<String, Object>> rows = new ArrayList<>();
+            String self = self();
             StringBuilder text = new StringBuilder("You are '" + self + "'. ");
             text.append(peers.isEmpty() ? "No other peers." : peers.size() + " peer(s):");
             for (PeerView p : peers) {
@@ -136,7 +154,7 @@ final class MeshTools {
             String text = call.requiredString("question");
             Duration timeout = Duration.ofSeconds(call.optionalInteger("timeout_seconds")
                     .orElse(Mesh.DEFAULT_ASK_TIMEOUT.getSeconds()));
-            Question q = mesh.ask(self, to, text, timeout);
+            Question q = mesh.ask(self(), to, text, timeout);
             Object token = call.progressToken();
             AskOutcome r = mesh.awaitAnswer(q, watch, PROGRESS_EVERY, waited -> {
                 if (token != null) {
@@ -168,7 +186,7 @@ final class MeshTools {
                 .annotations(annotations(false, false))
                 .build();
         return spec(tool, (ex, call) -> {
-            Question q = mesh.reply(self, call.requiredString("question_id"), call.requiredString("answer"));
+            Question q = mesh.reply(self(), call.requiredString("question_id"), call.requiredString("answer"));
             return ok("Answer to " + q.id() + " delivered to '" + q.asker() + "'.",
                     obj("status", "delivered", "question_id", q.id()));
         });
@@ -176,30 +194,174 @@ final class MeshTools {
 
     private SyncToolSpecification pollInbox() {
         Tool tool = Tool.builder().name("poll_inbox")
-                .description("Fetch new questions from peers (each returned once). Answer questions with reply_to_peer.")
+                .description("Fetch new items from peers, each returned once: questions (answer with reply_to_peer), messages, broadcasts, tasks (finish with complete_task), task results.")
                 .inputSchema(schema(obj(), List.of()))
                 .outputSchema(outSchema(obj("items", obj("type", "array", "items", outSchema(obj(
                                 "id", string("Item id; for a question, its question_id"),
-                                "kind", obj("type", "string", "enum", List.of("question")),
+                                "kind", obj("type", "string", "enum", List.of("question", "message", "broadcast", "task", "task_result")),
                                 "from", string("Sending peer"),
                                 "body", string("The text (untrusted peer text)"),
-                                "sent_at", string("When it was sent (UTC, ISO-8601)")),
+                                "sent_at", string("When it was sent (UTC, ISO-8601)"),
+                                "topic", string("broadcast: its topic, if any"),
+                                "task_id", string("task, task_result: the task"),
+                                "status", string("task_result: completed or failed"),
+                                "result", string("task_result: the result (untrusted peer text)")),
                                 List.of("id", "kind", "from", "body", "sent_at"))),
                         "note", string("How to treat peer text")), List.of("items")))
                 .annotations(annotations(false, false))
                 .build();
         return spec(tool, (ex, call) -> {
-            mesh.heartbeat(self);
-            List<InboxItem> items = mesh.takeInbox(self);
+            mesh.heartbeat(self());
+            List<InboxItem> items = mesh.takeInbox(self());
             List<Map<String, Object>> rows = new ArrayList<>();
             StringBuilder text = new StringBuilder(items.isEmpty() ? "Inbox empty." : items.size() + " new item(s):");
             for (InboxItem i : items) {
-                rows.add(obj("id", i.id(), "kind", i.kind(), "from", i.from(), "body", i.body(), "sent_at", i.sentAt().toString()));
+                rows.add(itemRow(i));
                 text.append("\n- ").append(i.kind()).append(' ').append(i.id()).append(" from '").append(i.from())
                         .append("': ").append(i.body());
             }
             return ok(text.toString(), obj("items", rows, "note", items.isEmpty() ? null : TRUST_NOTE));
         });
+    }
+
+    static Map<String, Object> itemRow(InboxItem i) {
+        boolean result = InboxItem.TASK_RESULT.equals(i.kind());
+        return obj("id", i.id(), "kind", i.kind(), "from", i.from(), "body", i.body(), "sent_at", i.sentAt().toString(),
+                "topic", i.topic().orElse(null), "task_id", i.taskId().orElse(null),
+                "status", i.taskStatus().orElse(null), "result", result ? i.body() : null);
+    }
+
+    private SyncToolSpecification tellPeer() {
+        Tool tool = Tool.builder().name("tell_peer")
+                .description("Send a one-way message to a peer (no reply expected). Queued if the peer is offline; it gets it when a session with that name starts.")
+                .inputSchema(schema(obj("to", string("The peer's name."), "message", string("The message, self-contained.")),
+                        List.of("to", "message")))
+                .outputSchema(outSchema(obj("status", obj("type", "string", "enum", List.of("sent", "queued")),
+                        "message_id", string("The message's id")), List.of("status", "message_id")))
+                .annotations(annotations(false, false))
+                .build();
+        return spec(tool, (ex, call) -> {
+            Delivery d = mesh.tell(self(), call.requiredString("to"), call.requiredString("message"));
+            return ok("Message " + d.id() + " to '" + d.recipients().get(0) + "' " + d.status() + ".",
+                    obj("status", d.status(), "message_id", d.id()));
+        });
+    }
+
+    private SyncToolSpecification broadcast() {
+        Tool tool = Tool.builder().name("broadcast")
+                .description("Send a message to every active peer, or with a topic only to that topic's subscribers.")
+                .inputSchema(schema(obj("message", string("The message."), "topic", string("Optional topic; only its subscribers get it.")),
+                        List.of("message")))
+                .outputSchema(outSchema(obj("message_id", string("The broadcast's id"),
+                        "recipients", obj("type", "array", "items", obj("type", "string"), "description", "Peers it was addressed to")),
+                        List.of("message_id", "recipients")))
+                .annotations(annotations(false, false))
+                .build();
+        return spec(tool, (ex, call) -> {
+            Delivery d = mesh.broadcast(self(), call.requiredString("message"), call.optionalString("topic"));
+            return ok("Broadcast " + d.id() + " to " + (d.recipients().isEmpty() ? "nobody" : String.join(", ", d.recipients())) + ".",
+                    obj("message_id", d.id(), "recipients", d.recipients()));
+        });
+    }
+
+    private SyncToolSpecification subscribe() {
+        return topicTool("subscribe", "Receive broadcasts sent to a topic. Idempotent.", true);
+    }
+
+    private SyncToolSpecification unsubscribe() {
+        return topicTool("unsubscribe", "Stop receiving broadcasts sent to a topic. Idempotent.", false);
+    }
+
+    private SyncToolSpecification topicTool(String name, String description, boolean on) {
+        Tool tool = Tool.builder().name(name).description(description)
+                .inputSchema(schema(obj("topic", string("Topic name (letters, digits, . _ -).")), List.of("topic")))
+                .outputSchema(outSchema(obj("topics", obj("type", "array", "items", obj("type", "string"),
+                        "description", "This peer's topics after the change")), List.of("topics")))
+                .annotations(annotations(false, true))
+                .build();
+        return spec(tool, (ex, call) -> {
+            String topic = call.requiredString("topic").trim();
+            List<String> topics = on ? mesh.subscribe(self(), topic) : mesh.unsubscribe(self(), topic);
+            return ok("Topics: " + (topics.isEmpty() ? "none" : String.join(", ", topics)) + ".", obj("topics", topics));
+        });
+    }
+
+    private SyncToolSpecification setSummary() {
+        Tool tool = Tool.builder().name("set_summary")
+                .description("Set the one-line summary of what this session is doing, shown in list_peers.")
+                .inputSchema(schema(obj("summary", string("What this session is working on.")), List.of("summary")))
+                .outputSchema(outSchema(obj("name", string("This peer"), "summary", string("Its summary")), List.of("name", "summary")))
+                .annotations(annotations(false, true))
+                .build();
+        return spec(tool, (ex, call) -> {
+            Peer p = mesh.setSummary(self(), call.requiredString("summary"));
+            return ok("Summary of '" + p.name() + "' set.", obj("name", p.name(), "summary", p.summary()));
+        });
+    }
+
+    private SyncToolSpecification delegateTask() {
+        Tool tool = Tool.builder().name("delegate_task")
+                .description("Give a peer a task. It finishes it with complete_task; the result arrives in your inbox (task_result).")
+                .inputSchema(schema(obj("to", string("The peer's name."), "description", string("What to do, self-contained."),
+                        "context", string("Optional background: files, constraints, acceptance criteria.")), List.of("to", "description")))
+                .outputSchema(outSchema(obj("task_id", string("The task's id"),
+                        "status", obj("type", "string", "enum", List.of("pending"))), List.of("task_id", "status")))
+                .annotations(annotations(false, false))
+                .build();
+        return spec(tool, (ex, call) -> {
+            Task t = mesh.delegate(self(), call.requiredString("to"), call.requiredString("description"), call.optionalString("context"));
+            return ok("Task " + t.id() + " given to '" + t.assignee() + "'.", obj("task_id", t.id(), "status", t.status().wire()));
+        });
+    }
+
+    private SyncToolSpecification completeTask() {
+        Tool tool = Tool.builder().name("complete_task")
+                .description("Finish a task a peer gave you (task_id starts with t_), with its result; the delegator is told.")
+                .inputSchema(schema(obj("task_id", string("The task's id."),
+                        "status", obj("type", "string", "enum", List.of("completed", "failed"), "description", "How it went."),
+                        "result", string("What was done, or why it failed.")), List.of("task_id", "status", "result")))
+                .outputSchema(outSchema(obj("task_id", string("The task"),
+                        "status", obj("type", "string", "enum", List.of("completed", "failed"))), List.of("task_id", "status")))
+                .annotations(annotations(false, false))
+                .build();
+        return spec(tool, (ex, call) -> {
+            String status = call.requiredString("status");
+            if (!status.equals("completed") && !status.equals("failed")) {
+                throw new MeshException("status must be 'completed' or 'failed' (got '" + status + "')");
+            }
+            Task t = mesh.complete(self(), call.requiredString("task_id"), TaskStatus.fromWire(status), call.requiredString("result"));
+            return ok("Task " + t.id() + " " + t.status().wire() + "; '" + t.delegator() + "' is told.",
+                    obj("task_id", t.id(), "status", t.status().wire()));
+        });
+    }
+
+    private SyncToolSpecification listTasks() {
+        Map<String, Object> taskProps = obj("task_id", string("Task id"), "to", string("Assignee (delegated)"),
+                "from", string("Delegator (received)"), "description", string("What to do"),
+                "status", obj("type", "string", "enum", List.of("pending", "completed", "failed")),
+                "result", string("The result, once done"));
+        Tool tool = Tool.builder().name("list_tasks")
+                .description("Tasks you delegated and tasks given to you, with their status and results.")
+                .inputSchema(schema(obj(), List.of()))
+                .outputSchema(outSchema(obj(
+                        "delegated", obj("type", "array", "items", outSchema(taskProps, List.of("task_id", "to", "description", "status"))),
+                        "received", obj("type", "array", "items", outSchema(taskProps, List.of("task_id", "from", "description", "status")))),
+                        List.of("delegated", "received")))
+                .annotations(annotations(true, true))
+                .build();
+        return spec(tool, (ex, call) -> {
+            String self = self();
+            List<Map<String, Object>> delegated = mesh.tasksDelegatedBy(self).stream().map(t -> obj("task_id", t.id(), "to", t.assignee(),
+                    "description", t.description(), "status", t.status().wire(), "result", t.result().orElse(null))).toList();
+            List<Map<String, Object>> received = mesh.tasksAssignedTo(self).stream().map(t -> obj("task_id", t.id(), "from", t.delegator(),
+                    "description", t.description(), "status", t.status().wire(), "result", t.result().orElse(null))).toList();
+            return ok(delegated.size() + " delegated, " + received.size() + " received.",
+                    obj("delegated", delegated, "received", received, "note", delegated.isEmpty() && received.isEmpty() ? null : TRUST_NOTE));
+        });
+    }
+
+    private String self() {
+        return selfName.get();
     }
 
     // ------------------------------------------------------------------ plumbing

@@ -231,20 +231,12 @@ public final class Mesh {
 
     /** Records a question from {@code from} to {@code to}; fails at once when the target cannot answer. */
     public Question ask(String from, String to, String text, Duration timeout) {
-        String problem = PeerNames.problem(to);
-        if (problem != null) {
-            throw new MeshException("'to' is not a valid peer name: " + problem + ". Use a name from list_peers.");
-        }
+        Peer target = existingPeer(from, to, "ask");
         checkText("question", text, maxMessageChars, false);
         if (timeout.isNegative() || timeout.isZero() || timeout.getSeconds() > MAX_ASK_TIMEOUT_SECONDS) {
             throw new MeshException("timeout_seconds must be between 1 and " + MAX_ASK_TIMEOUT_SECONDS
                     + " (got " + timeout.getSeconds() + ")");
         }
-        if (PeerNames.key(to).equals(PeerNames.key(from))) {
-            throw new MeshException("You are '" + from + "'; a session cannot ask itself. Pick another peer from list_peers.");
-        }
-        Peer target = store.peer(to).orElseThrow(() -> new MeshException(
-                "No peer named '" + to + "' in the mesh. Call list_peers to see who is online."));
         if (statusOf(target) == PeerStatus.OFFLINE) {
             throw new MeshException("Peer '" + target.name() + "' is offline, so nobody would answer. "
                     + "Call list_peers to see who is online.");
@@ -353,8 +345,7 @@ public final class Mesh {
         for (Question q : store.pendingQuestionsFor(self)) {
             if (!now.isBefore(q.expiresAt())) {
                 store.close(q.id(), QuestionStatus.EXPIRED, now);
-            } else if (q.askerProcess().isPresent() && !processes.isAlive(q.askerProcess().get())
-                    && store.peer(q.asker()).map(p -> host.equals(p.host())).orElse(true)) {
+            } else if (askerGone(q)) {
                 store.close(q.id(), QuestionStatus.ABANDONED, now);
             } else {
                 open.add(q);
@@ -382,24 +373,214 @@ public final class Mesh {
     }
 
     /**
-     * The Stop rule: while questions wait for this peer's answer it must not go idle. It never blocks twice
-     * for the same questions within one stop sequence: when Claude Code says this stop already follows a
-     * block ({@code stopHookActive}) and every open question was named before, the session may stop.
+     * The Stop rule: while questions wait for this peer's answer, or tasks given to it are still pending, it
+     * must not go idle. It never blocks twice for the same things within one stop sequence: when Claude Code
+     * says this stop already follows a block ({@code stopHookActive}) and every open item was named before,
+     * the session may stop.
      */
     public StopVerdict stop(String self, boolean stopHookActive) {
         List<Question> open = openQuestionsFor(self);
-        if (open.isEmpty()) {
+        List<Task> tasks = store.tasksAssignedTo(self).stream().filter(t -> t.status() == TaskStatus.PENDING).toList();
+        if (open.isEmpty() && tasks.isEmpty()) {
             return StopVerdict.ALLOW;
         }
-        boolean allNamed = open.stream().allMatch(q -> q.namedAt().isPresent());
+        boolean allNamed = open.stream().allMatch(q -> q.namedAt().isPresent())
+                && tasks.stream().allMatch(t -> t.namedAt().isPresent());
         if (stopHookActive && allNamed) {
             return StopVerdict.ALLOW;
         }
         Instant now = now();
-        List<String> ids = open.stream().map(Question::id).toList();
-        store.markNamed(ids, now);
-        store.markDelivered(self, ids, now);
-        return new StopVerdict(true, open);
+        List<String> qids = open.stream().map(Question::id).toList();
+        List<String> tids = tasks.stream().map(Task::id).toList();
+        store.markNamed(qids, now);
+        store.markTasksNamed(tids, now);
+        List<String> all = new ArrayList<>(qids);
+        all.addAll(tids);
+        store.markDelivered(self, all, now);
+        return new StopVerdict(true, open, tasks);
+    }
+
+    // ------------------------------------------------------------------ messages and topics
+
+    /** A one-way message. To a peer that is offline it waits, and reaches the next session with that name. */
+    public Delivery tell(String from, String to, String message) {
+        Peer target = existingPeer(from, to, "tell");
+        checkText("message", message, maxMessageChars, false);
+        Outgoing item = new Outgoing(newId("m_"), InboxItem.MESSAGE, from, message, null, null, null, now());
+        store.deliver(item, List.of(target.name()));
+        return new Delivery(item.id(), statusOf(target) == PeerStatus.OFFLINE ? Delivery.QUEUED : Delivery.SENT,
+                List.of(target.name()));
+    }
+
+    /**
+     * Without a topic: to every active peer but the sender. With one: to its subscribers but the sender,
+     * online or not (it waits for those offline).
+     */
+    public Delivery broadcast(String from, String message, Optional<String> topic) {
+        checkText("message", message, maxMessageChars, false);
+        topic.ifPresent(Mesh::checkTopic);
+        String selfKey = PeerNames.key(from);
+        List<String> recipients;
+        if (topic.isPresent()) {
+            recipients = store.subscribers(topic.get()).stream().filter(k -> !k.equals(selfKey))
+                    .map(k -> store.peer(k).map(Peer::name).orElse(k)).toList();
+        } else {
+            recipients = store.peers().stream().filter(p -> !PeerNames.key(p.name()).equals(selfKey))
+                    .filter(p -> statusOf(p) == PeerStatus.ACTIVE).map(Peer::name).toList();
+        }
+        Outgoing item = new Outgoing(newId("b_"), InboxItem.BROADCAST, from, message, topic.orElse(null), null, null, now());
+        store.deliver(item, recipients);
+        return new Delivery(item.id(), recipients.isEmpty() ? Delivery.QUEUED : Delivery.SENT, recipients);
+    }
+
+    public List<String> subscribe(String self, String topic) {
+        checkTopic(topic);
+        return store.subscribe(self, topic, now());
+    }
+
+    public List<String> unsubscribe(String self, String topic) {
+        checkTopic(topic);
+        return store.unsubscribe(self, topic);
+    }
+
+    public List<String> topics(String self) {
+        return store.topics(self);
+    }
+
+    static void checkTopic(String topic) {
+        if (topic == null || !topic.matches("[A-Za-z0-9._-]{1,64}")) {
+            throw new MeshException("topic '" + (topic == null ? "" : PeerNames.printable(topic))
+                    + "' is not valid: use 1 to 64 letters, digits, '.', '_' or '-'");
+        }
+    }
+
+    // ------------------------------------------------------------------ names and summaries
+
+    /**
+     * The session takes another name (a role such as {@code planner}) for as long as it lives. The name it
+     * had is released at once (offline, free for others; mail sent to it stays with it).
+     */
+    public Peer rename(String self, ProjectIdentity id, String newName) {
+        String problem = PeerNames.problem(newName);
+        if (problem != null) {
+            throw new MeshException("name: " + problem);
+        }
+        if (PeerNames.key(newName).equals(PeerNames.key(self))) {
+            return register(self, id, Optional.empty());
+        }
+        ProcessRef me = processes.self();
+        Peer old = store.peer(self).orElse(null);
+        PeerClaim claim = new PeerClaim(id.projectPath().toString(), id.gitRoot().toString(), host,
+                old == null ? null : old.summary(), old == null ? null : old.sessionId().orElse(null), me,
+                processes.parent().orElse(null), now());
+        Peer taken = store.claimName(List.of(newName), claim, row -> heldAgainstServer(row, id, me)
+                || row.server().isEmpty() && row.state() == PeerState.ACTIVE && !isGone(row));
+        store.releaseServer(self, me.pid(), now());
+        return taken;
+    }
+
+    public Peer setSummary(String self, String summary) {
+        checkText("summary", summary, 1000, true);
+        store.setSummary(self, summary.strip(), now());
+        return store.peer(self).orElseThrow();
+    }
+
+    // ------------------------------------------------------------------ tasks
+
+    public Task delegate(String from, String to, String description, Optional<String> context) {
+        Peer target = existingPeer(from, to, "delegate to");
+        checkText("description", description, maxMessageChars, false);
+        context.ifPresent(c -> checkText("context", c, maxMessageChars, true));
+        Instant now = now();
+        Task t = new Task(newId("t_"), from, target.name(), description, context.filter(c -> !c.isBlank()),
+                TaskStatus.PENDING, Optional.empty(), now, Optional.empty(), Optional.empty());
+        String body = t.context().map(c -> description + "\n\nContext:\n" + c).orElse(description);
+        store.addTask(t, new Outgoing(t.id(), InboxItem.TASK, from, body, null, t.id(), null, now));
+        return t;
+    }
+
+    /** Only the peer a task was given to may complete it, once; its delegator hears the outcome. */
+    public Task complete(String self, String taskId, TaskStatus status, String result) {
+        if (status == TaskStatus.PENDING) {
+            throw new MeshException("status must be completed or failed");
+        }
+        checkText("result", result, maxMessageChars, false);
+        Task t = store.task(taskId == null ? "" : taskId.trim()).orElseThrow(() -> new MeshException(
+                "No task with id '" + PeerNames.printable(String.valueOf(taskId)) + "'. Use the task_id shown with the task (it starts with 't_')."));
+        if (!PeerNames.key(t.assignee()).equals(PeerNames.key(self))) {
+            throw new MeshException("Task " + t.id() + " was given to '" + t.assignee() + "', not to you ('" + self
+                    + "'); only '" + t.assignee() + "' can complete it.");
+        }
+        Instant now = now();
+        Outgoing note = new Outgoing(t.id(), InboxItem.TASK_RESULT, self, result, null, t.id(), status.wire(), now);
+        if (!store.completeTask(t.id(), self, status, result, note)) {
+            throw new MeshException("Task " + t.id() + " is already " + store.task(t.id()).map(x -> x.status().wire()).orElse("closed")
+                    + "; nothing more to do.");
+        }
+        return store.task(t.id()).orElseThrow();
+    }
+
+    public List<Task> tasksDelegatedBy(String self) {
+        return store.tasksDelegatedBy(self);
+    }
+
+    public List<Task> tasksAssignedTo(String self) {
+        return store.tasksAssignedTo(self);
+    }
+
+    /** The peer {@code to}, known to the mesh and not the sender itself. */
+    private Peer existingPeer(String from, String to, String verb) {
+        String problem = PeerNames.problem(to);
+        if (problem != null) {
+            throw new MeshException("'to' is not a valid peer name: " + problem + ". Use a name from list_peers.");
+        }
+        if (PeerNames.key(to).equals(PeerNames.key(from))) {
+            throw new MeshException("You are '" + from + "'; a session cannot " + verb + " itself. Pick another peer from list_peers.");
+        }
+        return store.peer(to).orElseThrow(() -> new MeshException(
+                "No peer named '" + to + "' in the mesh. Call list_peers (include_stale: true shows offline names too)."));
+    }
+
+    // ------------------------------------------------------------------ housekeeping and history
+
+    /**
+     * Marks peers whose processes are gone offline, closes questions nobody waits for, and, when
+     * {@code keep} is given, prunes delivered history and long-offline peers older than that. Mail waiting
+     * for a name is never removed.
+     */
+    public Housekeeping gc(Optional<Duration> keep) {
+        Instant now = now();
+        List<String> reaped = new ArrayList<>();
+        for (Peer p : store.peers()) {
+            if (p.state() == PeerState.ACTIVE && isGone(p) && store.markOffline(p.name(), now)) {
+                reaped.add(p.name());
+            }
+        }
+        int expired = 0;
+        int abandoned = 0;
+        for (Question q : store.pendingQuestions()) {
+            if (!now.isBefore(q.expiresAt())) {
+                expired += store.close(q.id(), QuestionStatus.EXPIRED, now) ? 1 : 0;
+            } else if (askerGone(q)) {
+                abandoned += store.close(q.id(), QuestionStatus.ABANDONED, now) ? 1 : 0;
+            }
+        }
+        int pruned = keep.map(k -> store.pruneHistory(now.minus(k))).orElse(0);
+        int deleted = keep.map(k -> store.deleteOfflinePeers(now.minus(k))).orElse(0);
+        return new Housekeeping(reaped, expired, abandoned, pruned, deleted);
+    }
+
+    private boolean askerGone(Question q) {
+        return q.askerProcess().isPresent() && !processes.isAlive(q.askerProcess().get())
+                && store.peer(q.asker()).map(p -> host.equals(p.host())).orElse(true);
+    }
+
+    /** Items sent after {@code afterSeq}, and replies made at or after {@code since}, in time order. */
+    public List<MeshEvent> history(long afterSeq, Instant since, int limit) {
+        List<MeshEvent> events = new ArrayList<>(store.itemsAfter(afterSeq, limit));
+        events.addAll(store.answersSince(since));
+        events.sort(java.util.Comparator.comparing(MeshEvent::at).thenComparing(MeshEvent::seq));
+        return events;
     }
 
     // ------------------------------------------------------------------ helpers

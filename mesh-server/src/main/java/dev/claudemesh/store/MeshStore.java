@@ -78,6 +78,67 @@ public interface MeshStore extends AutoCloseable {
     /** Marks these items delivered to {@code recipient} (ids of other recipients are ignored). */
     void markDelivered(String recipient, Collection<String> ids, Instant now);
 
+    // ------------------------------------------------------------------ messages, topics, tasks
+
+    /** Puts {@code item} in each recipient's inbox, atomically. */
+    void deliver(dev.claudemesh.mesh.Outgoing item, Collection<String> recipients);
+
+    /** Subscribes {@code name} to {@code topic} (idempotent) and returns its topics after the change. */
+    List<String> subscribe(String name, String topic, Instant now);
+
+    /** Unsubscribes (idempotent) and returns the topics after the change. */
+    List<String> unsubscribe(String name, String topic);
+
+    List<String> topics(String name);
+
+    /** The names (as stored keys) subscribed to {@code topic}. */
+    List<String> subscribers(String topic);
+
+    /** Stores a pending task and puts it in the assignee's inbox, atomically. */
+    void addTask(dev.claudemesh.mesh.Task task, dev.claudemesh.mesh.Outgoing item);
+
+    Optional<dev.claudemesh.mesh.Task> task(String id);
+
+    /**
+     * Ends a pending task given to {@code assignee} and puts {@code result} in the delegator's inbox,
+     * atomically; false when the task was not pending (or not this assignee's).
+     */
+    boolean completeTask(String id, String assignee, dev.claudemesh.mesh.TaskStatus status, String result,
+                         dev.claudemesh.mesh.Outgoing resultItem);
+
+    List<dev.claudemesh.mesh.Task> tasksDelegatedBy(String name);
+
+    List<dev.claudemesh.mesh.Task> tasksAssignedTo(String name);
+
+    /** Records that a Stop hook named these tasks in a block. */
+    void markTasksNamed(Collection<String> ids, Instant now);
+
+    // ------------------------------------------------------------------ history and housekeeping
+
+    /** Items sent after inbox position {@code afterSeq} (one event per item id, not per recipient), oldest first. */
+    List<dev.claudemesh.mesh.MeshEvent> itemsAfter(long afterSeq, int limit);
+
+    /** Questions answered at or after {@code since}, oldest first. */
+    List<dev.claudemesh.mesh.MeshEvent> answersSince(Instant since);
+
+    /** The newest inbox position, 0 for an empty mesh. */
+    long lastSeq();
+
+    /** All pending questions, for housekeeping. */
+    List<Question> pendingQuestions();
+
+    /** Marks a peer offline whatever it recorded (its processes are known to be gone). */
+    boolean markOffline(String name, Instant now);
+
+    /** Deletes delivered items, ended questions and ended tasks older than {@code before}; returns how many rows went. */
+    int pruneHistory(Instant before);
+
+    /** Deletes offline peers last seen before {@code before} that have nothing waiting for them; returns how many. */
+    int deleteOfflinePeers(Instant before);
+
+    /** Undelivered items per recipient key. */
+    java.util.Map<String, Integer> waitingByRecipient();
+
     /** A number that changes whenever another connection commits to the store; cheap to read. */
     long changeCounter();
 

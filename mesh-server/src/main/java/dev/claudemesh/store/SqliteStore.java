@@ -1,6 +1,10 @@
 package dev.claudemesh.store;
 
 import dev.claudemesh.mesh.InboxItem;
+import dev.claudemesh.mesh.MeshEvent;
+import dev.claudemesh.mesh.Outgoing;
+import dev.claudemesh.mesh.Task;
+import dev.claudemesh.mesh.TaskStatus;
 import dev.claudemesh.mesh.Peer;
 import dev.claudemesh.mesh.PeerState;
 import dev.claudemesh.mesh.ProcessRef;
@@ -21,7 +25,9 @@ import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
@@ -325,11 +331,8 @@ public final class SqliteStore implements MeshStore {
                         q.askedAt().toEpochMilli(), q.expiresAt().toEpochMilli());
                 ps.executeUpdate();
             }
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO inbox (id, kind, sender, recipient, body, created_at) "
-                    + "VALUES (?, ?, ?, ?, ?, ?)")) {
-                bind(ps, q.id(), InboxItem.QUESTION, q.asker(), key(q.target()), q.body(), q.askedAt().toEpochMilli());
-                ps.executeUpdate();
-            }
+            deliverIn(c, new Outgoing(q.id(), InboxItem.QUESTION, q.asker(), q.body(), null, null, null, q.askedAt()),
+                    List.of(q.target()));
             return null;
         });
     }
@@ -429,8 +432,8 @@ public final class SqliteStore implements MeshStore {
     public List<InboxItem> takeInbox(String recipient, int maxChars, Instant now) {
         return write(c -> {
             List<InboxItem> items = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT id, kind, sender, body, created_at FROM inbox "
-                    + "WHERE recipient = ? AND delivered_at IS NULL ORDER BY seq")) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT id, kind, sender, body, created_at, topic, task_id, "
+                    + "task_status FROM inbox WHERE recipient = ? AND delivered_at IS NULL ORDER BY seq")) {
                 ps.setString(1, key(recipient));
                 try (ResultSet rs = ps.executeQuery()) {
                     long total = 0;
@@ -440,8 +443,9 @@ public final class SqliteStore implements MeshStore {
                         if (!items.isEmpty() && total > maxChars) {
                             break;
                         }
-                        items.add(new InboxItem(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                                Instant.ofEpochMilli(rs.getLong(5))));
+                        items.add(new InboxItem(rs.getString(1), rs.getString(2), rs.getString(3), body,
+                                Instant.ofEpochMilli(rs.getLong(5)), Optional.ofNullable(rs.getString(6)),
+                                Optional.ofNullable(rs.getString(7)), Optional.ofNullable(rs.getString(8))));
                     }
                 }
             }
@@ -486,6 +490,289 @@ public final class SqliteStore implements MeshStore {
             }
             ps.executeBatch();
         }
+    }
+
+
+    // ---------------------------------------------------------------- messages, topics, tasks
+
+    @Override
+    public void deliver(Outgoing item, Collection<String> recipients) {
+        if (!recipients.isEmpty()) {
+            write(c -> {
+                deliverIn(c, item, recipients);
+                return null;
+            });
+        }
+    }
+
+    private static void deliverIn(Connection c, Outgoing item, Collection<String> recipients) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO inbox (id, kind, sender, recipient, body, created_at, "
+                + "topic, task_id, task_status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            for (String r : recipients) {
+                bind(ps, item.id(), item.kind(), item.sender(), key(r), item.body(), item.createdAt().toEpochMilli(),
+                        item.topic(), item.taskId(), item.taskStatus());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    @Override
+    public List<String> subscribe(String name, String topic, Instant now) {
+        return write(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO subscriptions (peer_key, topic, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")) {
+                bind(ps, key(name), topic, now.toEpochMilli());
+                ps.executeUpdate();
+            }
+            return topicsIn(c, name);
+        });
+    }
+
+    @Override
+    public List<String> unsubscribe(String name, String topic) {
+        return write(c -> {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM subscriptions WHERE peer_key = ? AND topic = ?")) {
+                bind(ps, key(name), topic);
+                ps.executeUpdate();
+            }
+            return topicsIn(c, name);
+        });
+    }
+
+    @Override
+    public List<String> topics(String name) {
+        return read(c -> topicsIn(c, name));
+    }
+
+    private static List<String> topicsIn(Connection c, String name) throws SQLException {
+        return strings(c, "SELECT topic FROM subscriptions WHERE peer_key = ? ORDER BY topic", key(name));
+    }
+
+    @Override
+    public List<String> subscribers(String topic) {
+        return read(c -> strings(c, "SELECT peer_key FROM subscriptions WHERE topic = ? ORDER BY peer_key", topic));
+    }
+
+    private static List<String> strings(Connection c, String sql, String arg) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, arg);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static final String TASK_COLUMNS = "id, delegator, assignee, description, context, status, result, "
+            + "created_at, completed_at, named_at";
+
+    @Override
+    public void addTask(Task t, Outgoing item) {
+        write(c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO tasks (id, delegator, delegator_key, assignee, "
+                    + "assignee_key, description, context, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)")) {
+                bind(ps, t.id(), t.delegator(), key(t.delegator()), t.assignee(), key(t.assignee()), t.description(),
+                        t.context().orElse(null), t.createdAt().toEpochMilli());
+                ps.executeUpdate();
+            }
+            deliverIn(c, item, List.of(t.assignee()));
+            return null;
+        });
+    }
+
+    @Override
+    public Optional<Task> task(String id) {
+        List<Task> found = tasks("SELECT " + TASK_COLUMNS + " FROM tasks WHERE id = ?", id);
+        return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
+    }
+
+    @Override
+    public boolean completeTask(String id, String assignee, TaskStatus status, String result, Outgoing resultItem) {
+        return write(c -> {
+            int n;
+            try (PreparedStatement ps = c.prepareStatement("UPDATE tasks SET status = ?, result = ?, completed_at = ? "
+                    + "WHERE id = ? AND assignee_key = ? AND status = 'pending'")) {
+                bind(ps, status.wire(), result, resultItem.createdAt().toEpochMilli(), id, key(assignee));
+                n = ps.executeUpdate();
+            }
+            if (n == 0) {
+                return false;
+            }
+            String delegator;
+            try (PreparedStatement ps = c.prepareStatement("SELECT delegator FROM tasks WHERE id = ?")) {
+                ps.setString(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    delegator = rs.getString(1);
+                }
+            }
+            // The assignee obviously saw its task; and its delegator hears the outcome.
+            markDeliveredIn(c, key(assignee), List.of(id), resultItem.createdAt());
+            deliverIn(c, resultItem, List.of(delegator));
+            return true;
+        });
+    }
+
+    @Override
+    public List<Task> tasksDelegatedBy(String name) {
+        return tasks("SELECT " + TASK_COLUMNS + " FROM tasks WHERE delegator_key = ? ORDER BY created_at, id", key(name));
+    }
+
+    @Override
+    public List<Task> tasksAssignedTo(String name) {
+        return tasks("SELECT " + TASK_COLUMNS + " FROM tasks WHERE assignee_key = ? ORDER BY created_at, id", key(name));
+    }
+
+    private List<Task> tasks(String sql, String arg) {
+        return read(c -> {
+            List<Task> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setString(1, arg);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new Task(rs.getString("id"), rs.getString("delegator"), rs.getString("assignee"),
+                                rs.getString("description"), Optional.ofNullable(rs.getString("context")),
+                                TaskStatus.fromWire(rs.getString("status")), Optional.ofNullable(rs.getString("result")),
+                                Instant.ofEpochMilli(rs.getLong("created_at")), instant(rs, "completed_at"),
+                                instant(rs, "named_at")));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public void markTasksNamed(Collection<String> ids, Instant now) {
+        if (ids.isEmpty()) {
+            return;
+        }
+        write(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE tasks SET named_at = ? WHERE id = ?")) {
+                for (String id : ids) {
+                    bind(ps, now.toEpochMilli(), id);
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return null;
+        });
+    }
+
+    // ---------------------------------------------------------------- history and housekeeping
+
+    @Override
+    public List<MeshEvent> itemsAfter(long afterSeq, int limit) {
+        return read(c -> {
+            List<MeshEvent> out = new ArrayList<>();
+            // One line per item: a broadcast's recipients are folded into its first row.
+            try (PreparedStatement ps = c.prepareStatement("SELECT max(seq), min(created_at), kind, sender, "
+                    + "group_concat(recipient, ','), id, body, topic FROM inbox WHERE seq > ? "
+                    + "GROUP BY id, kind ORDER BY min(seq) LIMIT ?")) {
+                ps.setLong(1, afterSeq);
+                ps.setInt(2, limit);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        String topic = rs.getString(8);
+                        String to = topic != null ? "#" + topic : rs.getString(5);
+                        out.add(new MeshEvent(rs.getLong(1), Instant.ofEpochMilli(rs.getLong(2)), rs.getString(3),
+                                rs.getString(4), to, rs.getString(6), rs.getString(7)));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public List<MeshEvent> answersSince(Instant since) {
+        return read(c -> {
+            List<MeshEvent> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT answered_at, target, asker, id, answer FROM questions "
+                    + "WHERE answered_at >= ? ORDER BY answered_at, id")) {
+                ps.setLong(1, since.toEpochMilli());
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new MeshEvent(0, Instant.ofEpochMilli(rs.getLong(1)), "reply", rs.getString(2),
+                                rs.getString(3), rs.getString(4), rs.getString(5)));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public long lastSeq() {
+        return read(c -> {
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT coalesce(max(seq), 0) FROM inbox")) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        });
+    }
+
+    @Override
+    public List<Question> pendingQuestions() {
+        return read(c -> {
+            List<Question> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + QUESTION_COLUMNS + " FROM questions WHERE status = 'pending'");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(questionFrom(rs));
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public boolean markOffline(String name, Instant now) {
+        return update("UPDATE peers SET state = 'offline' WHERE name_key = ? AND state = 'active'", key(name)) > 0;
+    }
+
+    @Override
+    public int pruneHistory(Instant before) {
+        long t = before.toEpochMilli();
+        return write(c -> {
+            int n = exec(c, "DELETE FROM inbox WHERE delivered_at IS NOT NULL AND delivered_at < ?", t);
+            n += exec(c, "DELETE FROM questions WHERE status <> 'pending' AND coalesce(answered_at, expires_at) < ? "
+                    + "AND id NOT IN (SELECT id FROM inbox)", t);
+            n += exec(c, "DELETE FROM tasks WHERE status <> 'pending' AND completed_at < ? "
+                    + "AND id NOT IN (SELECT id FROM inbox)", t);
+            return n;
+        });
+    }
+
+    @Override
+    public int deleteOfflinePeers(Instant before) {
+        return write(c -> exec(c, "DELETE FROM peers WHERE state = 'offline' AND last_seen < ? "
+                + "AND name_key NOT IN (SELECT recipient FROM inbox WHERE delivered_at IS NULL)", before.toEpochMilli()));
+    }
+
+    private static int exec(Connection c, String sql, long arg) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setLong(1, arg);
+            return ps.executeUpdate();
+        }
+    }
+
+    @Override
+    public Map<String, Integer> waitingByRecipient() {
+        return read(c -> {
+            Map<String, Integer> out = new LinkedHashMap<>();
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                    "SELECT recipient, count(*) FROM inbox WHERE delivered_at IS NULL GROUP BY recipient ORDER BY recipient")) {
+                while (rs.next()) {
+                    out.put(rs.getString(1), rs.getInt(2));
+                }
+            }
+            return out;
+        });
     }
 
     // ---------------------------------------------------------------- change detection and housekeeping

@@ -1,0 +1,27 @@
+package dev.claudemesh.cli;
+
+import dev.claudemesh.mesh.Peer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.util.concurrent.Callable;
+
+@Command(name = "peers", mixinStandardHelpOptions = true, description = "List the peers in the mesh, one per line.")
+final class PeersCommand implements Callable<Integer> {
+    @Option(names = {"-a", "--all"}, description = "Include stale and offline peers.")
+    boolean all;
+
+    @Override
+    public Integer call() {
+        try (MeshOpener m = new MeshOpener()) {
+            for (Peer p : m.store.peers()) {
+                String status = m.mesh.statusOf(p).wire();
+                if (all || status.equals("active")) {
+                    System.out.printf("%-24s %-8s %-20s %s%s%n", p.name(), status, p.lastSeen().toString().substring(0, 19) + "Z",
+                            p.projectPath(), p.summary().isEmpty() ? "" : "  " + OneLine.of(p.summary(), 80));
+                }
+            }
+            return 0;
+        }
+    }
+}
