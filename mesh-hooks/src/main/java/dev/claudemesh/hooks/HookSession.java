@@ -28,7 +28,7 @@ final class HookSession implements AutoCloseable {
         HookInput input = HookInput.read(System.in);
         MeshConfig config = MeshConfig.from(Settings.load(HookSession.class));
         ProjectIdentity identity = ProjectIdentity.resolve(config, input.string("cwd"));
-        SqliteStore store = SqliteStore.open(config.dbPath());
+        SqliteStore store = SqliteStore.open(config.dbPath(), SqliteStore.HOOK_BUSY_TIMEOUT_MS);
         Mesh mesh = new Mesh(store, Processes.LOCAL, Clock.systemUTC(), HostName.get(), config.maxMessageChars());
         return new HookSession(input, identity, store, mesh);
     }

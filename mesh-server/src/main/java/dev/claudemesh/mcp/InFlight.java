@@ -1,25 +1,50 @@
 package dev.claudemesh.mcp;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The tool calls running right now, by thread. When the client goes away (stdin closed) the server
- * interrupts them, so a waiting ask_peer ends as cancelled instead of holding the process, and then gives
- * quick calls a moment to finish writing their responses.
+ * The tool calls running right now: their threads, and their JSON-RPC ids when known. A client's
+ * cancellation interrupts the call it names (a waiting ask_peer then ends, its question cancelled); when
+ * the client goes away (stdin closed) every call is interrupted, and quick calls get a moment to finish
+ * writing their responses.
  */
 final class InFlight {
     private final Set<Thread> running = ConcurrentHashMap.newKeySet();
+    private final Map<String, Thread> byRequestId = new ConcurrentHashMap<>();
+    /** Cancellations that arrived before their call started (the SDK may dispatch it a moment later). */
+    private final Set<String> cancelledEarly = ConcurrentHashMap.newKeySet();
 
-    void enter() {
-        running.add(Thread.currentThread());
+    void enter(String requestId) {
+        Thread t = Thread.currentThread();
+        running.add(t);
+        if (requestId != null) {
+            byRequestId.put(requestId, t);
+            if (cancelledEarly.remove(requestId)) {
+                t.interrupt();
+            }
+        }
     }
 
-    void exit() {
+    void exit(String requestId) {
         running.remove(Thread.currentThread());
+        if (requestId != null) {
+            byRequestId.remove(requestId);
+        }
+        Thread.interrupted(); // a cancellation that came after the call finished must not leak to the pool's next task
         synchronized (this) {
             notifyAll();
+        }
+    }
+
+    void cancel(String requestId) {
+        Thread t = byRequestId.get(requestId);
+        if (t != null) {
+            t.interrupt();
+        } else if (cancelledEarly.size() < 1000) {
+            cancelledEarly.add(requestId);
         }
     }
 

@@ -399,7 +399,8 @@ final class MeshTools {
 
     private SyncToolSpecification spec(Tool tool, BiFunction<McpSyncServerExchange, Call, CallToolResult> handler) {
         return SyncToolSpecification.builder().tool(tool).callHandler((ex, req) -> {
-            inFlight.enter();
+            String requestId = req.meta() == null ? null : (String) req.meta().get(RequestTap.META_KEY);
+            inFlight.enter(requestId);
             try {
                 return handler.apply(ex, new Call(req));
             } catch (MeshException | StoreException e) {
@@ -409,7 +410,7 @@ final class MeshTools {
                 return error(tool.name() + " failed unexpectedly (" + e + "); the mesh is unchanged unless a result "
                         + "said otherwise. Try again; if it persists, check the server's stderr log.");
             } finally {
-                inFlight.exit();
+                inFlight.exit(requestId);
             }
         }).build();
     }

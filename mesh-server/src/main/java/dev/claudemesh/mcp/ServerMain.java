@@ -86,8 +86,9 @@ public final class ServerMain {
         CountDownLatch stdinClosed = new CountDownLatch(1);
         InFlight inFlight = new InFlight();
         CountDownLatch drained = new CountDownLatch(1);
-        InputStream in = new EofSignal(System.in, stdinClosed, drained);
-        var transport = new StdioServerTransportProvider(new JacksonMcpJsonMapper(new ObjectMapper()), in, rpcOut);
+        ObjectMapper json = new ObjectMapper();
+        InputStream in = new RequestTap(new EofSignal(System.in, stdinClosed, drained), json, inFlight::cancel);
+        var transport = new StdioServerTransportProvider(new JacksonMcpJsonMapper(json), in, rpcOut);
         McpSyncServer server = McpServer.sync(transport)
                 .serverInfo("claude-mesh", VERSION)
                 .instructions(INSTRUCTIONS)

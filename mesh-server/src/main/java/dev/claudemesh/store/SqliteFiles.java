@@ -41,6 +41,27 @@ final class SqliteFiles {
             throw new StoreException("the mesh database " + db + " is not writable by this user; fix its permissions "
                     + "(chmod 600) or set MESH_DB_PATH elsewhere");
         }
+        refuseShared(db);
+    }
+
+    /**
+     * Whoever can write the mesh file can speak as any peer and feed text to every session, so a file other
+     * users can write is refused, not used. (Group or world read is the user's choice; we create 0600.)
+     */
+    static void refuseShared(Path db) {
+        if (!db.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            return;
+        }
+        try {
+            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(db);
+            if (perms.contains(PosixFilePermission.GROUP_WRITE) || perms.contains(PosixFilePermission.OTHERS_WRITE)) {
+                throw new StoreException("the mesh database " + db + " is writable by other users (mode "
+                        + PosixFilePermissions.toString(perms) + "), so they could send messages as any peer; "
+                        + "run: chmod 600 '" + db + "'");
+            }
+        } catch (IOException e) {
+            throw new StoreException("cannot read the permissions of " + db + " (" + describe(e) + ")", e);
+        }
     }
 
     private static void createPrivate(Path p, boolean directory) throws IOException {

@@ -42,43 +42,52 @@ import java.util.function.Predicate;
  * threads under a lock: SQLite serialises writers anyway, and the waits are microseconds.
  */
 public final class SqliteStore implements MeshStore {
-    static final int BUSY_TIMEOUT_MS = 10_000;
+    /** How long a server waits for another process's write lock before reporting the database as locked. */
+    public static final int BUSY_TIMEOUT_MS = 10_000;
+    /** Hooks wait less: all SessionEnd hooks together get 1.5 s, and a hook must report, not be killed. */
+    public static final int HOOK_BUSY_TIMEOUT_MS = 1_000;
 
     private final Connection conn;
     private final ReentrantLock lock = new ReentrantLock();
     private final Path path;
+    private final int busyTimeoutMs;
     private Connection watcher;
 
-    private SqliteStore(Path path, Connection conn) {
+    private SqliteStore(Path path, Connection conn, int busyTimeoutMs) {
         this.path = path;
         this.conn = conn;
+        this.busyTimeoutMs = busyTimeoutMs;
     }
 
     /** Opens (creating with private permissions, and migrating, when needed) the mesh at {@code db}. */
     public static SqliteStore open(Path db) {
+        return open(db, BUSY_TIMEOUT_MS);
+    }
+
+    public static SqliteStore open(Path db, int busyTimeoutMs) {
         SqliteFiles.prepare(db);
         String url = "jdbc:sqlite:" + db;
         Connection c = null;
         try {
-            c = connect(url);
-            SchemaMigrations.ensureCurrent(c, db, url, BUSY_TIMEOUT_MS);
-            return new SqliteStore(db, c);
+            c = connect(url, busyTimeoutMs);
+            SchemaMigrations.ensureCurrent(c, db, url, busyTimeoutMs);
+            return new SqliteStore(db, c, busyTimeoutMs);
         } catch (SQLException e) {
             closeQuietly(c);
-            throw translate(db, e);
+            throw translate(db, e, busyTimeoutMs);
         } catch (RuntimeException e) {
             closeQuietly(c);
             throw e;
         }
     }
 
-    private static Connection connect(String url) throws SQLException {
+    private static Connection connect(String url, int busyTimeoutMs) throws SQLException {
         SQLiteConfig cfg = new SQLiteConfig();
-        cfg.setBusyTimeout(BUSY_TIMEOUT_MS);
+        cfg.setBusyTimeout(busyTimeoutMs);
         Connection c = cfg.createConnection(url);
         try (Statement s = c.createStatement()) {
             // Order matters: the busy timeout must be in force before journal_mode, which needs a lock.
-            s.execute("PRAGMA busy_timeout = " + BUSY_TIMEOUT_MS);
+            s.execute("PRAGMA busy_timeout = " + busyTimeoutMs);
             try (ResultSet rs = s.executeQuery("PRAGMA journal_mode = WAL")) {
                 rs.next();
             }
@@ -93,13 +102,17 @@ public final class SqliteStore implements MeshStore {
     }
 
     /** Says what is wrong with the file in words a user can act on. */
-    static StoreException translate(Path db, SQLException e) {
+    private StoreException translate(Path db, SQLException e) {
+        return translate(db, e, busyTimeoutMs);
+    }
+
+    static StoreException translate(Path db, SQLException e, int busyTimeoutMs) {
         int code = e instanceof SQLiteException se ? se.getResultCode().code & 0xff : e.getErrorCode() & 0xff;
         String what;
         if (code == SQLiteErrorCode.SQLITE_NOTADB.code) {
             what = "is not a SQLite database; move it aside or set MESH_DB_PATH to another file";
         } else if (code == SQLiteErrorCode.SQLITE_BUSY.code || code == SQLiteErrorCode.SQLITE_LOCKED.code) {
-            what = "stayed locked by another program for over " + BUSY_TIMEOUT_MS / 1000 + " s; close whatever holds it and try again";
+            what = "stayed locked by another program for over " + busyTimeoutMs + " ms; close whatever holds it and try again";
         } else if (code == SQLiteErrorCode.SQLITE_READONLY.code || code == SQLiteErrorCode.SQLITE_PERM.code
                 || code == SQLiteErrorCode.SQLITE_CANTOPEN.code) {
             what = "cannot be opened for writing; check its permissions and its directory's, or set MESH_DB_PATH elsewhere";
@@ -131,7 +144,42 @@ public final class SqliteStore implements MeshStore {
         }
     }
 
+    /**
+     * Runs {@code work} in a write transaction. The busy timeout already waits for other writers; a
+     * transaction that still meets SQLITE_BUSY (a checkpoint or a lock upgrade racing ours) is rolled back
+     * and run again, so a busy database is a short delay for the caller, never an error.
+     */
     private <T> T write(Work<T> work) {
+        for (int attempt = 1; ; attempt++) {
+            long started = System.nanoTime();
+            try {
+                return writeOnce(work);
+            } catch (StoreException e) {
+                // Only a busy error that came at once is retried; one that waited out the whole busy timeout
+                // means another program holds the lock, and the caller should hear so.
+                boolean immediate = System.nanoTime() - started < busyTimeoutMs * 500_000L;
+                if (attempt >= 5 || !immediate || !isBusy(e.getCause())) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(5L * attempt);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static boolean isBusy(Throwable t) {
+        if (t instanceof SQLiteException se) {
+            int code = se.getResultCode().code & 0xff;
+            return code == SQLiteErrorCode.SQLITE_BUSY.code || code == SQLiteErrorCode.SQLITE_LOCKED.code;
+        }
+        return false;
+    }
+
+    private <T> T writeOnce(Work<T> work) {
         lock.lock();
         try (Statement s = conn.createStatement()) {
             s.execute("BEGIN IMMEDIATE");
@@ -430,6 +478,11 @@ public final class SqliteStore implements MeshStore {
 
     @Override
     public List<InboxItem> takeInbox(String recipient, int maxChars, Instant now) {
+        // The common case, nothing waiting, is answered by a read: no write lock, so an idle poll never
+        // queues behind writers or adds to the WAL.
+        if (waitingCount(recipient) == 0) {
+            return List.of();
+        }
         return write(c -> {
             List<InboxItem> items = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement("SELECT id, kind, sender, body, created_at, topic, task_id, "
@@ -788,7 +841,7 @@ public final class SqliteStore implements MeshStore {
         lock.lock();
         try {
             if (watcher == null) {
-                watcher = connect("jdbc:sqlite:" + path);
+                watcher = connect("jdbc:sqlite:" + path, busyTimeoutMs);
             }
             try (Statement s = watcher.createStatement(); ResultSet rs = s.executeQuery("PRAGMA data_version")) {
                 rs.next();

@@ -1,0 +1,115 @@
+package dev.claudemesh.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A server process spoken to line by line, for what an SDK client hides: cancellation, closing stdin,
+ * and checking that every byte on stdout is JSON-RPC.
+ */
+public final class RawServer implements AutoCloseable {
+    public final Process process;
+    private final OutputStream stdin;
+    private final BlockingQueue<JsonNode> messages = new LinkedBlockingQueue<>();
+    public final List<String> stdoutLines = new CopyOnWriteArrayList<>();
+    public final List<String> stderrLines = new CopyOnWriteArrayList<>();
+
+    public RawServer(Map<String, String> env) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(MeshFixture.bin("claude-mesh-server").toString());
+        pb.environment().remove("CLAUDE_MESH_PROJECT_PATH");
+        pb.environment().putAll(env);
+        process = pb.start();
+        stdin = process.getOutputStream();
+        Thread out = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    stdoutLines.add(line);
+                    try {
+                        messages.add(MeshFixture.JSON.readTree(line));
+                    } catch (IOException notJson) {
+                        // kept in stdoutLines; tests that care check every line
+                    }
+                }
+            } catch (IOException ignored) {
+                // process ended
+            }
+        });
+        out.setDaemon(true);
+        out.start();
+        Thread err = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    stderrLines.add(line);
+                }
+            } catch (IOException ignored) {
+                // process ended
+            }
+        });
+        err.setDaemon(true);
+        err.start();
+    }
+
+    public static RawServer started(Map<String, String> env) throws Exception {
+        RawServer s = new RawServer(env);
+        s.send("{\"jsonrpc\":\"2.0\",\"id\":\"init\",\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
+                + "\"capabilities\":{},\"clientInfo\":{\"name\":\"raw-test\",\"version\":\"1\"}}}");
+        s.response("init", 60);
+        s.send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+        return s;
+    }
+
+    public void send(String line) throws IOException {
+        stdin.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        stdin.flush();
+    }
+
+    public void callTool(Object id, String tool, Map<String, Object> args) throws IOException {
+        send(MeshFixture.JSON.writeValueAsString(Map.of("jsonrpc", "2.0", "id", id, "method", "tools/call",
+                "params", Map.of("name", tool, "arguments", args))));
+    }
+
+    /** The response with this id, waiting up to {@code seconds}. */
+    public JsonNode response(Object id, int seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        List<JsonNode> others = new java.util.ArrayList<>();
+        try {
+            while (true) {
+                long left = deadline - System.nanoTime();
+                JsonNode m = left > 0 ? messages.poll(left, TimeUnit.NANOSECONDS) : null;
+                if (m == null) {
+                    throw new AssertionError("no response to " + id + " within " + seconds + " s; stderr: " + stderrLines);
+                }
+                if (m.has("id") && m.get("id").asText().equals(String.valueOf(id)) && (m.has("result") || m.has("error"))) {
+                    return m;
+                }
+                others.add(m);
+            }
+        } finally {
+            messages.addAll(others);
+        }
+    }
+
+    public void closeStdin() throws IOException {
+        stdin.close();
+    }
+
+
+    @Override
+    public void close() {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+    }
+}
