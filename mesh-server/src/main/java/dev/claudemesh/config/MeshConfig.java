@@ -10,13 +10,22 @@ import java.util.Optional;
  * @param projectOverride  CLAUDE_MESH_PROJECT_PATH, else CLAUDE_PROJECT_DIR, when either is set
  * @param maxMessageChars  the largest question, answer or message body accepted
  */
-public record MeshConfig(Path dbPath, Optional<Path> projectOverride, int maxMessageChars) {
+public record MeshConfig(Path dbPath, Optional<Path> projectOverride, int maxMessageChars, String channelMode,
+                         int waitSeconds) {
 
     public static final String DB_PATH = "MESH_DB_PATH";
     public static final String PROJECT_PATH = "CLAUDE_MESH_PROJECT_PATH";
     public static final String CLAUDE_PROJECT_DIR = "CLAUDE_PROJECT_DIR";
     public static final String MAX_MESSAGE_CHARS = "MESH_MAX_MESSAGE_CHARS";
     public static final int DEFAULT_MAX_MESSAGE_CHARS = 64 * 1024;
+    public static final String CHANNEL = "MESH_CHANNEL";
+    public static final String WAIT_SECONDS = "MESH_WAIT_SECONDS";
+    /** Below Claude Code's default 600 s hook timeout, with room for the JVM to start and stop. */
+    public static final int DEFAULT_WAIT_SECONDS = 540;
+
+    public MeshConfig(Path dbPath, Optional<Path> projectOverride, int maxMessageChars) {
+        this(dbPath, projectOverride, maxMessageChars, "auto", DEFAULT_WAIT_SECONDS);
+    }
 
     public static MeshConfig from(Settings settings) {
         Path db = settings.get(DB_PATH)
@@ -26,7 +35,12 @@ public record MeshConfig(Path dbPath, Optional<Path> projectOverride, int maxMes
                 .map(MeshConfig::expandHome);
         int max = settings.get(MAX_MESSAGE_CHARS).map(v -> parsePositive(MAX_MESSAGE_CHARS, v))
                 .orElse(DEFAULT_MAX_MESSAGE_CHARS);
-        return new MeshConfig(db.toAbsolutePath().normalize(), project, max);
+        String channel = settings.get(CHANNEL).map(v -> v.toLowerCase(java.util.Locale.ROOT)).orElse("auto");
+        if (!channel.equals("on") && !channel.equals("off") && !channel.equals("auto")) {
+            throw new ConfigException(CHANNEL + " must be on, off or auto, got '" + channel + "'");
+        }
+        int wait = settings.get(WAIT_SECONDS).map(v -> parsePositive(WAIT_SECONDS, v)).orElse(DEFAULT_WAIT_SECONDS);
+        return new MeshConfig(db.toAbsolutePath().normalize(), project, max, channel, wait);
     }
 
     private static Path expandHome(String value) {

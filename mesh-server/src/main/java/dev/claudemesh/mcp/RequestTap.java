@@ -13,8 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
 
 /**
- * Sits between stdin and the SDK's stdio transport, one JSON-RPC line at a time, for the one thing the
- * SDK does not give a tool handler: cancellation. The SDK neither surfaces {@code notifications/cancelled}
+ * Sits between stdin and the SDK's stdio transport, one JSON-RPC line at a time, for what the SDK does not
+ * give us: cancellation, and the moment the client is initialized (channel pushes must wait for it). The SDK neither surfaces {@code notifications/cancelled}
  * nor tells a handler its request id. So each {@code tools/call} gets its JSON-RPC id copied into
  * {@code params._meta} (under {@link #META_KEY}), and each cancellation is reported to {@code onCancel}
  * with the id it names. Every line is passed on; lines that are neither go through byte for byte.
@@ -23,19 +23,22 @@ final class RequestTap extends InputStream {
     static final String META_KEY = "claude_mesh_request_id";
     private static final byte[] TOOLS_CALL = "tools/call".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CANCELLED = "notifications/cancelled".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] INITIALIZED = "notifications/initialized".getBytes(StandardCharsets.US_ASCII);
 
     private final InputStream in;
     private final ObjectMapper json;
     private final Consumer<String> onCancel;
+    private final Runnable onInitialized;
     private final ByteArrayOutputStream line = new ByteArrayOutputStream(1024);
     private byte[] pending = new byte[0];
     private int pos;
     private boolean eof;
 
-    RequestTap(InputStream in, ObjectMapper json, Consumer<String> onCancel) {
+    RequestTap(InputStream in, ObjectMapper json, Consumer<String> onCancel, Runnable onInitialized) {
         this.in = in;
         this.json = json;
         this.onCancel = onCancel;
+        this.onInitialized = onInitialized;
     }
 
     @Override
@@ -99,6 +102,9 @@ final class RequestTap extends InputStream {
         boolean call = contains(raw, TOOLS_CALL);
         boolean cancel = !call && contains(raw, CANCELLED);
         if (!call && !cancel) {
+            if (contains(raw, INITIALIZED)) {
+                onInitialized.run(); // the SDK handles the message itself; we only learn that pushing may start
+            }
             return raw;
         }
         try {

@@ -5,22 +5,30 @@ import java.util.function.LongSupplier;
 /**
  * Wakes threads that wait for "something in the store changed", for the whole process at once.
  *
- * <p>One daemon thread reads the store's change counter every few milliseconds, but only while someone
- * waits; with no waiters it sleeps on a monitor and costs nothing. That keeps a waiting ask_peer within
- * milliseconds of a reply committed by another process, without a one-second poll and without re-running
- * queries: the real query runs only after the counter moved.
+ * <p>One daemon thread reads the store's change counter, but only while someone waits; with no waiters it
+ * sleeps on a monitor and costs nothing. It reads every {@code fastMs} while an urgent waiter (a blocked
+ * ask_peer) waits, and every {@code slowMs} while only background waiters (the channel push loop) do, so
+ * a reply is seen within milliseconds and an idle session still costs next to nothing. The real query runs
+ * only after the counter moved.
  */
 public final class ChangeWatch implements AutoCloseable {
     private final LongSupplier counter;
-    private final long intervalMs;
+    private final long fastMs;
+    private final long slowMs;
     private long version;
     private int waiters;
+    private int urgentWaiters;
     private boolean closed;
     private Thread poller;
 
-    public ChangeWatch(LongSupplier counter, long intervalMs) {
+    public ChangeWatch(LongSupplier counter, long fastMs, long slowMs) {
         this.counter = counter;
-        this.intervalMs = intervalMs;
+        this.fastMs = fastMs;
+        this.slowMs = slowMs;
+    }
+
+    public ChangeWatch(LongSupplier counter, long intervalMs) {
+        this(counter, intervalMs, intervalMs);
     }
 
     /** Reads the counter now. Take this before reading the state you will wait on, so no change is missed. */
@@ -29,15 +37,24 @@ public final class ChangeWatch implements AutoCloseable {
         return version;
     }
 
+    /** Waits, urgently, until the counter differs from {@code seen}, or {@code timeoutMs} passes. */
+    public long awaitChange(long seen, long timeoutMs) throws InterruptedException {
+        return awaitChange(seen, timeoutMs, true);
+    }
+
     /**
      * Waits until the counter differs from {@code seen}, or {@code timeoutMs} passes.
      *
+     * @param urgent whether this wait needs the fast interval
      * @return the counter's latest value
      */
-    public long awaitChange(long seen, long timeoutMs) throws InterruptedException {
+    public long awaitChange(long seen, long timeoutMs, boolean urgent) throws InterruptedException {
         long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
         synchronized (this) {
             waiters++;
+            if (urgent) {
+                urgentWaiters++;
+            }
             startPoller();
             notifyAll();
             try {
@@ -48,6 +65,9 @@ public final class ChangeWatch implements AutoCloseable {
                 return version;
             } finally {
                 waiters--;
+                if (urgent) {
+                    urgentWaiters--;
+                }
             }
         }
     }
@@ -63,6 +83,7 @@ public final class ChangeWatch implements AutoCloseable {
     private void poll() {
         try {
             while (true) {
+                long interval;
                 synchronized (this) {
                     while (waiters == 0 && !closed) {
                         wait();
@@ -70,12 +91,18 @@ public final class ChangeWatch implements AutoCloseable {
                     if (closed) {
                         return;
                     }
+                    interval = urgentWaiters > 0 ? fastMs : slowMs;
                 }
                 long v = counter.getAsLong();
                 synchronized (this) {
                     publish(v);
+                    if (urgentWaiters == 0 && interval != fastMs) {
+                        // An urgent waiter arriving during a slow sleep wakes us (notifyAll in awaitChange).
+                        wait(interval);
+                        continue;
+                    }
                 }
-                Thread.sleep(intervalMs);
+                Thread.sleep(interval);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -72,6 +72,9 @@ public interface MeshStore extends AutoCloseable {
      */
     List<InboxItem> takeInbox(String recipient, int maxChars, Instant now);
 
+    /** Puts items back as undelivered: a push that did not go out must not count as delivered. */
+    void undeliver(String recipient, Collection<String> ids);
+
     /** How many items wait undelivered for the recipient. */
     int waitingCount(String recipient);
 

@@ -508,6 +508,23 @@ public final class SqliteStore implements MeshStore {
     }
 
     @Override
+    public void undeliver(String recipient, Collection<String> ids) {
+        if (ids.isEmpty()) {
+            return;
+        }
+        write(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE inbox SET delivered_at = NULL WHERE id = ? AND recipient = ?")) {
+                for (String id : ids) {
+                    bind(ps, id, key(recipient));
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return null;
+        });
+    }
+
+    @Override
     public int waitingCount(String recipient) {
         return read(c -> {
             try (PreparedStatement ps = c.prepareStatement(

@@ -26,7 +26,12 @@ public final class RawServer implements AutoCloseable {
     public final List<String> stderrLines = new CopyOnWriteArrayList<>();
 
     public RawServer(Map<String, String> env) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(MeshFixture.bin("claude-mesh-server").toString());
+        this(List.of(MeshFixture.bin("claude-mesh-server").toString()), env);
+    }
+
+    /** A server started by {@code command} (for example a wrapper standing in for Claude Code). */
+    public RawServer(List<String> command, Map<String, String> env) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().remove("CLAUDE_MESH_PROJECT_PATH");
         pb.environment().putAll(env);
         process = pb.start();
@@ -63,10 +68,16 @@ public final class RawServer implements AutoCloseable {
     }
 
     public static RawServer started(Map<String, String> env) throws Exception {
-        RawServer s = new RawServer(env);
+        return initialized(new RawServer(env));
+    }
+
+    public JsonNode initializeResult;
+
+    /** Completes the MCP handshake and keeps the initialize result. */
+    public static RawServer initialized(RawServer s) throws Exception {
         s.send("{\"jsonrpc\":\"2.0\",\"id\":\"init\",\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
                 + "\"capabilities\":{},\"clientInfo\":{\"name\":\"raw-test\",\"version\":\"1\"}}}");
-        s.response("init", 60);
+        s.initializeResult = s.response("init", 60).path("result");
         s.send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
         return s;
     }
@@ -100,6 +111,18 @@ public final class RawServer implements AutoCloseable {
         } finally {
             messages.addAll(others);
         }
+    }
+
+    /** Notifications with this method received so far (taken out of the queue). */
+    public List<JsonNode> notifications(String method) {
+        List<JsonNode> found = new java.util.ArrayList<>();
+        List<JsonNode> keep = new java.util.ArrayList<>();
+        JsonNode m;
+        while ((m = messages.poll()) != null) {
+            (method.equals(m.path("method").asText()) && !m.has("id") ? found : keep).add(m);
+        }
+        messages.addAll(keep);
+        return found;
     }
 
     public void closeStdin() throws IOException {
