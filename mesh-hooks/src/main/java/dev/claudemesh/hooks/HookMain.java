@@ -11,11 +11,12 @@ import java.nio.charset.StandardCharsets;
 /**
  * Entry point of the hook commands Claude Code runs. Whatever happens, a hook exits 0, prints nothing on
  * stdout but one valid hook JSON document (or nothing), and leaves at most one line on stderr: a failing
- * hook must never break the user's session.
+ * hook must never break the user's session. The one exception is inbox-wait waking its session on purpose:
+ * exit 2, the item on stderr.
  */
 @Command(name = "claude-mesh-hook", mixinStandardHelpOptions = true, version = "claude-mesh hooks 0.1.0",
         description = "Claude Code hook commands for claude-mesh. Each reads the hook's JSON on stdin.",
-        subcommands = {SessionStartHook.class, InboxPollHook.class, SessionEndHook.class})
+        subcommands = {SessionStartHook.class, InboxPollHook.class, SessionEndHook.class, InboxWaitHook.class})
 public final class HookMain implements Runnable {
 
     public static void main(String[] args) {
@@ -40,6 +41,11 @@ public final class HookMain implements Runnable {
             if (result instanceof String s && !s.isEmpty()) {
                 hookOut.print(s);
                 hookOut.flush();
+            } else if (result instanceof Wake w) {
+                // asyncRewake: exit code 2 wakes the session and shows it our stderr.
+                System.err.println(w.text());
+                System.err.flush();
+                System.exit(2);
             }
         } catch (Throwable t) {
             warn(t);
@@ -55,6 +61,6 @@ public final class HookMain implements Runnable {
 
     @Override
     public void run() {
-        System.err.println("claude-mesh hook: name a hook command: session-start, inbox-poll or session-end (see --help)");
+        System.err.println("claude-mesh hook: name a hook command: session-start, inbox-poll, session-end or inbox-wait (see --help)");
     }
 }

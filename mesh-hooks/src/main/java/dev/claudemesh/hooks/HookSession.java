@@ -13,12 +13,14 @@ import java.time.Clock;
 /** What every hook sets up: its input, its configuration, its project identity and the open mesh. */
 final class HookSession implements AutoCloseable {
     final HookInput input;
+    final MeshConfig config;
     final ProjectIdentity identity;
     final Mesh mesh;
     private final SqliteStore store;
 
-    private HookSession(HookInput input, ProjectIdentity identity, SqliteStore store, Mesh mesh) {
+    private HookSession(HookInput input, MeshConfig config, ProjectIdentity identity, SqliteStore store, Mesh mesh) {
         this.input = input;
+        this.config = config;
         this.identity = identity;
         this.store = store;
         this.mesh = mesh;
@@ -30,7 +32,13 @@ final class HookSession implements AutoCloseable {
         ProjectIdentity identity = ProjectIdentity.resolve(config, input.string("cwd"));
         SqliteStore store = SqliteStore.open(config.dbPath(), SqliteStore.HOOK_BUSY_TIMEOUT_MS);
         Mesh mesh = new Mesh(store, Processes.LOCAL, Clock.systemUTC(), HostName.get(), config.maxMessageChars());
-        return new HookSession(input, identity, store, mesh);
+        return new HookSession(input, config, identity, store, mesh);
+    }
+
+    /** The file naming the current inbox-wait process of peer {@code name}, beside the database. */
+    java.nio.file.Path waitToken(String name) {
+        return config.dbPath().resolveSibling(config.dbPath().getFileName() + ".wait-"
+                + dev.claudemesh.identity.PeerNames.key(name));
     }
 
     String sessionId() throws HookException {
