@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Interop check: drives two claude-mesh stdio servers with the official TypeScript MCP SDK client
-// (an independent implementation of the protocol) through the whole ask/reply flow.
+// (an independent implementation of the protocol) through the whole ask/reply flow, then one-way messages,
+// a topic broadcast and a delegated task's round trip.
 //
 //   node interop/two-peers.mjs <repo-root>
 //
@@ -234,6 +235,92 @@ async function main() {
     check(r.isError === true, 'reply_to_peer to the timed-out question: isError', r);
     check(/expired/i.test(text(r)), "reply_to_peer to the timed-out question: text mentions 'expired'", text(r));
   }
+
+  // --- tell_peer: a one-way message, in the recipient's inbox once
+  {
+    const message = 'The API moved to /v2. (interop message)';
+    const r = await expectOk(frontend, 'tell_peer', { to: 'backend', message });
+    const sc = r.structuredContent;
+    check(sc.status === 'sent', "tell_peer to an active peer: structuredContent.status is 'sent'", sc);
+    check(typeof sc.message_id === 'string' && sc.message_id.startsWith('m_'),
+      "tell_peer: structuredContent.message_id starts with 'm_'", sc);
+    const items = await inbox(backend);
+    check(items.length === 1 && items[0].id === sc.message_id, 'poll_inbox: backend got exactly the message', items);
+    const m = items[0];
+    check(m.kind === 'message', "poll_inbox: message item kind is 'message'", m);
+    check(m.from === 'frontend', "poll_inbox: message item from is 'frontend'", m);
+    check(m.body === message, 'poll_inbox: message item body is the message text', m);
+    check(isIso(m.sent_at), 'poll_inbox: message item sent_at is an ISO-8601 timestamp', m);
+    check((await inbox(backend)).length === 0, 'poll_inbox: the message is returned only once');
+  }
+
+  // --- subscribe, then a broadcast to that topic
+  {
+    const topic = 'deploys';
+    const sub = await expectOk(backend, 'subscribe', { topic });
+    check(show(sub.structuredContent.topics) === show([topic]), `subscribe: structuredContent.topics is ['${topic}']`,
+      sub.structuredContent);
+    const message = 'v1.4 rolls out at noon. (interop broadcast)';
+    const r = await expectOk(frontend, 'broadcast', { message, topic });
+    const sc = r.structuredContent;
+    check(typeof sc.message_id === 'string' && sc.message_id.startsWith('b_'),
+      "broadcast: structuredContent.message_id starts with 'b_'", sc);
+    check(show(sc.recipients) === show(['backend']), "broadcast to the topic: structuredContent.recipients is ['backend']", sc);
+    const items = await inbox(backend);
+    check(items.length === 1 && items[0].id === sc.message_id, 'poll_inbox: backend got exactly the broadcast', items);
+    const b = items[0];
+    check(b.kind === 'broadcast', "poll_inbox: broadcast item kind is 'broadcast'", b);
+    check(b.topic === topic, `poll_inbox: broadcast item topic is '${topic}'`, b);
+    check(b.from === 'frontend' && b.body === message, 'poll_inbox: broadcast item from and body', b);
+    check((await inbox(frontend)).length === 0, 'poll_inbox: the sender does not get its own broadcast');
+    const unsub = await expectOk(backend, 'unsubscribe', { topic });
+    check(show(unsub.structuredContent.topics) === show([]), 'unsubscribe: structuredContent.topics is []', unsub.structuredContent);
+  }
+
+  // --- delegate_task -> task at the assignee -> complete_task -> task_result at the delegator
+  {
+    const description = 'Add an index on orders.customer_id. (interop task)';
+    const d = await expectOk(frontend, 'delegate_task', { to: 'backend', description, context: 'Keep the migration reversible.' });
+    const taskId = d.structuredContent.task_id;
+    check(typeof taskId === 'string' && taskId.startsWith('t_'), "delegate_task: structuredContent.task_id starts with 't_'",
+      d.structuredContent);
+    check(d.structuredContent.status === 'pending', "delegate_task: structuredContent.status is 'pending'", d.structuredContent);
+
+    const items = await inbox(backend);
+    check(items.length === 1, 'poll_inbox: backend got exactly one item, the task', items);
+    const t = items[0];
+    check(t.kind === 'task' && t.task_id === taskId, "poll_inbox: task item kind is 'task' with the task_id", t);
+    check(t.from === 'frontend' && t.body.includes(description), 'poll_inbox: task item from and description', t);
+
+    const result = 'Index added in V7__orders_customer_idx.sql. (interop result)';
+    const c = await expectOk(backend, 'complete_task', { task_id: taskId, status: 'completed', result });
+    check(c.structuredContent.task_id === taskId && c.structuredContent.status === 'completed',
+      "complete_task: structuredContent is the task_id with status 'completed'", c.structuredContent);
+
+    const results = await inbox(frontend);
+    check(results.length === 1, 'poll_inbox: frontend got exactly one item, the task result', results);
+    const tr = results[0];
+    check(tr.kind === 'task_result', "poll_inbox: result item kind is 'task_result'", tr);
+    check(tr.task_id === taskId, 'poll_inbox: result item task_id is the task', tr);
+    check(tr.status === 'completed', "poll_inbox: result item status is 'completed'", tr);
+    check(tr.result === result, 'poll_inbox: result item result is the result text', tr);
+    check(tr.from === 'backend', "poll_inbox: result item from is 'backend'", tr);
+
+    const again = await backend.call('complete_task', { task_id: taskId, status: 'completed', result: 'again' });
+    check(again.isError === true, 'complete_task twice: isError', again);
+
+    const l = await expectOk(frontend, 'list_tasks', {});
+    const mine = (l.structuredContent.delegated ?? []).find((x) => x.task_id === taskId);
+    check(mine !== undefined && mine.to === 'backend' && mine.status === 'completed' && mine.result === result,
+      'list_tasks: the delegated task is listed as completed with its result', l.structuredContent);
+  }
+}
+
+/** One poll_inbox call's items. */
+async function inbox(p) {
+  const r = await expectOk(p, 'poll_inbox', {});
+  if (!Array.isArray(r.structuredContent.items)) fail(`${p.name} poll_inbox: structuredContent.items is not an array`, r);
+  return r.structuredContent.items;
 }
 
 let code = 0;

@@ -2,6 +2,10 @@
 -- Messages and broadcasts are inbox items only (kind 'message' or 'broadcast'); one broadcast is one id
 -- with a row per recipient. Tasks have a state machine of their own, like questions.
 
+-- The processes above the SessionStart hook that made or last claimed a peer row ("pid:start,..."), so the
+-- server of that session (whose parent, Claude Code, is among them) adopts its own row and no other.
+ALTER TABLE peers ADD COLUMN hook_ancestors TEXT;
+
 ALTER TABLE inbox ADD COLUMN topic TEXT;
 ALTER TABLE inbox ADD COLUMN task_id TEXT;
 ALTER TABLE inbox ADD COLUMN task_status TEXT;

@@ -28,8 +28,17 @@ class TypeScriptClientIT {
 
     @Test
     void typeScriptSdkClientCompletesTheWholeAskReplyFlowAcrossTwoServers() throws Exception {
+        runScript("two-peers.mjs");
+    }
+
+    @Test
+    void typeScriptSdkClientReceivesEachItemOnceAsAChannelEvent() throws Exception {
+        runScript("channel.mjs");
+    }
+
+    private void runScript(String name) throws Exception {
         Path root = repoRoot();
-        Path script = root.resolve("interop/two-peers.mjs");
+        Path script = root.resolve("interop").resolve(name);
         Optional<Path> node = onPath("node");
         // CI sets MESH_REQUIRE_INTEROP=1 (after npm ci) so a broken set-up fails instead of skipping.
         boolean required = System.getenv("MESH_REQUIRE_INTEROP") != null;
@@ -52,11 +61,11 @@ class TypeScriptClientIT {
             process.descendants().forEach(ProcessHandle::destroyForcibly);
             process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             reader.join(5_000);
-            fail("node interop/two-peers.mjs did not finish within " + LIMIT_SECONDS + " s; its output so far:\n" + text(output));
+            fail("node interop/" + name + " did not finish within " + LIMIT_SECONDS + " s; its output so far:\n" + text(output));
         }
         reader.join(10_000);
         int exit = process.exitValue();
-        assertEquals(0, exit, () -> "node interop/two-peers.mjs exited " + exit + "; its output:\n" + text(output));
+        assertEquals(0, exit, () -> "node interop/" + name + " exited " + exit + "; its output:\n" + text(output));
     }
 
     private static void requireOrSkip(boolean required, boolean condition, String reason) {

@@ -71,8 +71,15 @@ public final class Mesh {
             // A pid names a process only on its own host; another host's server with our pid is not us.
             return row.server().get().pid() != self.pid() || !host.equals(row.host());
         }
-        // A row a SessionStart hook made before its server came up: ours if it is for our project.
-        return !row.projectPath().equals(id.projectPath().toString());
+        // A row a SessionStart hook made before its server came up: ours if it is for our project and, when
+        // the hook recorded its ancestry, if our Claude Code process (our parent) is among those ancestors.
+        // Two sessions starting together in one project thus each adopt their own hook's row.
+        if (!row.projectPath().equals(id.projectPath().toString())) {
+            return true;
+        }
+        Optional<ProcessRef> claude = processes.parent();
+        return !row.hookAncestors().isEmpty() && claude.isPresent()
+                && row.hookAncestors().stream().noneMatch(a -> sameProcess(a, claude.get()));
     }
 
     /** The server re-announces itself (the register tool): active again, with a new summary if given. */
@@ -124,12 +131,17 @@ public final class Mesh {
         Optional<Peer> mine = byAncestor(active)
                 .or(() -> single(active.stream().filter(p -> p.claude().isEmpty()
                         && (!newProcess || p.sessionId().map(sessionId::equals).orElse(true))).toList()));
+        String ancestry = Peer.encode(processes.ancestors());
         if (mine.isPresent()) {
-            store.recordSession(mine.get().name(), sessionId, now());
+            if (mine.get().claude().isPresent()) {
+                store.recordSession(mine.get().name(), sessionId, now());
+            } else {
+                store.recordSessionStart(mine.get().name(), sessionId, ancestry, now());
+            }
             return store.peer(mine.get().name()).orElseThrow();
         }
         PeerClaim claim = new PeerClaim(id.projectPath().toString(), id.gitRoot().toString(), host, null, sessionId,
-                null, null, now());
+                null, null, now(), ancestry, true);
         return store.claimName(candidates(id.baseName()), claim, row -> row.state() == PeerState.ACTIVE && !isGone(row));
     }
 

@@ -74,7 +74,19 @@ public final class MeshFixture implements AutoCloseable {
     public Peer server(Path project, Map<String, String> extraEnv) {
         Map<String, String> env = env(project);
         env.putAll(extraEnv);
-        ServerParameters params = ServerParameters.builder(bin("claude-mesh-server").toString()).env(env).build();
+        return start(ServerParameters.builder(bin("claude-mesh-server").toString()).env(env).build());
+    }
+
+    /**
+     * Starts {@code command args...} with {@code project}'s environment and talks MCP to it over its stdio: for a
+     * stand-in for Claude Code that runs bin/claude-mesh-server as its own child, so that process is the
+     * server's parent.
+     */
+    public Peer serverVia(Path project, String command, List<String> args) {
+        return start(ServerParameters.builder(command).args(args).env(env(project)).build());
+    }
+
+    private Peer start(ServerParameters params) {
         var transport = new StdioClientTransport(params, new JacksonMcpJsonMapper(JSON));
         transport.setStdErrorHandler(serverStderr::add);
         List<ProgressNotification> progress = new CopyOnWriteArrayList<>();
