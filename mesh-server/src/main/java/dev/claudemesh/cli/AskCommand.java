@@ -18,7 +18,7 @@ final class AskCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "PEER", description = "The peer's name.")
     String peer;
 
-    @Parameters(index = "1..*", paramLabel = "QUESTION", description = "The question (words are joined with spaces).")
+    @Parameters(index = "1..*", arity = "1..*", paramLabel = "QUESTION", description = "The question (words are joined with spaces).")
     List<String> words;
 
     @Option(names = {"-t", "--timeout"}, paramLabel = "SECONDS", defaultValue = "300",

@@ -16,10 +16,13 @@ final class GcCommand implements Callable<Integer> {
             description = "Keep delivered history this many days (default: ${DEFAULT-VALUE}); 0 prunes all of it.")
     int keepDays;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() {
         if (keepDays < 0) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--keep-days must be 0 or more");
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--keep-days must be 0 or more");
         }
         try (MeshOpener m = new MeshOpener()) {
             Housekeeping h = m.mesh.gc(Optional.of(Duration.ofDays(keepDays)));

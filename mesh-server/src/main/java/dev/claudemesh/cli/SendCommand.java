@@ -14,7 +14,7 @@ final class SendCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "PEER", description = "The peer's name.")
     String peer;
 
-    @Parameters(index = "1..*", paramLabel = "MESSAGE", description = "The message (words are joined with spaces).")
+    @Parameters(index = "1..*", arity = "1..*", paramLabel = "MESSAGE", description = "The message (words are joined with spaces).")
     List<String> words;
 
     @Option(names = "--as", paramLabel = "NAME", defaultValue = "cli", description = "Sender name (default: ${DEFAULT-VALUE}).")

@@ -5,7 +5,11 @@ import dev.claudemesh.mesh.MeshEvent;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.time.Duration;
 import java.time.Instant;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
@@ -26,30 +30,50 @@ final class TailCommand implements Callable<Integer> {
     @Option(names = {"-n", "--count"}, paramLabel = "N", defaultValue = "0", description = "Stop after N lines (0: never).")
     int count;
 
+    /**
+     * Replies carry the time they were made, which can be earlier than their commit by as long as the write
+     * lock was busy; so each read looks back this far and skips replies already printed.
+     */
+    static final Duration REPLY_LOOKBACK = Duration.ofSeconds(30);
+
     @Override
     public Integer call() throws InterruptedException {
         try (MeshOpener m = new MeshOpener(); ChangeWatch watch = new ChangeWatch(m.store::changeCounter, 20)) {
             long seq = fromStart ? 0 : m.store.lastSeq();
-            Instant since = fromStart ? Instant.EPOCH : m.mesh.now();
+            Instant start = m.mesh.now();
+            Set<String> repliesShown = new LinkedHashSet<>();
+            if (!fromStart) {
+                // Replies made before we started are history, not news.
+                m.store.answersSince(start.minus(REPLY_LOOKBACK)).forEach(e -> repliesShown.add(e.id()));
+            }
             int printed = 0;
             long seen = watch.current();
             while (true) {
-                Instant readAt = m.mesh.now();
+                Instant since = fromStart && printed == 0 && seq == 0 ? Instant.EPOCH : m.mesh.now().minus(REPLY_LOOKBACK);
                 List<MeshEvent> events = m.mesh.history(seq, since, 500);
                 for (MeshEvent e : events) {
-                    System.out.println(line(e));
                     if (e.seq() > 0) {
                         seq = Math.max(seq, e.seq());
+                    } else if (!repliesShown.add(e.id())) {
+                        continue;
                     }
+                    System.out.println(line(e));
                     if (count > 0 && ++printed >= count) {
                         return 0;
                     }
                 }
                 System.out.flush();
-                // Replies are found by time; the next read starts just after this one.
-                since = readAt.plusMillis(1).isAfter(since) ? readAt.plusMillis(1) : since;
+                trim(repliesShown);
                 seen = watch.awaitChange(seen, 1000);
             }
+        }
+    }
+
+    private static void trim(Set<String> ids) {
+        Iterator<String> it = ids.iterator();
+        while (ids.size() > 10_000 && it.hasNext()) {
+            it.next();
+            it.remove();
         }
     }
 

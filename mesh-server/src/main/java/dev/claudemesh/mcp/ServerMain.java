@@ -119,6 +119,16 @@ public final class ServerMain {
             t.start();
         }
 
+        // SIGTERM (how many clients stop a server) skips the end-of-input path below; leave the mesh anyway.
+        Thread onSignal = new Thread(() -> {
+            try {
+                mesh.leaveAsServer(self.get());
+            } catch (RuntimeException ignored) {
+                // the store may already be closed
+            }
+        }, "mesh-leave");
+        Runtime.getRuntime().addShutdownHook(onSignal);
+
         ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "mesh-heartbeat");
             t.setDaemon(true);

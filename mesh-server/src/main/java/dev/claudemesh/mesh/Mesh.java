@@ -485,8 +485,19 @@ public final class Mesh {
         PeerClaim claim = new PeerClaim(id.projectPath().toString(), id.gitRoot().toString(), host,
                 old == null ? null : old.summary(), old == null ? null : old.sessionId().orElse(null), me,
                 processes.parent().orElse(null), now());
-        Peer taken = store.claimName(List.of(newName), claim, row -> heldAgainstServer(row, id, me)
-                || row.server().isEmpty() && row.state() == PeerState.ACTIVE && !isGone(row));
+        Predicate<Peer> held = row -> heldAgainstServer(row, id, me)
+                || row.server().isEmpty() && row.state() == PeerState.ACTIVE && !isGone(row);
+        Optional<Peer> current = store.peer(newName);
+        if (current.isPresent() && held.test(current.get())) {
+            throw new MeshException("'" + current.get().name() + "' is the name of a live session (" + current.get().projectPath()
+                    + "); pick another name.");
+        }
+        Peer taken;
+        try {
+            taken = store.claimName(List.of(newName), claim, held);
+        } catch (dev.claudemesh.store.StoreException raced) {
+            throw new MeshException("'" + newName + "' was just taken by another session; pick another name.");
+        }
         store.releaseServer(self, me.pid(), now());
         return taken;
     }
