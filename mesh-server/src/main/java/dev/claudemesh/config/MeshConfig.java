@@ -11,7 +11,7 @@ import java.util.Optional;
  * @param maxMessageChars  the largest question, answer or message body accepted
  */
 public record MeshConfig(Path dbPath, Optional<Path> projectOverride, int maxMessageChars, String channelMode,
-                         int waitSeconds) {
+                         int waitSeconds, String serverName) {
 
     public static final String DB_PATH = "MESH_DB_PATH";
     public static final String PROJECT_PATH = "CLAUDE_MESH_PROJECT_PATH";
@@ -22,9 +22,11 @@ public record MeshConfig(Path dbPath, Optional<Path> projectOverride, int maxMes
     public static final String WAIT_SECONDS = "MESH_WAIT_SECONDS";
     /** Below Claude Code's default 600 s hook timeout, with room for the JVM to start and stop. */
     public static final int DEFAULT_WAIT_SECONDS = 540;
+    public static final String SERVER_NAME = "MESH_SERVER_NAME";
+    public static final String DEFAULT_SERVER_NAME = "claude-mesh";
 
     public MeshConfig(Path dbPath, Optional<Path> projectOverride, int maxMessageChars) {
-        this(dbPath, projectOverride, maxMessageChars, "auto", DEFAULT_WAIT_SECONDS);
+        this(dbPath, projectOverride, maxMessageChars, "auto", DEFAULT_WAIT_SECONDS, DEFAULT_SERVER_NAME);
     }
 
     public static MeshConfig from(Settings settings) {
@@ -40,7 +42,8 @@ public record MeshConfig(Path dbPath, Optional<Path> projectOverride, int maxMes
             throw new ConfigException(CHANNEL + " must be on, off or auto, got '" + channel + "'");
         }
         int wait = settings.get(WAIT_SECONDS).map(v -> parsePositive(WAIT_SECONDS, v)).orElse(DEFAULT_WAIT_SECONDS);
-        return new MeshConfig(db.toAbsolutePath().normalize(), project, max, channel, wait);
+        String serverName = settings.get(SERVER_NAME).orElse(DEFAULT_SERVER_NAME);
+        return new MeshConfig(db.toAbsolutePath().normalize(), project, max, channel, wait, serverName);
     }
 
     private static Path expandHome(String value) {

@@ -46,11 +46,6 @@ public final class ServerMain {
     static final long WATCH_INTERVAL_MS = 3;
     /** Poll interval while only the channel push loop waits: well inside 100 ms, next to nothing when idle. */
     static final long PUSH_WATCH_INTERVAL_MS = 15;
-    /** The name users give this server in their MCP configuration; MESH_SERVER_NAME if they chose another. */
-    static String serverName() {
-        String n = System.getenv("MESH_SERVER_NAME");
-        return n == null || n.isBlank() ? "claude-mesh" : n.trim();
-    }
 
     static final String INSTRUCTIONS = """
             claude-mesh connects the Claude Code sessions on this machine. Each session is a peer with a name; \
@@ -92,7 +87,7 @@ public final class ServerMain {
         }
         AtomicReference<String> self = new AtomicReference<>(me.name());
         ChangeWatch watch = new ChangeWatch(store::changeCounter, WATCH_INTERVAL_MS, PUSH_WATCH_INTERVAL_MS);
-        boolean push = ChannelMode.enabled(config.channelMode(), serverName(), ChannelMode.parentArguments());
+        boolean push = ChannelMode.enabled(config.channelMode(), config.serverName(), ChannelMode.parentArguments());
         CountDownLatch initialized = new CountDownLatch(1);
 
         CountDownLatch stdinClosed = new CountDownLatch(1);
