@@ -56,6 +56,20 @@ class TwoServersIT {
     }
 
     @Test
+    void noToolLetsTheCallerChooseWhoItSpeaksAs() {
+        for (Tool t : frontend.client().listTools().tools()) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> props = (Map<String, Object>) t.inputSchema().getOrDefault("properties", Map.of());
+            for (String forbidden : List.of("from", "sender", "as", "asker", "self", "recipient_inbox")) {
+                assertFalse(props.containsKey(forbidden), t.name() + " takes '" + forbidden + "': the sender must be the server's own identity");
+            }
+            assertEquals(Boolean.FALSE, t.inputSchema().get("additionalProperties"), t.name() + " must refuse unknown arguments");
+        }
+        String err = frontend.error("tell_peer", Map.of("to", "backend", "message", "spoof", "from", "backend"));
+        assertTrue(err.toLowerCase().contains("from") || err.toLowerCase().contains("additional"), err);
+    }
+
+    @Test
     void askBlocksUntilThePeerRepliesAndReturnsTheAnswer() throws Exception {
         CompletableFuture<Map<String, Object>> ask = CompletableFuture.supplyAsync(() ->
                 frontend.ok("ask_peer", Map.of("to", "backend", "question", "Which port?")));
