@@ -7,6 +7,7 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
 
 /**
  * Entry point of the hook commands Claude Code runs. Whatever happens, a hook exits 0, prints nothing on
@@ -24,6 +25,18 @@ public final class HookMain implements Runnable {
         // Anything a library prints goes to stderr; only our final document reaches stdout.
         System.setOut(new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8));
         try {
+            if (args.length == 1 && args[0].equals("--train")) {
+                Training.run();
+                System.exit(0);
+            }
+            Callable<?> direct = args.length == 1 ? direct(args[0]) : null;
+            if (direct != null) {
+                // The launchers' everyday call: run the command without building picocli's model. picocli's
+                // classes predate class-data sharing (Java 5 bytecode), so loading them costs every hook
+                // tens of milliseconds; they are loaded only for --help, --version and mistakes.
+                emit(hookOut, call(direct));
+                System.exit(0);
+            }
             CommandLine cli = new CommandLine(new HookMain());
             cli.setOut(new java.io.PrintWriter(System.err, true));
             cli.setErr(new java.io.PrintWriter(System.err, true));
@@ -38,19 +51,43 @@ public final class HookMain implements Runnable {
             cli.execute(args);
             Object result = cli.getSubcommands().values().stream()
                     .map(CommandLine::getExecutionResult).filter(r -> r != null).findFirst().orElse(null);
-            if (result instanceof String s && !s.isEmpty()) {
-                hookOut.print(s);
-                hookOut.flush();
-            } else if (result instanceof Wake w) {
-                // asyncRewake: exit code 2 wakes the session and shows it our stderr.
-                System.err.println(w.text());
-                System.err.flush();
-                System.exit(2);
-            }
+            emit(hookOut, result);
         } catch (Throwable t) {
             warn(t);
         }
         System.exit(0);
+    }
+
+    static Callable<?> direct(String command) {
+        return switch (command) {
+            case "session-start" -> new SessionStartHook();
+            case "inbox-poll" -> new InboxPollHook();
+            case "session-end" -> new SessionEndHook();
+            case "inbox-wait" -> new InboxWaitHook();
+            default -> null;
+        };
+    }
+
+    private static Object call(Callable<?> command) {
+        try {
+            return command.call();
+        } catch (Throwable t) {
+            warn(t);
+            return null;
+        }
+    }
+
+    /** Writes a hook's result: a JSON document on stdout, or for a wake, the text on stderr and exit code 2. */
+    private static void emit(PrintStream hookOut, Object result) {
+        if (result instanceof String s && !s.isEmpty()) {
+            hookOut.print(s);
+            hookOut.flush();
+        } else if (result instanceof Wake w) {
+            // asyncRewake: exit code 2 wakes the session and shows it our stderr.
+            System.err.println(w.text());
+            System.err.flush();
+            System.exit(2);
+        }
     }
 
     static void warn(Throwable t) {

@@ -17,6 +17,15 @@ public final class HostName {
         if (h != null && !h.isBlank()) {
             return h.trim();
         }
+        // Linux tells it in a file; reading that is far cheaper than InetAddress, which may ask a resolver.
+        try {
+            String k = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/kernel/hostname")).trim();
+            if (!k.isEmpty()) {
+                return k;
+            }
+        } catch (java.io.IOException | RuntimeException notLinux) {
+            // fall through
+        }
         try {
             return InetAddress.getLocalHost().getHostName();
         } catch (UnknownHostException e) {

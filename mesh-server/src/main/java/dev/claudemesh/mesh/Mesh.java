@@ -34,7 +34,8 @@ public final class Mesh {
     private final Clock clock;
     private final String host;
     private final int maxMessageChars;
-    private final SecureRandom random = new SecureRandom();
+    /** Made on first use: seeding costs a hook that never creates an id a few milliseconds for nothing. */
+    private SecureRandom random;
 
     public Mesh(MeshStore store, Processes processes, Clock clock, String host, int maxMessageChars) {
         this.store = store;
@@ -618,7 +619,10 @@ public final class Mesh {
         }
     }
 
-    private String newId(String prefix) {
+    private synchronized String newId(String prefix) {
+        if (random == null) {
+            random = new SecureRandom();
+        }
         byte[] b = new byte[6];
         random.nextBytes(b);
         return prefix + java.util.HexFormat.of().formatHex(b);

@@ -1,0 +1,42 @@
+package dev.claudemesh.hooks;
+
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/**
+ * The training run behind the launchers' class-data archive: every hook once, in one JVM, against a
+ * throw-away mesh, so the archive written at exit holds the classes a real hook loads. Run by
+ * {@code bin/claude-mesh-launch --prepare} with MESH_DB_PATH pointing at a temporary file; never by users.
+ */
+final class Training {
+    private Training() {
+    }
+
+    static void run() throws Exception {
+        Path project = Files.createTempDirectory("claude-mesh-training");
+        String cwd = project.toString();
+        InputStream stdin = System.in;
+        try {
+            hook(new SessionStartHook(), "{\"session_id\":\"t\",\"cwd\":\"" + cwd + "\",\"hook_event_name\":\"SessionStart\",\"source\":\"startup\"}");
+            hook(new InboxPollHook(), "{\"session_id\":\"t\",\"cwd\":\"" + cwd + "\",\"hook_event_name\":\"UserPromptSubmit\",\"prompt\":\"x\"}");
+            hook(new InboxPollHook(), "{\"session_id\":\"t\",\"cwd\":\"" + cwd + "\",\"hook_event_name\":\"Stop\",\"stop_hook_active\":false}");
+            hook(new SessionEndHook(), "{\"session_id\":\"t\",\"cwd\":\"" + cwd + "\",\"hook_event_name\":\"SessionEnd\",\"reason\":\"other\"}");
+        } finally {
+            System.setIn(stdin);
+            Files.deleteIfExists(project);
+        }
+    }
+
+    private static void hook(Callable<?> command, String json) {
+        System.setIn(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)));
+        try {
+            command.call();
+        } catch (Exception e) {
+            System.err.println("training: " + e.getMessage());
+        }
+    }
+}
