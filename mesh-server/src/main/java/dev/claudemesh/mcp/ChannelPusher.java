@@ -4,7 +4,7 @@ import dev.claudemesh.mesh.ChangeWatch;
 import dev.claudemesh.mesh.InboxItem;
 import dev.claudemesh.mesh.Mesh;
 import dev.claudemesh.mesh.PeerText;
-import io.modelcontextprotocol.server.transport.StdioServerTransportProvider;
+import io.modelcontextprotocol.spec.McpServerTransportProviderBase;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -27,12 +27,12 @@ final class ChannelPusher implements Runnable {
 
     private final Mesh mesh;
     private final ChangeWatch watch;
-    private final StdioServerTransportProvider transport;
+    private final McpServerTransportProviderBase transport;
     private final AtomicReference<String> self;
     private final CountDownLatch initialized;
     private volatile boolean stopped;
 
-    ChannelPusher(Mesh mesh, ChangeWatch watch, StdioServerTransportProvider transport, AtomicReference<String> self,
+    ChannelPusher(Mesh mesh, ChangeWatch watch, McpServerTransportProviderBase transport, AtomicReference<String> self,
                   CountDownLatch initialized) {
         this.mesh = mesh;
         this.watch = watch;

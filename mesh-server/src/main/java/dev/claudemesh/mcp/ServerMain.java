@@ -16,13 +16,10 @@ import dev.claudemesh.store.StoreException;
 import io.modelcontextprotocol.json.jackson2.JacksonMcpJsonMapper;
 import io.modelcontextprotocol.server.McpServer;
 import io.modelcontextprotocol.server.McpSyncServer;
-import io.modelcontextprotocol.server.transport.StdioServerTransportProvider;
 import io.modelcontextprotocol.spec.McpSchema.ServerCapabilities;
 
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
-import java.io.FilterInputStream;
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -92,11 +89,9 @@ public final class ServerMain {
 
         CountDownLatch stdinClosed = new CountDownLatch(1);
         InFlight inFlight = new InFlight();
-        CountDownLatch drained = new CountDownLatch(1);
         ObjectMapper json = new ObjectMapper();
-        InputStream in = new RequestTap(new EofSignal(System.in, stdinClosed, drained), json, inFlight::cancel,
-                initialized::countDown);
-        var transport = new StdioServerTransportProvider(new JacksonMcpJsonMapper(json), in, rpcOut);
+        InputStream in = new RequestTap(System.in, json, inFlight::cancel, initialized::countDown);
+        var transport = new StdioTransport(new JacksonMcpJsonMapper(json), in, rpcOut, stdinClosed::countDown);
         McpSyncServer server = McpServer.sync(transport)
                 .serverInfo("claude-mesh", VERSION)
                 .instructions(INSTRUCTIONS)
@@ -152,7 +147,6 @@ public final class ServerMain {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        drained.countDown();
         watch.close();
         try {
             mesh.leaveAsServer(self.get());
@@ -162,44 +156,5 @@ public final class ServerMain {
         server.closeGracefully();
         store.close();
         return 0;
-    }
-
-    /**
-     * Passes stdin through and signals end of file, but holds the end back from the SDK until the calls
-     * already read have run: the SDK drops requests still pending when its input ends, and a client that
-     * writes requests and closes its end at once (a script, a pipe) would lose their responses.
-     */
-    static final class EofSignal extends FilterInputStream {
-        private final CountDownLatch eof;
-        private final CountDownLatch release;
-
-        EofSignal(InputStream in, CountDownLatch eof, CountDownLatch release) {
-            super(in);
-            this.eof = eof;
-            this.release = release;
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = check(super.read());
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            return check(super.read(b, off, len));
-        }
-
-        private int check(int n) {
-            if (n < 0) {
-                eof.countDown();
-                try {
-                    release.await(5, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            return n;
-        }
     }
 }

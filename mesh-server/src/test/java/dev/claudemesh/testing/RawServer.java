@@ -22,6 +22,10 @@ public final class RawServer implements AutoCloseable {
     public final Process process;
     private final OutputStream stdin;
     private final BlockingQueue<JsonNode> messages = new LinkedBlockingQueue<>();
+    /** Responses awaited by id; the reader completes them, so many threads can call at once. */
+    private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.CompletableFuture<JsonNode>> pending =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong nextId = new java.util.concurrent.atomic.AtomicLong(1_000_000);
     public final List<String> stdoutLines = new CopyOnWriteArrayList<>();
     public final List<String> stderrLines = new CopyOnWriteArrayList<>();
 
@@ -42,7 +46,13 @@ public final class RawServer implements AutoCloseable {
                 while ((line = r.readLine()) != null) {
                     stdoutLines.add(line);
                     try {
-                        messages.add(MeshFixture.JSON.readTree(line));
+                        JsonNode m = MeshFixture.JSON.readTree(line);
+                        var waiter = m.has("id") && (m.has("result") || m.has("error")) ? pending.remove(m.get("id").asText()) : null;
+                        if (waiter != null) {
+                            waiter.complete(m);
+                        } else {
+                            messages.add(m);
+                        }
                     } catch (IOException notJson) {
                         // kept in stdoutLines; tests that care check every line
                     }
@@ -82,18 +92,45 @@ public final class RawServer implements AutoCloseable {
         return s;
     }
 
-    public void send(String line) throws IOException {
+    public synchronized void send(String line) throws IOException {
         stdin.write((line + "\n").getBytes(StandardCharsets.UTF_8));
         stdin.flush();
     }
 
     public void callTool(Object id, String tool, Map<String, Object> args) throws IOException {
+        pending.put(String.valueOf(id), new java.util.concurrent.CompletableFuture<>());
         send(MeshFixture.JSON.writeValueAsString(Map.of("jsonrpc", "2.0", "id", id, "method", "tools/call",
                 "params", Map.of("name", tool, "arguments", args))));
     }
 
+    /** Calls a tool and waits for its result ({@code result} of the response); safe from many threads at once. */
+    public JsonNode call(String tool, Map<String, Object> args, int seconds) throws Exception {
+        long id = nextId.incrementAndGet();
+        callTool(id, tool, args);
+        JsonNode r = response(id, seconds);
+        if (r.has("error")) {
+            throw new AssertionError(tool + " got a JSON-RPC error: " + r);
+        }
+        return r.path("result");
+    }
+
     /** The response with this id, waiting up to {@code seconds}. */
     public JsonNode response(Object id, int seconds) throws InterruptedException {
+        var waiter = pending.get(String.valueOf(id));
+        if (waiter != null) {
+            try {
+                JsonNode r = waiter.get(seconds, TimeUnit.SECONDS);
+                pending.remove(String.valueOf(id));
+                return r;
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                pending.remove(String.valueOf(id));
+                throw new AssertionError("no response to " + id + " within " + seconds + " s; stderr: " + stderrLines);
+            }
+        }
+        return responseFromQueue(id, seconds);
+    }
+
+    private JsonNode responseFromQueue(Object id, int seconds) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         List<JsonNode> others = new java.util.ArrayList<>();
         try {
