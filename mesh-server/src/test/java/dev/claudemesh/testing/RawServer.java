@@ -47,7 +47,8 @@ public final class RawServer implements AutoCloseable {
                     stdoutLines.add(line);
                     try {
                         JsonNode m = MeshFixture.JSON.readTree(line);
-                        var waiter = m.has("id") && (m.has("result") || m.has("error")) ? pending.remove(m.get("id").asText()) : null;
+                        // Completed here, removed by the waiter: a response may arrive before anyone waits for it.
+                        var waiter = m.has("id") && (m.has("result") || m.has("error")) ? pending.get(m.get("id").asText()) : null;
                         if (waiter != null) {
                             waiter.complete(m);
                         } else {
