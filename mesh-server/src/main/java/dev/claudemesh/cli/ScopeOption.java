@@ -33,8 +33,7 @@ final class ScopeOption {
 
     /** The project: CLAUDE_MESH_PROJECT_PATH or CLAUDE_PROJECT_DIR when set (as for sessions), else here. */
     static Path project() {
-        MeshConfig config = MeshConfig.from(Settings.load(ScopeOption.class));
-        Path p = config.projectOverride().orElseGet(() -> Path.of(System.getProperty("user.dir")));
+        Path p = MeshConfig.projectOverride(Settings.load(ScopeOption.class)).orElseGet(() -> Path.of(System.getProperty("user.dir")));
         try {
             return p.toAbsolutePath().normalize().toRealPath();
         } catch (java.io.IOException e) {
