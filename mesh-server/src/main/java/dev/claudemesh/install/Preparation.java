@@ -29,8 +29,10 @@ public final class Preparation {
     private Preparation() {
     }
 
+    /** CLAUDE_MESH_CACHE_DIR when set, as for the launchers; else ~/.claude-mesh/cache. */
     public static Path cacheDir(Path home) {
-        return home.resolve(".claude-mesh").resolve("cache");
+        String dir = System.getenv("CLAUDE_MESH_CACHE_DIR");
+        return dir != null && !dir.isBlank() ? Path.of(dir) : home.resolve(".claude-mesh").resolve("cache");
     }
 
     /** One line per step, saying what was done (or, with {@code dryRun}, what would be). */
@@ -45,7 +47,7 @@ public final class Preparation {
         }
         lines.add(cache(cache));
         lines.add(database(db));
-        lines.add(launcher(launcher, home));
+        lines.addAll(launcher(launcher, home));
         return lines;
     }
 
@@ -70,37 +72,41 @@ public final class Preparation {
         }
     }
 
-    private static String launcher(Path launcher, Path home) {
-        ProcessBuilder pb = new ProcessBuilder(launcher.toString(), PREPARE).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    private static List<String> launcher(Path launcher, Path home) {
+        ProcessBuilder pb = new ProcessBuilder(launcher.toString(), PREPARE)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         pb.environment().put("HOME", home.toString());
         try {
             Process p = pb.start();
             var err = new java.io.ByteArrayOutputStream();
             Thread drain = new Thread(() -> copy(p.getErrorStream(), err));
             drain.start();
-            p.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(300, TimeUnit.SECONDS)) {
                 p.descendants().forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly();
-                return "warning: " + launcher + " " + PREPARE + " did not finish within 300 s; stopped it";
+                return List.of("warning: " + launcher + " " + PREPARE + " did not finish within 300 s; stopped it");
             }
             drain.join();
             String stderr = err.toString(StandardCharsets.UTF_8).strip();
             if (p.exitValue() == 0) {
-                return "launcher start-up caches: prepared by " + launcher + " " + PREPARE;
+                List<String> lines = new ArrayList<>();
+                lines.add("launcher start-up caches (" + launcher.getFileName() + " " + PREPARE + "):");
+                out.lines().filter(l -> !l.isBlank()).forEach(l -> lines.add("  " + l));
+                return lines;
             }
             if (p.exitValue() == 2 && stderr.contains("unknown kind")) {
-                return "launcher start-up caches: none yet (" + launcher.getFileName() + " has no " + PREPARE
-                        + " step); sessions start without them";
+                return List.of("launcher start-up caches: none yet (" + launcher.getFileName() + " has no " + PREPARE
+                        + " step); sessions start without them");
             }
             String last = stderr.isEmpty() ? "" : ": " + stderr.lines().reduce((a, b) -> b).orElse("");
-            return "warning: " + launcher + " " + PREPARE + " failed (exit " + p.exitValue() + last
-                    + "); sessions still work, they only start slower";
+            return List.of("warning: " + launcher + " " + PREPARE + " failed (exit " + p.exitValue() + last
+                    + "); sessions still work, they only start slower");
         } catch (IOException e) {
-            return "warning: cannot run " + launcher + " (" + e.getMessage() + ")";
+            return List.of("warning: cannot run " + launcher + " (" + e.getMessage() + ")");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return "warning: interrupted while running " + launcher + " " + PREPARE;
+            return List.of("warning: interrupted while running " + launcher + " " + PREPARE);
         }
     }
 

@@ -244,12 +244,29 @@ class DoctorIT {
         return launcher.toRealPath();
     }
 
-    /** Servers running this checkout's jar (other checkouts on the machine may run tests meanwhile). */
+    /**
+     * Servers of this checkout that doctor started: their MESH_DB_PATH is in doctor's throw-away directory.
+     * (Other checkouts on the machine may run tests meanwhile, and a launcher may train its start-up cache
+     * with a server of its own.) Without /proc, every server of this checkout's jar.
+     */
     private static Set<Long> servers() {
         String jar = MeshFixture.repoRoot().resolve("mesh-server/target/claude-mesh-server.jar").toString();
         return ProcessHandle.allProcesses()
                 .filter(p -> p.info().arguments().map(a -> List.of(a).contains("dev.claudemesh.mcp.ServerMain")
                         && List.of(a).contains(jar)).orElse(false))
+                .filter(p -> startedByDoctor(p.pid()))
                 .map(ProcessHandle::pid).collect(Collectors.toSet());
+    }
+
+    private static boolean startedByDoctor(long pid) {
+        Path environ = Path.of("/proc", String.valueOf(pid), "environ");
+        if (!Files.isDirectory(Path.of("/proc", "self"))) {
+            return true;
+        }
+        try {
+            return new String(Files.readAllBytes(environ), java.nio.charset.StandardCharsets.UTF_8).contains("claude-mesh-doctor");
+        } catch (java.io.IOException e) {
+            return false; // gone meanwhile, or not ours to read
+        }
     }
 }

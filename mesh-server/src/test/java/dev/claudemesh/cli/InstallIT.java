@@ -156,8 +156,9 @@ class InstallIT {
         assertTrue(r.out().contains("+ mcpServers.claude-mesh: " + bin.resolve("claude-mesh-server")), r.out());
         assertTrue(r.out().contains(settings() + " (new file):"), r.out());
         assertEquals("2", schemaVersion(), "the database is created and migrated at install");
-        assertTrue(Files.isDirectory(home.resolve(".claude-mesh/cache")), r.out());
-        assertTrue(r.out().contains("launcher start-up caches: "), r.out());
+        assertTrue(r.out().contains("cache directory " + MeshCli.LAUNCHER_CACHE + ": "), r.out());
+        assertTrue(Files.isDirectory(MeshCli.LAUNCHER_CACHE), r.out());
+        assertTrue(r.out().contains("launcher start-up caches"), r.out());
         assertTrue(r.out().contains(bin.resolve("claude-mesh") + " doctor"), "says how to check: " + r.out());
     }
 
@@ -349,7 +350,8 @@ class InstallIT {
         assertFalse(Files.exists(claudeJson()));
         assertFalse(Files.exists(home.resolve(".claude")), "the .claude directory install created goes too");
         try (Stream<Path> left = Files.list(home)) {
-            assertEquals(List.of(home.resolve(".claude-mesh")), left.toList(), "only the mesh's own directory stays");
+            // The database and the launcher cache live elsewhere in these tests (MESH_DB_PATH, CLAUDE_MESH_CACHE_DIR).
+            assertEquals(List.of(), left.toList(), "no backups of files that held only our entries, nothing else left");
         }
     }
 

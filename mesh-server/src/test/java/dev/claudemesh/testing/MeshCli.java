@@ -16,6 +16,8 @@ import java.util.concurrent.TimeUnit;
  * the environment the tests run in). Output goes to files, so nothing blocks on a full pipe.
  */
 public final class MeshCli {
+    public static final Path LAUNCHER_CACHE = MeshFixture.repoRoot().resolve("mesh-server/target/it-launcher-cache");
+
     private MeshCli() {
     }
 
@@ -47,6 +49,9 @@ public final class MeshCli {
             for (String v : List.of("CLAUDE_MESH_PROJECT_PATH", "CLAUDE_PROJECT_DIR", "MESH_CHANNEL", "MESH_DB_PATH")) {
                 pb.environment().remove(v);
             }
+            // Tests give each run a HOME of its own; the launchers' start-up cache (kept under HOME by default)
+            // is shared instead, so it is built once per build rather than once per test.
+            pb.environment().put("CLAUDE_MESH_CACHE_DIR", LAUNCHER_CACHE.toString());
             pb.environment().putAll(env);
             Process p = pb.start();
             if (!p.waitFor(180, TimeUnit.SECONDS)) {
