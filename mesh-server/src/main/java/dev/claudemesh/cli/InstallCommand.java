@@ -38,16 +38,17 @@ final class InstallCommand implements Callable<Integer> {
     public Integer call() {
         Installation installation = ScopeOption.installation();
         Path home = Home.dir();
+        // A configuration every session would refuse stops install before it writes anything.
+        Path db = MeshConfig.from(Settings.load(InstallCommand.class)).dbPath();
         Installer.Plan plan = Installer.install(scope.scope(), home, ScopeOption.project(), installation, withWake);
         System.out.println("claude-mesh install (" + scope.scope() + " scope) of " + installation.root()
                 + (dryRun ? ", dry run: nothing is written" : ""));
         EditReport.print(plan, dryRun, "unchanged");
-        Path db = MeshConfig.from(Settings.load(InstallCommand.class)).dbPath();
         Preparation.run(installation, home, db, dryRun).forEach(System.out::println);
         if (withChannels) {
             System.out.println("channels: start Claude Code as   " + ChannelMode.launchCommand("claude-mesh"));
             System.out.println("  so peers' items arrive at once as <channel> events; the server notices the flag itself "
-                    + "(MESH_CHANNEL=auto), so nothing else changes.");
+                    + "(MESH_CHANNEL=auto), so nothing else changes (doctor shows whether MESH_CHANNEL forces it on or off).");
         }
         if (dryRun) {
             return 0;
