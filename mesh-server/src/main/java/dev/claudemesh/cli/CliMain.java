@@ -7,16 +7,18 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * {@code claude-mesh}: the command line on the same store as the servers and hooks. Exit codes: 0 success,
- * 1 the mesh refused or failed (message on stderr), 2 bad usage, 3 no answer (ask timed out or its peer
- * went offline).
+ * {@code claude-mesh}: the command line on the same store as the servers and hooks, and the commands that set
+ * Claude Code up (install, uninstall, doctor, init). Exit codes: 0 success, 1 the mesh refused or failed
+ * (message on stderr) or doctor found a problem, 2 bad usage, 3 no answer (ask timed out or its peer went
+ * offline).
  */
 @Command(name = "claude-mesh", mixinStandardHelpOptions = true, version = "claude-mesh 0.1.0",
         description = "claude-mesh: Claude Code sessions on one machine find each other and talk.",
         subcommands = {StatusCommand.class, PeersCommand.class, SendCommand.class, AskCommand.class,
-                TailCommand.class, GcCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
+                TailCommand.class, GcCommand.class, DemoCommand.class, InstallCommand.class, UninstallCommand.class,
+                DoctorCommand.class, InitCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:success", "1:the mesh refused or failed (see stderr)", "2:bad usage",
+        exitCodeList = {"0:success", "1:the mesh refused or failed (see stderr), or doctor found a problem", "2:bad usage",
                 "3:no answer (ask timed out, or its peer went offline)"})
 public final class CliMain implements Runnable {
     static final int NO_ANSWER = 3;

@@ -1,6 +1,7 @@
 package dev.claudemesh.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.claudemesh.install.Installation;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.ServerParameters;

@@ -33,8 +33,7 @@ public record MeshConfig(Path dbPath, Optional<Path> projectOverride, int maxMes
         Path db = settings.get(DB_PATH)
                 .map(MeshConfig::expandHome)
                 .orElseGet(() -> Path.of(System.getProperty("user.home"), ".claude-mesh", "mesh.db"));
-        Optional<Path> project = settings.get(PROJECT_PATH).or(() -> settings.get(CLAUDE_PROJECT_DIR))
-                .map(MeshConfig::expandHome);
+        Optional<Path> project = projectOverride(settings);
         int max = settings.get(MAX_MESSAGE_CHARS).map(v -> parsePositive(MAX_MESSAGE_CHARS, v))
                 .orElse(DEFAULT_MAX_MESSAGE_CHARS);
         String channel = settings.get(CHANNEL).map(v -> v.toLowerCase(java.util.Locale.ROOT)).orElse("auto");
@@ -44,6 +43,11 @@ public record MeshConfig(Path dbPath, Optional<Path> projectOverride, int maxMes
         int wait = settings.get(WAIT_SECONDS).map(v -> parsePositive(WAIT_SECONDS, v)).orElse(DEFAULT_WAIT_SECONDS);
         String serverName = settings.get(SERVER_NAME).orElse(DEFAULT_SERVER_NAME);
         return new MeshConfig(db.toAbsolutePath().normalize(), project, max, channel, wait, serverName);
+    }
+
+    /** CLAUDE_MESH_PROJECT_PATH, else CLAUDE_PROJECT_DIR; read alone, so a bad value elsewhere cannot hide it. */
+    public static Optional<Path> projectOverride(Settings settings) {
+        return settings.get(PROJECT_PATH).or(() -> settings.get(CLAUDE_PROJECT_DIR)).map(MeshConfig::expandHome);
     }
 
     private static Path expandHome(String value) {

@@ -9,11 +9,16 @@ import java.util.Optional;
  * must know before it pushes: {@code on}, {@code off}, or {@code auto}, which looks at the arguments of the
  * Claude Code process that started this server (our parent).
  */
-final class ChannelMode {
-    static final String DEV_FLAG = "--dangerously-load-development-channels";
+public final class ChannelMode {
+    public static final String DEV_FLAG = "--dangerously-load-development-channels";
     static final String CHANNELS_FLAG = "--channels";
 
     private ChannelMode() {
+    }
+
+    /** How to start Claude Code so that it accepts this server's channel events (what install and doctor print). */
+    public static String launchCommand(String serverName) {
+        return "claude " + DEV_FLAG + " server:" + serverName;
     }
 
     /**

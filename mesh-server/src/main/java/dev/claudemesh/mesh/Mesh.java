@@ -225,6 +225,14 @@ public final class Mesh {
         return proc.isPresent() && !processes.isAlive(proc.get());
     }
 
+    /**
+     * The live peer of another project holding {@code name}, if any. A session starting in {@code projectPath}
+     * and asking for that name gets a numbered one instead ({@code name-2}), so the name is taken for it.
+     */
+    public Optional<Peer> holderElsewhere(String name, String projectPath) {
+        return store.peer(name).filter(p -> !p.projectPath().equals(projectPath) && statusOf(p) != PeerStatus.OFFLINE);
+    }
+
     public List<PeerView> listPeers(String self, ProjectIdentity selfId, Scope scope, boolean includeStale) {
         String selfKey = PeerNames.key(self);
         Predicate<Peer> inScope = switch (scope) {

@@ -14,6 +14,7 @@ import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -78,6 +79,30 @@ public final class SqliteStore implements MeshStore {
         } catch (RuntimeException e) {
             closeQuietly(c);
             throw e;
+        }
+    }
+
+    /** The schema version this code migrates to. */
+    public static String latestSchemaVersion() {
+        return SchemaMigrations.LATEST;
+    }
+
+    /**
+     * The schema version of an existing database file, read without creating, migrating or writing anything
+     * (for doctor); empty when the file has no schema yet. Refused with a StoreException when the file is not
+     * a usable SQLite database.
+     */
+    public static Optional<String> peekSchemaVersion(Path db) {
+        if (!Files.isRegularFile(db)) {
+            throw new StoreException("the mesh database " + db + " does not exist");
+        }
+        SQLiteConfig cfg = new SQLiteConfig();
+        cfg.setReadOnly(true);
+        cfg.setBusyTimeout(BUSY_TIMEOUT_MS);
+        try (Connection c = cfg.createConnection("jdbc:sqlite:" + db)) {
+            return Optional.ofNullable(SchemaMigrations.currentVersion(c));
+        } catch (SQLException e) {
+            throw translate(db, e, BUSY_TIMEOUT_MS);
         }
     }
 

@@ -1,0 +1,38 @@
+package dev.claudemesh.cli;
+
+import dev.claudemesh.config.Settings;
+import dev.claudemesh.install.Check;
+import dev.claudemesh.install.Doctor;
+import dev.claudemesh.install.Home;
+import dev.claudemesh.install.Installation;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "doctor", mixinStandardHelpOptions = true,
+        description = {"Check everything a session needs, one line each, with a fix for each failure: Java, the database "
+                + "(path, permissions, schema), the MCP server (registered, starts, answers initialize), the hooks "
+                + "(registered, launchers exist), this project's name, and channels.",
+                "Changes nothing. Exits 1 when a check fails."})
+final class DoctorCommand implements Callable<Integer> {
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "30",
+            description = "How long the server may take to answer initialize (default: ${DEFAULT-VALUE}).")
+    int timeout;
+
+    @Override
+    public Integer call() {
+        Installation here = ScopeOption.installation();
+        Path project = ScopeOption.project();
+        System.out.println("claude-mesh doctor: installation " + here.root() + ", project " + project);
+        List<Check> checks = new Doctor(Home.dir(), project, here, Settings.load(DoctorCommand.class),
+                Duration.ofSeconds(Math.max(1, timeout))).run();
+        checks.forEach(c -> System.out.println(c.line()));
+        long failed = checks.stream().filter(c -> !c.ok()).count();
+        System.out.println(failed == 0 ? "All good." : failed + (failed == 1 ? " problem" : " problems") + " found.");
+        return failed == 0 ? 0 : 1;
+    }
+}

@@ -1,0 +1,331 @@
+package dev.claudemesh.install;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.claudemesh.config.ConfigException;
+import dev.claudemesh.config.MeshConfig;
+import dev.claudemesh.config.Settings;
+import dev.claudemesh.identity.PeerNames;
+import dev.claudemesh.identity.ProjectIdentity;
+import dev.claudemesh.mcp.ChannelMode;
+import dev.claudemesh.mesh.HostName;
+import dev.claudemesh.mesh.Mesh;
+import dev.claudemesh.mesh.Peer;
+import dev.claudemesh.mesh.Processes;
+import dev.claudemesh.store.SqliteStore;
+import dev.claudemesh.store.StoreException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * {@code claude-mesh doctor}: checks, one line each, what a session needs: a Java the launchers can use, a
+ * usable database, the MCP server registered and answering, the hooks registered and pointing at launchers
+ * that exist, a valid project name no other live session holds, and how channels are set. It changes nothing
+ * (the server it starts runs on a throwaway database).
+ */
+public final class Doctor {
+    private final Path home;
+    private final Path project;
+    private final Installation here;
+    private final Settings settings;
+    private final Duration serverTimeout;
+    private MeshConfig config;
+
+    public Doctor(Path home, Path project, Installation here, Settings settings, Duration serverTimeout) {
+        this.home = home;
+        this.project = project;
+        this.here = here;
+        this.settings = settings;
+        this.serverTimeout = serverTimeout;
+    }
+
+    public List<Check> run() {
+        List<Check> checks = new ArrayList<>();
+        checks.add(java());
+        try {
+            config = MeshConfig.from(settings);
+        } catch (ConfigException e) {
+            // Every process would refuse to start; report it, and check the rest with the defaults.
+            checks.add(Check.fail("configuration", e.getMessage(), "fix it in the environment or in "
+                    + settings.dotEnvFile().map(Path::toString).orElse(".env")));
+            config = MeshConfig.from(Settings.of(settings.get(MeshConfig.DB_PATH).map(v -> Map.of(MeshConfig.DB_PATH, v))
+                    .orElse(Map.of()), Map.of()));
+        }
+        checks.add(database());
+        Optional<ServerEntry> entry = serverEntry(checks);
+        checks.add(server(entry));
+        checks.addAll(hooks());
+        checks.add(project());
+        checks.add(channels(entry));
+        return checks;
+    }
+
+    // ------------------------------------------------------------------ java
+
+    private Check java() {
+        Runtime.Version v = Runtime.version();
+        String where = ProcessHandle.current().info().command().orElse("java");
+        if (v.feature() < 17) {
+            return Check.fail("java", v + " at " + where + " is too old", "install a JDK 17 or newer, or set JAVA_HOME to one");
+        }
+        return Check.ok("java", v + " at " + where);
+    }
+
+    // ------------------------------------------------------------------ database
+
+    private Check database() {
+        Path db = config.dbPath();
+        String name = "database";
+        if (Files.isDirectory(db)) {
+            return Check.fail(name, db + " is a directory", "set MESH_DB_PATH to a file path");
+        }
+        if (!Files.exists(db)) {
+            Path dir = existingAncestor(db.getParent());
+            if (dir == null || !Files.isWritable(dir)) {
+                return Check.fail(name, db + " does not exist and " + dir + " is not writable",
+                        "make it writable or set MESH_DB_PATH elsewhere");
+            }
+            return Check.ok(name, db + " not created yet; the first session creates it");
+        }
+        String mode = "";
+        if (db.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            try {
+                Set<PosixFilePermission> perms = Files.getPosixFilePermissions(db);
+                mode = ", mode " + PosixFilePermissions.toString(perms);
+                if (perms.contains(PosixFilePermission.GROUP_WRITE) || perms.contains(PosixFilePermission.OTHERS_WRITE)) {
+                    return Check.fail(name, db + " is writable by other users (mode " + PosixFilePermissions.toString(perms)
+                            + "), so they could speak as any peer; sessions refuse it", "chmod 600 '" + db + "'");
+                }
+            } catch (IOException e) {
+                return Check.fail(name, "cannot read the permissions of " + db + " (" + e.getMessage() + ")", "check its owner");
+            }
+        }
+        if (!Files.isReadable(db) || !Files.isWritable(db)) {
+            return Check.fail(name, db + " is not readable and writable by this user" + mode, "chmod 600 '" + db + "' as its owner");
+        }
+        if (!Files.isWritable(db.toAbsolutePath().getParent())) {
+            return Check.fail(name, "the directory of " + db + " is not writable (SQLite keeps its -wal and -shm files there)",
+                    "chmod 700 '" + db.toAbsolutePath().getParent() + "'");
+        }
+        String latest = SqliteStore.latestSchemaVersion();
+        Optional<String> version;
+        try {
+            version = SqliteStore.peekSchemaVersion(db);
+        } catch (StoreException e) {
+            return Check.fail(name, e.getMessage(), "move it aside (the next session starts a new mesh) or set MESH_DB_PATH elsewhere");
+        }
+        if (version.isEmpty()) {
+            return Check.ok(name, db + mode + ", no schema yet; the next session creates it");
+        }
+        int cmp = compareVersions(version.get(), latest);
+        if (cmp > 0) {
+            return Check.fail(name, db + " has schema version " + version.get() + ", newer than this installation's " + latest,
+                    "update this checkout (git pull, then build) to the version the other sessions run");
+        }
+        return Check.ok(name, db + mode + ", schema version " + version.get()
+                + (cmp < 0 ? " (the next session upgrades it to " + latest + ")" : " (current)"));
+    }
+
+    private static int compareVersions(String a, String b) {
+        try {
+            return Long.compare(Long.parseLong(a), Long.parseLong(b));
+        } catch (NumberFormatException e) {
+            return a.compareTo(b);
+        }
+    }
+
+    private static Path existingAncestor(Path p) {
+        while (p != null && !Files.exists(p)) {
+            p = p.getParent();
+        }
+        return p;
+    }
+
+    // ------------------------------------------------------------------ the MCP server
+
+    /** Our server entry as Claude Code would pick it: local scope, then project, then user. */
+    private record ServerEntry(String where, JsonNode entry) {
+        List<String> command() {
+            List<String> cmd = new ArrayList<>();
+            cmd.add(entry.path("command").asText());
+            entry.path("args").forEach(a -> cmd.add(a.asText()));
+            return cmd;
+        }
+
+        Map<String, String> env() {
+            Map<String, String> env = new HashMap<>();
+            entry.path("env").fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
+            return env;
+        }
+    }
+
+    private Optional<ServerEntry> serverEntry(List<Check> checks) {
+        String name = "mcp server";
+        Path user = Scope.USER.mcpFile(home, project);
+        Path shared = Scope.PROJECT.mcpFile(home, project);
+        Optional<ServerEntry> found;
+        try {
+            JsonNode userConfig = read(user);
+            JsonNode local = userConfig.path("projects").path(project.toString());
+            found = McpServerEntry.find(local).map(e -> new ServerEntry(user + " (projects." + project + ")", e))
+                    .or(() -> McpServerEntry.find(read(shared)).map(e -> new ServerEntry(shared.toString(), e)))
+                    .or(() -> McpServerEntry.find(userConfig).map(e -> new ServerEntry(user.toString(), e)));
+        } catch (ConfigException e) {
+            checks.add(Check.fail(name, e.getMessage(), "fix that file by hand"));
+            return Optional.empty();
+        }
+        if (found.isEmpty()) {
+            checks.add(Check.fail(name, "mcpServers." + McpServerEntry.NAME + " is in neither " + user + " nor " + shared,
+                    here.launcher("claude-mesh") + " install"));
+            return found;
+        }
+        ServerEntry e = found.get();
+        String command = e.entry().path("command").asText();
+        if (!McpServerEntry.isOurs(e.entry())) {
+            checks.add(Check.fail(name, "mcpServers." + McpServerEntry.NAME + " in " + e.where() + " runs '" + command
+                    + "', not a claude-mesh launcher", "remove that entry, then run " + here.launcher("claude-mesh") + " install"));
+            return found;
+        }
+        Optional<Check> launcher = launcherProblem(name, Path.of(command), here.launcher("claude-mesh") + " install", false);
+        checks.add(launcher.orElse(Check.ok(name, "mcpServers." + McpServerEntry.NAME + " in " + e.where() + " runs " + command)));
+        return found;
+    }
+
+    private Check server(Optional<ServerEntry> entry) {
+        List<String> command = entry.map(ServerEntry::command).orElse(List.of(here.launcher(McpServerEntry.LAUNCHER).toString()));
+        Map<String, String> env = entry.map(ServerEntry::env).orElse(Map.of());
+        ServerProbe.Result r = ServerProbe.run(command, env, serverTimeout);
+        String what = String.join(" ", command);
+        return r.ok() ? Check.ok("server", what + " " + r.detail())
+                : Check.fail("server", what + " " + r.detail(), "run " + what + " by hand to see why it fails");
+    }
+
+    // ------------------------------------------------------------------ hooks
+
+    private List<Check> hooks() {
+        List<Path> files = List.of(Scope.USER.settingsFile(home, project), Scope.PROJECT.settingsFile(home, project),
+                project.resolve(".claude").resolve("settings.local.json"));
+        record Found(HookEntries.Registered hook, Path file) {
+        }
+        List<Check> checks = new ArrayList<>();
+        List<Found> registered = new ArrayList<>();
+        for (Path f : files) {
+            try {
+                HookEntries.find(JsonFile.read(f).edit()).forEach(r -> registered.add(new Found(r, f)));
+            } catch (ConfigException e) {
+                checks.add(Check.fail("hooks", e.getMessage(), "fix that file by hand; Claude Code cannot read its hooks either"));
+            }
+        }
+        String install = here.launcher("claude-mesh") + " install";
+        for (MeshHook hook : MeshHook.values()) {
+            String name = "hook " + hook.event + (hook == MeshHook.WAKE ? " (wake)" : "");
+            List<Found> mine = registered.stream().filter(f -> f.hook().hook() == hook).toList();
+            if (mine.isEmpty()) {
+                checks.add(hook == MeshHook.WAKE
+                        ? Check.ok(name, "not installed (optional: " + install + " --with-wake wakes idle sessions)")
+                        : Check.fail(name, hook.launcher + " is not registered (looked in " + files.get(0) + ", "
+                                + files.get(1) + " and " + files.get(2).getFileName() + ")", install));
+                continue;
+            }
+            for (Found f : mine) {
+                HookEntries.Registered r = f.hook();
+                Optional<Check> problem = launcherProblem(name, r.path(), install, true);
+                if (problem.isEmpty() && hook == MeshHook.WAKE
+                        && !(r.handler().path("async").asBoolean() && r.handler().path("asyncRewake").asBoolean())) {
+                    problem = Optional.of(Check.fail(name, r.path() + " in " + f.file() + " lacks \"async\": true and "
+                            + "\"asyncRewake\": true, so every Stop waits for it", "set both to true in that file"));
+                }
+                checks.add(problem.orElse(Check.ok(name, r.path() + " (" + f.file() + ")")));
+            }
+        }
+        return checks;
+    }
+
+    /** What is wrong with a registered launcher: missing, not executable, or its installation not built. */
+    private Optional<Check> launcherProblem(String name, Path launcher, String install, boolean hook) {
+        if (!Files.exists(launcher)) {
+            return Optional.of(Check.fail(name, launcher + " does not exist (moved or deleted checkout?)",
+                    install + " (points it at " + here.root() + ")"));
+        }
+        if (!Files.isExecutable(launcher)) {
+            return Optional.of(Check.fail(name, launcher + " is not executable", "chmod +x '" + launcher + "'"));
+        }
+        Optional<Installation> of = Installation.ofLauncher(launcher);
+        Path jar = of.map(i -> hook ? i.hooksJar() : i.serverJar()).orElse(null);
+        if (jar != null && !Files.isRegularFile(jar)) {
+            return Optional.of(Check.fail(name, jar + " is missing, so " + launcher.getFileName()
+                    + (hook ? " does nothing" : " cannot start"), "(cd '" + of.get().root() + "' && ./mvnw -B -q package -DskipTests)"));
+        }
+        return Optional.empty();
+    }
+
+    // ------------------------------------------------------------------ project
+
+    private Check project() {
+        String name = "project name";
+        Path file = project.resolve(ProjectIdentity.PROJECT_FILE);
+        String peerName;
+        String origin;
+        try {
+            Optional<String> written = Files.isRegularFile(file) ? ProjectIdentity.readName(file) : Optional.empty();
+            peerName = written.orElseGet(() -> ProjectIdentity.of(project).baseName());
+            origin = written.isPresent() ? "from " + file : Files.isRegularFile(file) ? "from the directory (" + file
+                    + " sets no name)" : "from the directory (no " + ProjectIdentity.PROJECT_FILE + ")";
+        } catch (ConfigException e) {
+            String init = here.launcher("claude-mesh") + " init NAME";
+            return Check.fail(name, e.getMessage(), e.getMessage().contains("not valid JSON")
+                    ? "correct the file, or delete it and run " + init : init);
+        }
+        Path db = config.dbPath();
+        if (!Files.isRegularFile(db)) {
+            return Check.ok(name, "'" + peerName + "' " + origin + "; free (no mesh yet)");
+        }
+        try (SqliteStore store = SqliteStore.open(db)) {
+            Mesh mesh = new Mesh(store, Processes.LOCAL, Clock.systemUTC(), HostName.get(), config.maxMessageChars());
+            Optional<Peer> holder = mesh.holderElsewhere(peerName, project.toString());
+            if (holder.isPresent()) {
+                return Check.fail(name, "'" + peerName + "' " + origin + " is held by a live session of "
+                                + holder.get().projectPath() + ", so a session here would be '" + PeerNames.numbered(peerName, 2) + "' or later",
+                        here.launcher("claude-mesh") + " init OTHER-NAME");
+            }
+            return Check.ok(name, "'" + peerName + "' " + origin + "; no live session of another project holds it");
+        } catch (RuntimeException e) {
+            return Check.ok(name, "'" + peerName + "' " + origin + "; could not check who holds it (" + e.getMessage() + ")");
+        }
+    }
+
+    // ------------------------------------------------------------------ channels
+
+    private Check channels(Optional<ServerEntry> entry) {
+        String name = "channels";
+        String fromEntry = entry.map(e -> e.env().get(MeshConfig.CHANNEL)).orElse(null);
+        String value = fromEntry != null ? fromEntry : settings.get(MeshConfig.CHANNEL).orElse("auto");
+        String where = fromEntry != null ? "the server's env in " + entry.get().where()
+                : System.getenv(MeshConfig.CHANNEL) != null ? "this environment" : settings.dotEnvFile().map(Path::toString).orElse("");
+        String launch = ChannelMode.launchCommand(McpServerEntry.NAME);
+        return switch (value.toLowerCase(java.util.Locale.ROOT)) {
+            case "auto" -> Check.ok(name, "auto: items arrive as channel events in sessions started with `" + launch
+                    + "`, through hooks otherwise");
+            case "on" -> Check.ok(name, "on, forced by " + MeshConfig.CHANNEL + " in " + where + ": items are pushed as channel "
+                    + "events even to sessions not started with `" + launch + "`, which drop them");
+            case "off" -> Check.ok(name, "off, forced by " + MeshConfig.CHANNEL + " in " + where + "; items arrive through hooks");
+            default -> Check.fail(name, MeshConfig.CHANNEL + "='" + value + "' in " + where + " is not on, off or auto, so the server "
+                    + "refuses to start", "set it to auto, or remove it");
+        };
+    }
+
+    private static JsonNode read(Path file) {
+        return JsonFile.read(file).edit();
+    }
+}

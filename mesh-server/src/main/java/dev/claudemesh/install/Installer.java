@@ -1,0 +1,78 @@
+package dev.claudemesh.install;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.BiFunction;
+
+/**
+ * Plans what {@code install} and {@code uninstall} change in Claude Code's configuration: the MCP server
+ * entry in one file, the hooks in another. Both files are read and every change is worked out before
+ * anything is written, so a malformed or unexpected file stops the whole command with nothing changed.
+ */
+public final class Installer {
+    /** A user's own configuration is private; a project's is meant to be committed and shared. */
+    private static final Set<PosixFilePermission> PRIVATE = PosixFilePermissions.fromString("rw-------");
+    private static final Set<PosixFilePermission> SHARED = PosixFilePermissions.fromString("rw-r--r--");
+
+    private Installer() {
+    }
+
+    /** The changes of one command, one edit per file (unchanged files included, with no change). */
+    public record Plan(List<FileEdit> edits) {
+        public boolean changesAnything() {
+            return edits.stream().anyMatch(FileEdit::changed);
+        }
+    }
+
+    public static Plan install(Scope scope, Path home, Path project, Installation installation, boolean withWake) {
+        Set<MeshHook> wanted = new LinkedHashSet<>(MeshHook.STANDARD);
+        if (withWake) {
+            wanted.add(MeshHook.WAKE);
+        }
+        JsonFile mcp = JsonFile.read(scope.mcpFile(home, project));
+        JsonFile settings = JsonFile.read(scope.settingsFile(home, project));
+        ObjectNode servers = mcp.edit();
+        List<String> serverChanges = McpServerEntry.install(servers, mcp.path, installation);
+        ObjectNode hooks = settings.edit();
+        List<String> hookChanges = HookEntries.install(hooks, settings.path, installation, wanted);
+        Set<PosixFilePermission> mode = scope == Scope.USER ? PRIVATE : SHARED;
+        return new Plan(List.of(edit(mcp, servers, serverChanges, mode, false, true),
+                edit(settings, hooks, hookChanges, mode, false, true)));
+    }
+
+    public static Plan uninstall(Scope scope, Path home, Path project) {
+        List<FileEdit> edits = new ArrayList<>();
+        edits.add(uninstall(JsonFile.read(scope.mcpFile(home, project)), McpServerEntry::uninstall));
+        edits.add(uninstall(JsonFile.read(scope.settingsFile(home, project)), HookEntries::uninstall));
+        return new Plan(edits);
+    }
+
+    /**
+     * The file before claude-mesh first changed it tells uninstall which containers ({@code hooks},
+     * {@code mcpServers}, an event's list) were already there; without a backup, install created the file.
+     */
+    private static FileEdit uninstall(JsonFile file, BiFunction<ObjectNode, Optional<ObjectNode>, List<String>> remove) {
+        Path backup = FileEdit.backupOf(file.path);
+        Optional<ObjectNode> original = Files.exists(backup) ? Optional.of(JsonFile.read(backup).edit()) : Optional.empty();
+        ObjectNode config = file.edit();
+        List<String> changes = remove.apply(config, original);
+        boolean created = original.isEmpty() && !changes.isEmpty() && config.isEmpty();
+        return edit(file, config, changes, null, created, false);
+    }
+
+    private static FileEdit edit(JsonFile file, ObjectNode after, List<String> changes, Set<PosixFilePermission> mode,
+                                 boolean delete, boolean backUp) {
+        String before = file.text().orElse(null);
+        String text = delete ? null : file.sameContent(after) ? before : file.render(after);
+        return new FileEdit(file.path, before, text, changes, file.keepsLayout(), mode, backUp);
+    }
+}
