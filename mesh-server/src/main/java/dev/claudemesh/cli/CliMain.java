@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
 @Command(name = "claude-mesh", mixinStandardHelpOptions = true, version = "claude-mesh 0.1.0",
         description = "claude-mesh: Claude Code sessions on one machine find each other and talk.",
         subcommands = {StatusCommand.class, PeersCommand.class, SendCommand.class, AskCommand.class,
-                TailCommand.class, GcCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
+                TailCommand.class, GcCommand.class, DemoCommand.class, BenchCommand.class,
+                CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:the mesh refused or failed (see stderr)", "2:bad usage",
                 "3:no answer (ask timed out, or its peer went offline)"})

@@ -35,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * mesh file shared with real server processes driven by the MCP SDK's client.
  */
 class CliIT {
-    private static final List<String> SUBCOMMANDS = List.of("status", "peers", "send", "ask", "tail", "gc", "demo", "help");
+    private static final List<String> SUBCOMMANDS = List.of("status", "peers", "send", "ask", "tail", "gc", "demo", "bench", "help");
 
     @TempDir
     Path tmp;
