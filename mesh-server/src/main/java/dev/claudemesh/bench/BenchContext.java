@@ -36,6 +36,7 @@ final class BenchContext implements AutoCloseable {
     private final PrintStream log;
     private final long startNanos = System.nanoTime();
     private final List<McpProcess> live = new CopyOnWriteArrayList<>();
+    private final List<McpProcess> everStarted = new CopyOnWriteArrayList<>();
     private final List<SqliteStore> stores = new CopyOnWriteArrayList<>();
     /** The server's JVM as its launcher started it. */
     volatile Jvm serverJvm;
@@ -100,6 +101,7 @@ final class BenchContext implements AutoCloseable {
         McpProcess p = McpProcess.start(label, List.of(launcher("claude-mesh-server").toString()),
                 env(db, project, channel), project);
         live.add(p);
+        everStarted.add(p);
         return p;
     }
 
@@ -145,6 +147,17 @@ final class BenchContext implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** Responses the servers dropped, and how often they logged that the SDK could not queue a message. */
+    int[] droppedResponses() {
+        int dropped = 0;
+        int logged = 0;
+        for (McpProcess p : everStarted) {
+            dropped += p.dropped.get();
+            logged += p.enqueueFailures.get();
+        }
+        return new int[] {dropped, logged};
     }
 
     void log(String line) {

@@ -80,6 +80,13 @@ public final class BenchSuite {
                 }
                 rows.addAll(s.rows);
             }
+            int[] dropped = ctx.droppedResponses();
+            if (dropped[0] > 0 || dropped[1] > 0) {
+                ctx.note(String.format(Locale.ROOT, "The servers dropped %d responses in all (no response within %d s), and "
+                        + "logged %d times that the MCP SDK could not queue an outgoing message (\"Failed to enqueue "
+                        + "message\"). This is a defect of the server under load, not of the benchmark: a client waiting "
+                        + "for such a response waits for ever.", dropped[0], McpProcess.DROP_SECONDS, dropped[1]));
+            }
             took = ctx.elapsedNanos();
             serverJvm = ctx.serverJvm;
             hookJvm = ctx.hookJvm;

@@ -118,7 +118,7 @@ final class HooksSection extends Section {
             }
         }
         percentiles(startP50, startP95, 95, starts);
-        ctx.note("2: the first " + warmups + " run(s) of each hook are warm-ups and not counted.");
+        ctx.note("2: the first " + plural(warmups, "run") + " of each hook " + (warmups == 1 ? "is a warm-up" : "are warm-ups") + ", not counted.");
         ctx.stopServers();
     }
 

@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -47,6 +48,15 @@ final class McpProcess implements AutoCloseable {
     private final Map<Long, CompletableFuture<Arrival>> pending = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
     private final Deque<String> stderrTail = new ArrayDeque<>();
+    /** Requests whose response never came within the time allowed (see {@link #DROP_SECONDS}). */
+    final AtomicInteger dropped = new AtomicInteger();
+    /** Times the server logged that the SDK could not queue an outgoing message ("Failed to enqueue message"). */
+    final AtomicInteger enqueueFailures = new AtomicInteger();
+    /**
+     * How long a quick call may take before its response counts as dropped. The SDK's stdio server transport
+     * (mcp-core 2.1.0) gives up on a response it cannot queue within 100 ms, which a CPU-starved server can hit.
+     */
+    static final long DROP_SECONDS = 10;
     private volatile Consumer<Arrival> notifications = a -> { };
     private volatile boolean ended;
 
@@ -146,6 +156,21 @@ final class McpProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * The response, or null when none came within {@link #DROP_SECONDS} (counted in {@link #dropped}): for
+     * the high-volume loops, which carry on and let their counts show what a dropped response cost.
+     */
+    Arrival awaitOrDrop(CompletableFuture<Arrival> f) throws Exception {
+        try {
+            return f.get(DROP_SECONDS, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            dropped.incrementAndGet();
+            return null;
+        } catch (ExecutionException e) {
+            throw new BenchException(label + ": " + e.getCause().getMessage());
+        }
+    }
+
     long pid() {
         return process.pid();
     }
@@ -216,6 +241,9 @@ final class McpProcess implements AutoCloseable {
         try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = r.readLine()) != null) {
+                if (line.contains("Failed to enqueue message")) {
+                    enqueueFailures.incrementAndGet();
+                }
                 synchronized (stderrTail) {
                     remember(line);
                 }
@@ -227,14 +255,17 @@ final class McpProcess implements AutoCloseable {
 
     private void remember(String line) {
         stderrTail.addLast(line);
-        while (stderrTail.size() > 8) {
+        while (stderrTail.size() > 60) {
             stderrTail.removeFirst();
         }
     }
 
     String stderrHint() {
         synchronized (stderrTail) {
-            return stderrTail.isEmpty() ? "" : "; its stderr ends: " + String.join(" | ", stderrTail);
+            List<String> lines = stderrTail.stream().filter(l -> !l.startsWith("\t") && !l.startsWith("    at ")
+                    && !l.startsWith("\t...")).toList();
+            lines = lines.subList(Math.max(0, lines.size() - 4), lines.size());
+            return lines.isEmpty() ? "" : "; its stderr ends: " + String.join(" | ", lines);
         }
     }
 

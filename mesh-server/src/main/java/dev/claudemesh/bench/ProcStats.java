@@ -54,6 +54,11 @@ final class ProcStats {
         return sum;
     }
 
+    /** CPU time (user + system) of this one process, without any children: for the benchmark process itself. */
+    static long ownCpuNanos(long pid) {
+        return PROC ? procCpuNanos(pid, false) : psCpuNanos(pid);
+    }
+
     private static long vmRssKb(long pid) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"), StandardCharsets.UTF_8)) {

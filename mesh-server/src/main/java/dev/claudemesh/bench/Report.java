@@ -83,8 +83,9 @@ final class Report {
                `poll_inbox` and answers with `reply_to_peer`. The figure is the time from the replier's `reply_to_peer`
                *response* arriving at the benchmark (the answer was committed before the server wrote that response) to
                the asker's `ask_peer` response arriving, both stamped with `System.nanoTime()` as each line is read. It
-               leaves out the replier's own parsing and commit; the notes give the time counted from the moment the
-               reply was sent. One round trip at a time, after warm-ups, with 0–3 ms of random delay before each reply.
+               leaves out the replier's own parsing and commit (and is negative when the asker's response overtakes
+               the replier's); the notes give the time counted from the moment the reply was sent. One round trip at a
+               time, after warm-ups, with 0–3 ms of random delay before each reply.
             2. **Hook wall time.** A new process per run, as Claude Code spawns a command hook: the launcher in `bin/`
                started directly, the event's JSON written to its stdin and stdin closed; timed from just before the
                process is created until its exit is seen. The session's server runs meanwhile, as in a live session.

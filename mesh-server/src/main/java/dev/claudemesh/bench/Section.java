@@ -40,8 +40,9 @@ abstract class Section {
     }
 
     /**
-     * Calls {@code tool} {@code count} times on one server with up to {@code inFlight} calls outstanding (as
-     * several sessions' worth of work would), and returns the structured results in order.
+     * Calls {@code tool} {@code count} times on one server with up to {@code inFlight} calls outstanding, and
+     * returns the structured results in order; a result is null where the server dropped the response
+     * (counted in {@link McpProcess#dropped}).
      */
     static List<JsonNode> pump(McpProcess p, String tool, int count, int inFlight, IntFunction<Map<String, Object>> args)
             throws Exception {
@@ -49,14 +50,15 @@ abstract class Section {
         Semaphore slots = new Semaphore(inFlight);
         AtomicReference<Throwable> failure = new AtomicReference<>();
         for (int i = 0; i < count && failure.get() == null; i++) {
-            if (!slots.tryAcquire(30, TimeUnit.SECONDS)) {
-                throw new BenchException(p.label + ": no response to " + tool + " within 30 s" + p.stderrHint());
+            if (!slots.tryAcquire(2 * McpProcess.DROP_SECONDS, TimeUnit.SECONDS)) {
+                throw new BenchException(p.label + ": " + tool + " calls stopped" + p.stderrHint());
             }
             int index = i;
-            CompletableFuture<McpProcess.Arrival> f = p.callAsync(tool, args.apply(i));
-            f.whenComplete((a, e) -> {
+            p.callAsync(tool, args.apply(i)).orTimeout(McpProcess.DROP_SECONDS, TimeUnit.SECONDS).whenComplete((a, e) -> {
                 try {
-                    if (e != null) {
+                    if (e instanceof java.util.concurrent.TimeoutException) {
+                        p.dropped.incrementAndGet();
+                    } else if (e != null) {
                         failure.compareAndSet(null, e);
                     } else {
                         out[index] = p.structured(a, tool);
@@ -68,14 +70,14 @@ abstract class Section {
                 }
             });
         }
-        if (!slots.tryAcquire(inFlight, 30, TimeUnit.SECONDS)) {
-            throw new BenchException(p.label + ": no response to " + tool + " within 30 s" + p.stderrHint());
+        if (!slots.tryAcquire(inFlight, 2 * McpProcess.DROP_SECONDS, TimeUnit.SECONDS)) {
+            throw new BenchException(p.label + ": " + tool + " calls stopped" + p.stderrHint());
         }
         if (failure.get() != null) {
             Throwable t = failure.get();
             throw t instanceof BenchException b ? b : new BenchException(p.label + ": " + tool + ": " + t);
         }
-        return List.of(out);
+        return java.util.Arrays.asList(out);
     }
 
     /** {@code 1 run}, {@code 3 runs}. */
