@@ -31,7 +31,7 @@ final class Report {
         md.append(METHOD);
         if (!notes.isEmpty()) {
             md.append("\n## Notes from this run\n\n");
-            notes.forEach(n -> md.append("- ").append(n).append('\n'));
+            notes.forEach(n -> md.append("- ").append(n.replaceAll("\\s*\\R\\s*", " ")).append('\n'));
         }
         return md.toString();
     }
