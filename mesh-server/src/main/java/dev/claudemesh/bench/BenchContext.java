@@ -37,6 +37,7 @@ final class BenchContext implements AutoCloseable {
     private final long startNanos = System.nanoTime();
     private final List<McpProcess> live = new CopyOnWriteArrayList<>();
     private final List<McpProcess> everStarted = new CopyOnWriteArrayList<>();
+    private volatile boolean closed;
     private final List<SqliteStore> stores = new CopyOnWriteArrayList<>();
     /** The server's JVM as its launcher started it. */
     volatile Jvm serverJvm;
@@ -98,6 +99,9 @@ final class BenchContext implements AutoCloseable {
 
     /** Starts {@code bin/claude-mesh-server} for {@code project}; the caller initializes it (and may time that). */
     McpProcess server(String label, Path db, Path project, boolean channel) throws IOException {
+        if (closed) {
+            throw new BenchException("the benchmark is stopping");
+        }
         McpProcess p = McpProcess.start(label, List.of(launcher("claude-mesh-server").toString()),
                 env(db, project, channel), project);
         live.add(p);
@@ -182,6 +186,7 @@ final class BenchContext implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         stopServers();
         for (SqliteStore s : stores) {
             try {

@@ -50,6 +50,9 @@ final class McpProcess implements AutoCloseable {
     private final Deque<String> stderrTail = new ArrayDeque<>();
     /** Requests whose response never came within the time allowed (see {@link #DROP_SECONDS}). */
     final AtomicInteger dropped = new AtomicInteger();
+    private final AtomicInteger droppedInARow = new AtomicInteger();
+    /** After this many dropped responses in a row the server is taken to have stopped answering altogether. */
+    static final int DEAF_AFTER = 3;
     /** Times the server logged that the SDK could not queue an outgoing message ("Failed to enqueue message"). */
     final AtomicInteger enqueueFailures = new AtomicInteger();
     /**
@@ -162,12 +165,29 @@ final class McpProcess implements AutoCloseable {
      */
     Arrival awaitOrDrop(CompletableFuture<Arrival> f) throws Exception {
         try {
-            return f.get(DROP_SECONDS, TimeUnit.SECONDS);
+            Arrival a = f.get(DROP_SECONDS, TimeUnit.SECONDS);
+            answered();
+            return a;
         } catch (TimeoutException e) {
-            dropped.incrementAndGet();
+            dropped();
             return null;
         } catch (ExecutionException e) {
             throw new BenchException(label + ": " + e.getCause().getMessage());
+        }
+    }
+
+    /** A response came: the server is answering. */
+    void answered() {
+        droppedInARow.set(0);
+    }
+
+    /** A response did not come within {@link #DROP_SECONDS}; several in a row mean the server stopped answering. */
+    void dropped() {
+        dropped.incrementAndGet();
+        if (droppedInARow.incrementAndGet() >= DEAF_AFTER) {
+            throw new BenchException(label + " stopped answering (" + DEAF_AFTER + " calls in a row got no response within "
+                    + DROP_SECONDS + " s; " + dropped.get() + " dropped in all), though its process is "
+                    + (process.isAlive() ? "still running" : "gone") + stderrHint());
         }
     }
 

@@ -57,10 +57,11 @@ abstract class Section {
             p.callAsync(tool, args.apply(i)).orTimeout(McpProcess.DROP_SECONDS, TimeUnit.SECONDS).whenComplete((a, e) -> {
                 try {
                     if (e instanceof java.util.concurrent.TimeoutException) {
-                        p.dropped.incrementAndGet();
+                        p.dropped();
                     } else if (e != null) {
                         failure.compareAndSet(null, e);
                     } else {
+                        p.answered();
                         out[index] = p.structured(a, tool);
                     }
                 } catch (RuntimeException ex) {

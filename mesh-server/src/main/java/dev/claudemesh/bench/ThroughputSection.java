@@ -210,13 +210,14 @@ final class ThroughputSection extends Section {
                                 .whenComplete((a, e) -> {
                                     try {
                                         if (e instanceof TimeoutException) {
-                                            rpc.dropped.incrementAndGet();
                                             droppedTells.incrementAndGet();
+                                            rpc.dropped();
                                             // Committed or not, we cannot tell: let the reader look for it anyway.
                                             sentTo.incrementAndGet(reader);
                                         } else if (e != null) {
                                             failed.compareAndSet(null, e);
                                         } else {
+                                            rpc.answered();
                                             JsonNode r = rpc.structured(a, "tell_peer");
                                             results.get(me).put(index, r);
                                             sentTo.incrementAndGet(reader);
