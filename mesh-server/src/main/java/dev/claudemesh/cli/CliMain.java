@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
         description = "claude-mesh: Claude Code sessions on one machine find each other and talk.",
         subcommands = {StatusCommand.class, PeersCommand.class, SendCommand.class, AskCommand.class,
                 TailCommand.class, GcCommand.class, DemoCommand.class, InstallCommand.class, UninstallCommand.class,
-                DoctorCommand.class, InitCommand.class, CommandLine.HelpCommand.class},
+                DoctorCommand.class, InitCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:the mesh refused or failed (see stderr), or doctor found a problem", "2:bad usage",
                 "3:no answer (ask timed out, or its peer went offline)"})

@@ -36,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class CliIT {
     private static final List<String> SUBCOMMANDS = List.of("status", "peers", "send", "ask", "tail", "gc", "demo", "install",
-            "uninstall", "doctor", "init", "help");
+            "uninstall", "doctor", "init", "bench", "help");
 
     @TempDir
     Path tmp;

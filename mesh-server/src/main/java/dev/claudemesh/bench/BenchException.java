@@ -1,0 +1,8 @@
+package dev.claudemesh.bench;
+
+/** A measurement could not be taken, or what was measured was not what it should have been. */
+final class BenchException extends RuntimeException {
+    BenchException(String message) {
+        super(message);
+    }
+}

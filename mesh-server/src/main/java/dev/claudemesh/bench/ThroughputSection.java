@@ -1,0 +1,314 @@
+package dev.claudemesh.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Figure 6: four writer server processes send with {@code tell_peer} for a fixed time while four reader
+ * server processes take with {@code poll_inbox}, all on one file. Each writer sends to the readers in turn;
+ * the rate is the messages delivered over the time from the first send to the last message reaching a
+ * reader. Then every message id a writer got back is looked for at its reader: the count shows none lost
+ * and none twice.
+ */
+final class ThroughputSection extends Section {
+    static final int WRITERS = 4;
+    static final int READERS = 4;
+    /**
+     * One call at a time per server, as one session makes them: the SDK's stdio server transport (mcp-core
+     * 2.1.0) can drop a response when two of one client's calls finish at the same moment.
+     */
+    static final int IN_FLIGHT = 1;
+    private final int seconds;
+    private final int rounds;
+    private final int warmupSeconds;
+    private final Row rate;
+    private final Row integrity;
+
+    ThroughputSection(BenchContext ctx) {
+        seconds = ctx.pick(10, 2);
+        rounds = ctx.pick(3, 1);
+        warmupSeconds = ctx.pick(3, 0);
+        rate = row("6a", String.format(Locale.ROOT, "Throughput: %d writer + %d reader processes on one file, %d s of sending per run",
+                WRITERS, READERS, seconds), Unit.PER_SECOND, Target.atLeast(2000, Unit.PER_SECOND));
+        integrity = new Row("6b", "Throughput: messages lost / delivered twice, over all runs", Unit.PER_SECOND, null,
+                "0 lost, 0 twice");
+        rows.add(integrity);
+    }
+
+    @Override
+    String title() {
+        return String.format(Locale.ROOT, "throughput (%d writers, %d readers, %d runs of %d s)", WRITERS, READERS, rounds, seconds);
+    }
+
+    @Override
+    void run(BenchContext ctx) throws Exception {
+        Path dir = ctx.sectionDir("throughput");
+        Path db = ctx.newDb(dir);
+        List<BenchContext.Server> writers = new ArrayList<>();
+        List<BenchContext.Server> readers = new ArrayList<>();
+        for (int i = 0; i < WRITERS; i++) {
+            writers.add(ctx.started("writer-" + i, db, ctx.project(dir, "writer-" + i), false));
+        }
+        for (int i = 0; i < READERS; i++) {
+            readers.add(ctx.started("reader-" + i, db, ctx.project(dir, "reader-" + i), false));
+        }
+        Tally all = new Tally(0, 0, 0, 0, 0, 0);
+        if (warmupSeconds > 0) {
+            all = all.plus(round(writers, readers, warmupSeconds, "warm-up"));
+        }
+        List<Double> rates = new ArrayList<>();
+        List<McpProcess> all8 = new ArrayList<>();
+        writers.forEach(w -> all8.add(w.rpc()));
+        readers.forEach(r -> all8.add(r.rpc()));
+        long self = ProcessHandle.current().pid();
+        long serversBefore = cpu(all8);
+        long benchBefore = ProcStats.ownCpuNanos(self);
+        long wallBefore = System.nanoTime();
+        for (int r = 0; r < rounds; r++) {
+            Tally t = round(writers, readers, seconds, "run " + r);
+            rates.add(t.rate);
+            all = all.plus(t);
+            ctx.log(String.format(Locale.ROOT, "  run %d: %,.0f msg/s; %,d sent, %d lost, %d twice, %d responses dropped",
+                    r, t.rate, t.sent, t.lost, t.twice + t.unexpected, t.dropped));
+        }
+        long wall = System.nanoTime() - wallBefore;
+        long serversCpu = cpu(all8) - serversBefore;
+        long benchCpu = ProcStats.ownCpuNanos(self) - benchBefore;
+        repeats(rate, rates, "run");
+        ctx.note(String.format(Locale.ROOT, "6: over the timed runs (%.1f s of wall time, %d cores) the eight servers used %.1f s of "
+                + "CPU and the benchmark process %.1f s.", wall / 1e9, Runtime.getRuntime().availableProcessors(),
+                serversCpu / 1e9, benchCpu / 1e9));
+        int runs = rounds + (warmupSeconds > 0 ? 1 : 0);
+        integrity.judged(String.format(Locale.ROOT, "%d lost, %d twice", all.lost, all.twice + all.unexpected),
+                String.format(Locale.ROOT, "%,d sent, %,d received once", all.sent, all.sent - all.lost)
+                        + (all.dropped > 0 ? String.format(Locale.ROOT, "; %d responses dropped by the servers", all.dropped) : ""),
+                plural(runs, "run"), all.lost == 0 && all.twice == 0 && all.unexpected == 0);
+        if (all.dropped > 0) {
+            ctx.note(String.format(Locale.ROOT, "6: the servers dropped %d responses (no response within %d s). A dropped "
+                    + "`tell_peer` response leaves its message out of *sent* (it may still arrive, once); a dropped "
+                    + "`poll_inbox` response loses the items it took, which then count as lost.", all.dropped, McpProcess.DROP_SECONDS));
+        }
+        ctx.note(String.format(Locale.ROOT, "6: each writer makes %d `tell_peer` call at a time; readers call `poll_inbox` "
+                + "back to back (pausing 2 ms when it returns nothing).%s", IN_FLIGHT, warmupSeconds > 0
+                ? " A " + warmupSeconds + " s warm-up run came first; it counts in 6b only." : ""));
+        ctx.stopServers();
+    }
+
+    private static long cpu(List<McpProcess> procs) {
+        long sum = 0;
+        for (McpProcess p : procs) {
+            sum += ProcStats.cpuNanos(p.pid());
+        }
+        return sum;
+    }
+
+    record Tally(double rate, long sent, long lost, long twice, long unexpected, long dropped) {
+        Tally plus(Tally o) {
+            return new Tally(0, sent + o.sent, lost + o.lost, twice + o.twice, unexpected + o.unexpected, dropped + o.dropped);
+        }
+    }
+
+    private static final Pattern KEY = Pattern.compile("^(.*) writer (\\d+) message (\\d+):");
+
+    private Tally round(List<BenchContext.Server> writers, List<BenchContext.Server> readers, int seconds, String tag)
+            throws Exception {
+        int nr = readers.size();
+        // What each reader got, by the writer and call the text names ("w:j"): the message ids, once per delivery.
+        List<Map<String, List<String>>> got = new ArrayList<>();
+        for (int i = 0; i < nr; i++) {
+            got.add(new ConcurrentHashMap<>());
+        }
+        // What each writer got back: call index -> tell_peer result (absent: the response was dropped).
+        List<Map<Integer, JsonNode>> results = new ArrayList<>();
+        for (int w = 0; w < writers.size(); w++) {
+            results.add(new ConcurrentHashMap<>());
+        }
+        int[] calls = new int[writers.size()];
+        AtomicIntegerArray sentTo = new AtomicIntegerArray(nr);
+        AtomicInteger droppedTells = new AtomicInteger();
+        AtomicInteger droppedPolls = new AtomicInteger();
+        AtomicReference<Throwable> failed = new AtomicReference<>();
+        AtomicLong lastArrival = new AtomicLong();
+        AtomicInteger writersDone = new AtomicInteger();
+        long t0 = System.nanoTime();
+        long stopAt = t0 + TimeUnit.SECONDS.toNanos(seconds);
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < nr; i++) {
+            int me = i;
+            McpProcess rpc = readers.get(i).rpc();
+            threads.add(new Thread(() -> {
+                try {
+                    long giveUpAt = Long.MAX_VALUE;
+                    int count = 0;
+                    while (failed.get() == null) {
+                        boolean writing = writersDone.get() < writers.size();
+                        if (!writing && count >= sentTo.get(me)) {
+                            break;
+                        }
+                        if (!writing && giveUpAt == Long.MAX_VALUE) {
+                            giveUpAt = System.nanoTime() + TimeUnit.SECONDS.toNanos(droppedPolls.get() > 0 ? 3 : 30);
+                        }
+                        if (System.nanoTime() > giveUpAt) {
+                            break; // the rest is lost; the tally says so
+                        }
+                        McpProcess.Arrival a = rpc.awaitOrDrop(rpc.callAsync("poll_inbox", Map.of()));
+                        if (a == null) {
+                            droppedPolls.incrementAndGet();
+                            continue;
+                        }
+                        JsonNode items = rpc.structured(a, "poll_inbox").path("items");
+                        for (JsonNode item : items) {
+                            count++;
+                            got.get(me).computeIfAbsent(key(item.path("body").asText(), tag), k -> new CopyOnWriteArrayList<>())
+                                    .add(item.path("id").asText());
+                        }
+                        if (items.isEmpty()) {
+                            Thread.sleep(2);
+                        } else {
+                            lastArrival.accumulateAndGet(a.nanos(), Math::max);
+                        }
+                    }
+                } catch (Throwable t) {
+                    failed.compareAndSet(null, t);
+                }
+            }, "bench-reader-" + i));
+        }
+        for (int w = 0; w < writers.size(); w++) {
+            int me = w;
+            McpProcess rpc = writers.get(w).rpc();
+            threads.add(new Thread(() -> {
+                Semaphore slots = new Semaphore(IN_FLIGHT);
+                int j = 0;
+                try {
+                    while (System.nanoTime() < stopAt && failed.get() == null) {
+                        if (!slots.tryAcquire(2 * McpProcess.DROP_SECONDS, TimeUnit.SECONDS)) {
+                            throw new BenchException(rpc.label + ": tell_peer calls stopped" + rpc.stderrHint());
+                        }
+                        int index = j++;
+                        int reader = (me + index) % nr;
+                        rpc.callAsync("tell_peer", Map.of("to", readers.get(reader).name(),
+                                "message", tag + " writer " + me + " message " + index + ": CI for change " + index + " passed"))
+                                .orTimeout(McpProcess.DROP_SECONDS, TimeUnit.SECONDS)
+                                .whenComplete((a, e) -> {
+                                    try {
+                                        if (e instanceof TimeoutException) {
+                                            droppedTells.incrementAndGet();
+                                            rpc.dropped();
+                                            // Committed or not, we cannot tell: let the reader look for it anyway.
+                                            sentTo.incrementAndGet(reader);
+                                        } else if (e != null) {
+                                            failed.compareAndSet(null, e);
+                                        } else {
+                                            rpc.answered();
+                                            JsonNode r = rpc.structured(a, "tell_peer");
+                                            results.get(me).put(index, r);
+                                            sentTo.incrementAndGet(reader);
+                                        }
+                                    } catch (RuntimeException ex) {
+                                        failed.compareAndSet(null, ex);
+                                    } finally {
+                                        slots.release();
+                                    }
+                                });
+                    }
+                    if (!slots.tryAcquire(IN_FLIGHT, 2 * McpProcess.DROP_SECONDS, TimeUnit.SECONDS)) {
+                        throw new BenchException(rpc.label + ": tell_peer calls stopped" + rpc.stderrHint());
+                    }
+                } catch (Throwable t) {
+                    failed.compareAndSet(null, t);
+                } finally {
+                    calls[me] = j;
+                    writersDone.incrementAndGet();
+                }
+            }, "bench-writer-" + w));
+        }
+        threads.forEach(Thread::start);
+        for (Thread t : threads) {
+            t.join();
+        }
+        if (failed.get() != null) {
+            throw failed.get() instanceof Exception e ? e : new BenchException(failed.get().toString());
+        }
+        // One more look at every inbox: anything that turns up now was delivered twice or never sent.
+        for (int i = 0; i < nr; i++) {
+            McpProcess rpc = readers.get(i).rpc();
+            McpProcess.Arrival a = rpc.awaitOrDrop(rpc.callAsync("poll_inbox", Map.of()));
+            if (a == null) {
+                droppedPolls.incrementAndGet();
+                continue;
+            }
+            for (JsonNode item : rpc.structured(a, "poll_inbox").path("items")) {
+                got.get(i).computeIfAbsent(key(item.path("body").asText(), tag), k -> new CopyOnWriteArrayList<>())
+                        .add(item.path("id").asText());
+            }
+        }
+        long sent = 0;
+        long lost = 0;
+        long twice = 0;
+        long delivered = 0;
+        Set<String> expectedKeys = new HashSet<>();
+        for (int w = 0; w < writers.size(); w++) {
+            for (int j = 0; j < calls[w]; j++) {
+                String key = w + ":" + j;
+                int reader = (w + j) % nr;
+                expectedKeys.add(reader + "/" + key);
+                List<String> ids = got.get(reader).getOrDefault(key, List.of());
+                JsonNode r = results.get(w).get(j);
+                if (r == null) {
+                    // tell_peer's response was dropped: the message may or may not have been committed.
+                    twice += Math.max(0, ids.size() - 1);
+                    delivered += ids.isEmpty() ? 0 : 1;
+                    continue;
+                }
+                if (!"sent".equals(r.path("status").asText())) {
+                    throw new BenchException("tell_peer returned " + r + " (the reader is online)");
+                }
+                sent++;
+                if (ids.isEmpty()) {
+                    lost++;
+                } else {
+                    delivered++;
+                    twice += ids.size() - 1;
+                    if (!ids.get(0).equals(r.path("message_id").asText())) {
+                        throw new BenchException("writer " + w + " message " + j + " was sent as " + r.path("message_id").asText()
+                                + " but arrived as " + ids.get(0));
+                    }
+                }
+            }
+        }
+        long unexpected = 0;
+        for (int i = 0; i < nr; i++) {
+            for (Map.Entry<String, List<String>> e : got.get(i).entrySet()) {
+                if (!expectedKeys.contains(i + "/" + e.getKey())) {
+                    unexpected += e.getValue().size();
+                }
+            }
+        }
+        double elapsed = (lastArrival.get() - t0) / 1e9;
+        return new Tally(delivered / elapsed, sent, lost, twice, unexpected, droppedTells.get() + droppedPolls.get());
+    }
+
+    /** "w:j" for a message of this run, from its text; the text itself for anything else. */
+    private static String key(String body, String tag) {
+        Matcher m = KEY.matcher(body);
+        return m.find() && m.group(1).equals(tag) ? m.group(2) + ":" + m.group(3) : "other: " + body;
+    }
+}

@@ -1,0 +1,43 @@
+package dev.claudemesh.cli;
+
+import dev.claudemesh.bench.BenchSuite;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code claude-mesh bench}: the benchmark suite, against real server and hook processes of this installation
+ * on temporary databases. Prints one markdown report and writes it to {@code --out}.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Measure this installation: ask/reply latency, hook wall time, server start, memory, idle CPU, "
+                + "throughput, scale and channel push latency, with real processes on temporary databases.",
+                "Prints a markdown report (with the machine, JDK and date) and writes it to --out. Takes about "
+                        + "5 minutes (--quick: under a minute). Exit 0 when every figure was measured, whether or not it met its target."})
+final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--quick", description = "Small counts and short windows: a smoke run, not a measurement.")
+    boolean quick;
+
+    @Option(names = "--out", paramLabel = "FILE",
+            description = "Where to write the report (default: docs/benchmarks.md in this installation).")
+    Path out;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        Path root = Installation.root().orElseThrow(() -> new dev.claudemesh.mesh.MeshException(
+                "bench needs an installation with bin/ launchers (run it as bin/claude-mesh bench)"));
+        Path file = out != null ? out : root.resolve("docs").resolve("benchmarks.md");
+        StringBuilder command = new StringBuilder("bin/claude-mesh");
+        for (String a : spec.commandLine().getParseResult().originalArgs()) {
+            command.append(' ').append(a);
+        }
+        return new BenchSuite(root, quick, command.toString(), System.err).run(System.out, file);
+    }
+}
