@@ -1,5 +1,7 @@
 package dev.claudemesh.cli;
 
+import dev.claudemesh.install.Installation;
+
 import dev.claudemesh.bench.BenchSuite;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -31,7 +33,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path root = Installation.root().orElseThrow(() -> new dev.claudemesh.mesh.MeshException(
+        Path root = Installation.current().map(Installation::root).orElseThrow(() -> new dev.claudemesh.mesh.MeshException(
                 "bench needs an installation with bin/ launchers (run it as bin/claude-mesh bench)"));
         Path file = out != null ? out : root.resolve("docs").resolve("benchmarks.md");
         StringBuilder command = new StringBuilder("bin/claude-mesh");
