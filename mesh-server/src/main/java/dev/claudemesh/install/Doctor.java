@@ -12,13 +12,9 @@ import dev.claudemesh.mesh.Mesh;
 import dev.claudemesh.mesh.Peer;
 import dev.claudemesh.mesh.Processes;
 import dev.claudemesh.store.SqliteStore;
-import dev.claudemesh.store.StoreException;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,7 +22,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * {@code claude-mesh doctor}: checks, one line each, what a session needs: a Java the launchers can use, a
@@ -62,7 +57,7 @@ public final class Doctor {
             config = MeshConfig.from(Settings.of(settings.get(MeshConfig.DB_PATH).map(v -> Map.of(MeshConfig.DB_PATH, v))
                     .orElse(Map.of()), Map.of()));
         }
-        checks.add(database());
+        checks.add(DatabaseCheck.of(config.dbPath()));
         Optional<ServerEntry> entry = serverEntry(checks);
         checks.add(server(entry));
         checks.addAll(hooks());
@@ -80,76 +75,6 @@ public final class Doctor {
             return Check.fail("java", v + " at " + where + " is too old", "install a JDK 17 or newer, or set JAVA_HOME to one");
         }
         return Check.ok("java", v + " at " + where);
-    }
-
-    // ------------------------------------------------------------------ database
-
-    private Check database() {
-        Path db = config.dbPath();
-        String name = "database";
-        if (Files.isDirectory(db)) {
-            return Check.fail(name, db + " is a directory", "set MESH_DB_PATH to a file path");
-        }
-        if (!Files.exists(db)) {
-            Path dir = existingAncestor(db.getParent());
-            if (dir == null || !Files.isWritable(dir)) {
-                return Check.fail(name, db + " does not exist and " + dir + " is not writable",
-                        "make it writable or set MESH_DB_PATH elsewhere");
-            }
-            return Check.ok(name, db + " not created yet; the first session creates it");
-        }
-        String mode = "";
-        if (db.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-            try {
-                Set<PosixFilePermission> perms = Files.getPosixFilePermissions(db);
-                mode = ", mode " + PosixFilePermissions.toString(perms);
-                if (perms.contains(PosixFilePermission.GROUP_WRITE) || perms.contains(PosixFilePermission.OTHERS_WRITE)) {
-                    return Check.fail(name, db + " is writable by other users (mode " + PosixFilePermissions.toString(perms)
-                            + "), so they could speak as any peer; sessions refuse it", "chmod 600 '" + db + "'");
-                }
-            } catch (IOException e) {
-                return Check.fail(name, "cannot read the permissions of " + db + " (" + e.getMessage() + ")", "check its owner");
-            }
-        }
-        if (!Files.isReadable(db) || !Files.isWritable(db)) {
-            return Check.fail(name, db + " is not readable and writable by this user" + mode, "chmod 600 '" + db + "' as its owner");
-        }
-        if (!Files.isWritable(db.toAbsolutePath().getParent())) {
-            return Check.fail(name, "the directory of " + db + " is not writable (SQLite keeps its -wal and -shm files there)",
-                    "chmod 700 '" + db.toAbsolutePath().getParent() + "'");
-        }
-        String latest = SqliteStore.latestSchemaVersion();
-        Optional<String> version;
-        try {
-            version = SqliteStore.peekSchemaVersion(db);
-        } catch (StoreException e) {
-            return Check.fail(name, e.getMessage(), "move it aside (the next session starts a new mesh) or set MESH_DB_PATH elsewhere");
-        }
-        if (version.isEmpty()) {
-            return Check.ok(name, db + mode + ", no schema yet; the next session creates it");
-        }
-        int cmp = compareVersions(version.get(), latest);
-        if (cmp > 0) {
-            return Check.fail(name, db + " has schema version " + version.get() + ", newer than this installation's " + latest,
-                    "update this checkout (git pull, then build) to the version the other sessions run");
-        }
-        return Check.ok(name, db + mode + ", schema version " + version.get()
-                + (cmp < 0 ? " (the next session upgrades it to " + latest + ")" : " (current)"));
-    }
-
-    private static int compareVersions(String a, String b) {
-        try {
-            return Long.compare(Long.parseLong(a), Long.parseLong(b));
-        } catch (NumberFormatException e) {
-            return a.compareTo(b);
-        }
-    }
-
-    private static Path existingAncestor(Path p) {
-        while (p != null && !Files.exists(p)) {
-            p = p.getParent();
-        }
-        return p;
     }
 
     // ------------------------------------------------------------------ the MCP server

@@ -45,8 +45,7 @@ public final class Installer {
         ObjectNode hooks = settings.edit();
         List<String> hookChanges = HookEntries.install(hooks, settings.path, installation, wanted);
         Set<PosixFilePermission> mode = scope == Scope.USER ? PRIVATE : SHARED;
-        return new Plan(List.of(edit(mcp, servers, serverChanges, mode, false, true),
-                edit(settings, hooks, hookChanges, mode, false, true)));
+        return new Plan(List.of(edit(mcp, servers, serverChanges, mode), edit(settings, hooks, hookChanges, mode)));
     }
 
     public static Plan uninstall(Scope scope, Path home, Path project) {
@@ -57,22 +56,33 @@ public final class Installer {
     }
 
     /**
-     * The file before claude-mesh first changed it tells uninstall which containers ({@code hooks},
-     * {@code mcpServers}, an event's list) were already there; without a backup, install created the file.
+     * The file before claude-mesh first changed it (its backup) tells uninstall which containers
+     * ({@code hooks}, {@code mcpServers}, an event's list) were already there, and when nothing else has
+     * changed since, it is written back as it was, byte for byte, even in a layout Jackson cannot reproduce.
+     * Without a backup, install created the file: it goes when nothing else is left in it.
      */
     private static FileEdit uninstall(JsonFile file, BiFunction<ObjectNode, Optional<ObjectNode>, List<String>> remove) {
         Path backup = FileEdit.backupOf(file.path);
-        Optional<ObjectNode> original = Files.exists(backup) ? Optional.of(JsonFile.read(backup).edit()) : Optional.empty();
+        Optional<JsonFile> before = Files.exists(backup) ? Optional.of(JsonFile.read(backup)) : Optional.empty();
         ObjectNode config = file.edit();
-        List<String> changes = remove.apply(config, original);
-        boolean created = original.isEmpty() && !changes.isEmpty() && config.isEmpty();
-        return edit(file, config, changes, null, created, false);
+        List<String> changes = remove.apply(config, before.map(JsonFile::edit));
+        String after;
+        if (changes.isEmpty()) {
+            after = file.text().orElse(null);
+        } else if (before.isEmpty()) {
+            after = config.isEmpty() ? null : file.render(config);
+        } else if (before.get().sameContent(config)) {
+            // Nothing else changed since install: the file as it was, to the byte, whatever its layout.
+            after = before.get().text().orElse(null);
+        } else {
+            after = file.render(config);
+        }
+        return new FileEdit(file.path, file.text().orElse(null), after, changes, file.keepsLayout(), null, false);
     }
 
-    private static FileEdit edit(JsonFile file, ObjectNode after, List<String> changes, Set<PosixFilePermission> mode,
-                                 boolean delete, boolean backUp) {
+    private static FileEdit edit(JsonFile file, ObjectNode after, List<String> changes, Set<PosixFilePermission> mode) {
         String before = file.text().orElse(null);
-        String text = delete ? null : file.sameContent(after) ? before : file.render(after);
-        return new FileEdit(file.path, before, text, changes, file.keepsLayout(), mode, backUp);
+        String text = file.sameContent(after) ? before : file.render(after);
+        return new FileEdit(file.path, before, text, changes, file.keepsLayout(), mode, true);
     }
 }

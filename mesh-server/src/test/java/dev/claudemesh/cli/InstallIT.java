@@ -163,6 +163,24 @@ class InstallIT {
     }
 
     @Test
+    void installOnEmptyFilesFillsThemAndUninstallEmptiesThemAgain() throws Exception {
+        write(claudeJson(), "");
+        write(settings(), "{}\n");
+
+        Run r = cli("install");
+
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals(List.of("claude-mesh"), fieldNames(JSON.readTree(claudeJson().toFile()).get("mcpServers")));
+        assertEquals(HOOK_EVENTS, fieldNames(JSON.readTree(settings().toFile()).get("hooks")));
+        assertTrue(Files.readString(settings()).startsWith("{\n  \"hooks\": {\n    \"SessionStart\": [\n"),
+                "laid out as Claude Code would: " + Files.readString(settings()));
+
+        assertEquals(0, cli("uninstall").exit());
+        assertEquals("", Files.readString(claudeJson()));
+        assertEquals("{}\n", Files.readString(settings()));
+    }
+
+    @Test
     void installAddsToFilesWithOtherServersAndHooksAndChangesNothingElse() throws Exception {
         write(claudeJson(), CLAUDE_JSON);
         write(settings(), SETTINGS);

@@ -351,6 +351,33 @@ class InstallerTest {
     }
 
     @Test
+    void aHandWrittenLayoutIsReLaidOutByInstallAndRestoredExactlyByUninstall() throws Exception {
+        String handWritten = "{ \"model\": \"opus\",\n  \"permissions\": { \"allow\": [\"Bash(ls)\", \"Read\"] } }\n";
+        write(settings(), handWritten);
+        write(claudeJson(), "");
+
+        Installer.Plan plan = install(HERE, false);
+        assertFalse(plan.edits().get(1).keepsLayout(), "install says it could not keep this layout");
+        assertTrue(read(settings()).contains("\"allow\": [\n"), read(settings()));
+        uninstall();
+
+        assertEquals(handWritten, read(settings()));
+        assertEquals("", read(claudeJson()), "an empty file comes back empty");
+    }
+
+    @Test
+    void uninstallReLaysOutOnlyWhenTheUserChangedTheFileSinceInstall() throws Exception {
+        String handWritten = "{ \"model\": \"opus\" }\n";
+        write(settings(), handWritten);
+        install(HERE, false);
+        write(settings(), read(settings()).replace("\"opus\"", "\"sonnet\""));
+
+        uninstall();
+
+        assertEquals("{\"model\":\"sonnet\"}\n", read(settings()), "the user's change kept, in the file's current layout");
+    }
+
+    @Test
     void uninstallKeepsContainersTheUserHadEvenWhenEmpty() throws Exception {
         String original = "{\n  \"mcpServers\": {},\n  \"hooks\": {\n    \"Stop\": []\n  }\n}\n";
         write(claudeJson(), original);
