@@ -118,16 +118,36 @@ final class HooksSection extends Section {
             }
         }
         percentiles(startP50, startP95, 95, starts);
+        if (noisy > 0) {
+            ctx.note("2: " + noisy + " of " + checked + " hook runs (their output was right) also wrote to stderr, a hook "
+                    + "should leave nothing there when it works; the first such line: `" + firstNoise.replace("`", "'") + "`");
+        }
         ctx.note("2: the first " + plural(warmups, "run") + " of each hook " + (warmups == 1 ? "is a warm-up" : "are warm-ups") + ", not counted.");
         ctx.stopServers();
     }
 
-    private static void check(HookRunner.Run r, String what) {
+    /** Runs that left something on stderr that is not the hook's own failure line (a library's log, say). */
+    private int noisy;
+    private int checked;
+    private String firstNoise;
+
+    /**
+     * The run must have worked: exit 0 and no failure line of the hook or its launcher (both start with
+     * "claude-mesh"). Anything else on stderr is counted and reported, since Claude Code may show it.
+     */
+    private void check(HookRunner.Run r, String what) {
+        checked++;
         if (r.exitCode() != 0) {
             throw new BenchException(what + " exited " + r.exitCode() + ": " + r.stderr().strip());
         }
+        if (r.stderr().contains("claude-mesh")) {
+            throw new BenchException(what + " failed: " + r.stderr().strip());
+        }
         if (!r.stderr().isBlank()) {
-            throw new BenchException(what + " wrote to stderr (so it did not do its work): " + r.stderr().strip());
+            noisy++;
+            if (firstNoise == null) {
+                firstNoise = r.stderr().strip().lines().findFirst().orElse("");
+            }
         }
     }
 

@@ -91,8 +91,9 @@ final class Report {
                process is created until its exit is seen. The session's server runs meanwhile, as in a live session.
                *Empty inbox* and *10 waiting questions* are `UserPromptSubmit` events (before each of the latter runs,
                ten new questions are asked of the session, and closed afterwards); *session-start* is a `startup` event
-               in a new project each time. Each run's output is checked (no stderr, nothing printed for an empty inbox,
-               all ten questions shown); the first runs are warm-ups.
+               in a new project each time. Each run's output is checked (exit 0, no failure line on stderr, nothing
+               printed for an empty inbox, all ten questions shown; other stderr output is counted in the notes); the
+               first runs are warm-ups.
             3. **Server start.** From just before `bin/claude-mesh-server` is started until the response to
                `initialize` (sent at once; the server reads it when ready) arrives. Servers are started one after
                another.
