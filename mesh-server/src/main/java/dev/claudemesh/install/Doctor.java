@@ -238,7 +238,10 @@ public final class Doctor {
         String value = fromEntry != null ? fromEntry : settings.get(MeshConfig.CHANNEL).orElse("auto");
         String where = fromEntry != null ? "the server's env in " + entry.get().where()
                 : System.getenv(MeshConfig.CHANNEL) != null ? "this environment" : settings.dotEnvFile().map(Path::toString).orElse("");
-        String launch = ChannelMode.launchCommand(McpServerEntry.NAME);
+        // The name auto mode looks for: MESH_SERVER_NAME from the server's env or the settings, as the server reads it.
+        String serverName = entry.map(e -> e.env().get(MeshConfig.SERVER_NAME))
+                .or(() -> settings.get(MeshConfig.SERVER_NAME)).orElse(McpServerEntry.NAME);
+        String launch = ChannelMode.launchCommand(serverName);
         return switch (value.toLowerCase(java.util.Locale.ROOT)) {
             case "auto" -> Check.ok(name, "auto: items arrive as channel events in sessions started with `" + launch
                     + "`, through hooks otherwise");
