@@ -1,7 +1,7 @@
 package dev.claudemesh.bench;
 
 /** A measurement could not be taken, or what was measured was not what it should have been. */
-final class BenchException extends RuntimeException {
+class BenchException extends RuntimeException {
     BenchException(String message) {
         super(message);
     }

@@ -50,6 +50,8 @@ final class McpProcess implements AutoCloseable {
     private final Deque<String> stderrTail = new ArrayDeque<>();
     /** Requests whose response never came within the time allowed (see {@link #DROP_SECONDS}). */
     final AtomicInteger dropped = new AtomicInteger();
+    /** Responses received so far. */
+    final AtomicLong responses = new AtomicLong();
     private final AtomicInteger droppedInARow = new AtomicInteger();
     /** After this many dropped responses in a row the server is taken to have stopped answering altogether. */
     static final int DEAF_AFTER = 3;
@@ -185,7 +187,7 @@ final class McpProcess implements AutoCloseable {
     void dropped() {
         dropped.incrementAndGet();
         if (droppedInARow.incrementAndGet() >= DEAF_AFTER) {
-            throw new BenchException(label + " stopped answering (" + DEAF_AFTER + " calls in a row got no response within "
+            throw new StoppedAnswering(label + " stopped answering (" + DEAF_AFTER + " calls in a row got no response within "
                     + DROP_SECONDS + " s; " + dropped.get() + " dropped in all), though its process is "
                     + (process.isAlive() ? "still running" : "gone") + stderrHint());
         }
@@ -223,6 +225,7 @@ final class McpProcess implements AutoCloseable {
                 if (m.has("id") && (m.has("result") || m.has("error"))) {
                     CompletableFuture<Arrival> f = pending.remove(m.get("id").asLong());
                     if (f != null) {
+                        responses.incrementAndGet();
                         f.complete(a);
                     }
                 } else if (m.has("method") && !m.has("id")) {

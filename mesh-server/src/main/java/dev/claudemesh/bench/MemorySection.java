@@ -37,27 +37,56 @@ final class MemorySection extends Section {
     @Override
     void run(BenchContext ctx) throws Exception {
         Path dir = ctx.sectionDir("memory");
-        Path db = ctx.newDb(dir);
-        BenchContext.Server peer = ctx.started("memory-peer", db, ctx.project(dir, "memory-peer"), false);
         List<Double> after = new ArrayList<>();
         List<String> before = new ArrayList<>();
-        int half = messages / 2;
-        for (int r = 0; r < repeats; r++) {
-            BenchContext.Server x = ctx.started("memory-" + r, db, ctx.project(dir, "memory-" + r), false);
-            Thread.sleep(500);
-            before.add(Unit.MB.number(ProcStats.rssKb(x.rpc().pid()) / 1024.0));
+        List<String> aborted = new ArrayList<>();
+        // A run in which a server stopped answering is not a measurement: it is noted and replaced, once.
+        for (int r = 0; after.size() < repeats && r < repeats + 1; r++) {
+            try {
+                after.add(once(ctx, dir, r, before));
+            } catch (StoppedAnswering e) {
+                ctx.log("  run " + r + " aborted: " + e.getMessage());
+                aborted.add(e.getMessage());
+            } finally {
+                ctx.stopServers();
+            }
+        }
+        if (after.isEmpty()) {
+            throw new BenchException("no run completed: " + String.join("; ", aborted));
+        }
+        repeats(rss, after, "server");
+        if (!aborted.isEmpty()) {
+            rss.runs += " (" + aborted.size() + " aborted)";
+            aborted.forEach(a -> ctx.note("4b: aborted a run: " + a));
+        }
+        ctx.note(String.format(Locale.ROOT, "4b: each server sent %,d messages with `tell_peer` and received %,d with `poll_inbox` "
+                + "(called after every %d sends); its resident memory before was %s MB, 1 s after the last message %s MB.",
+                messages - messages / 2, messages / 2, POLL_EVERY, String.join(", ", before),
+                String.join(", ", after.stream().map(Unit.MB::number).toList())));
+    }
 
-            Set<String> received = new HashSet<>();
-            AtomicReference<Throwable> failed = new AtomicReference<>();
-            Thread inbound = new Thread(() -> {
-                try {
-                    pump(peer.rpc(), "tell_peer", half, 1, i -> Map.of("to", x.name(),
-                            "message", "Inbound " + i + ": the schema migration V" + i + " is applied on staging."));
-                } catch (Throwable t) {
-                    failed.compareAndSet(null, t);
-                }
-            }, "bench-memory-inbound");
-            inbound.start();
+    /** One run: a new file, the measured server and its peer; returns the measured server's RSS afterwards, in MB. */
+    private double once(BenchContext ctx, Path dir, int r, List<String> before) throws Exception {
+        Path runDir = java.nio.file.Files.createDirectories(dir.resolve("run-" + r));
+        Path db = ctx.newDb(runDir);
+        BenchContext.Server peer = ctx.started("memory-peer-" + r, db, ctx.project(runDir, "memory-peer"), false);
+        BenchContext.Server x = ctx.started("memory-" + r, db, ctx.project(runDir, "memory"), false);
+        int half = messages / 2;
+        Thread.sleep(500);
+        String rssBefore = Unit.MB.number(ProcStats.rssKb(x.rpc().pid()) / 1024.0);
+
+        Set<String> received = new HashSet<>();
+        AtomicReference<Throwable> failed = new AtomicReference<>();
+        Thread inbound = new Thread(() -> {
+            try {
+                pump(peer.rpc(), "tell_peer", half, 1, i -> Map.of("to", x.name(),
+                        "message", "Inbound " + i + ": the schema migration V" + i + " is applied on staging."));
+            } catch (Throwable t) {
+                failed.compareAndSet(null, t);
+            }
+        }, "bench-memory-inbound");
+        inbound.start();
+        try {
             // The measured server sends its half while the peer sends the other half to it, and takes what has
             // arrived every POLL_EVERY sends: one call at a time, as one session makes them.
             for (int i = 0; i < messages - half && failed.get() == null; i++) {
@@ -70,29 +99,25 @@ final class MemorySection extends Section {
                     take(x, received);
                 }
             }
-            inbound.join();
-            if (failed.get() != null) {
-                throw failed.get() instanceof Exception e ? e : new BenchException(failed.get().toString());
-            }
-            long deadline = System.nanoTime() + 60_000_000_000L;
-            while (received.size() < half && System.nanoTime() < deadline) {
-                take(x, received);
-                Thread.sleep(20);
-            }
-            if (received.size() != half && x.rpc().dropped.get() + peer.rpc().dropped.get() == 0) {
-                throw new BenchException("memory-" + r + " received " + received.size() + " of " + half + " messages");
-            }
-            peer.rpc().awaitOrDrop(peer.rpc().callAsync("poll_inbox", Map.of()));
-            Thread.sleep(1000);
-            after.add(ProcStats.rssKb(x.rpc().pid()) / 1024.0);
-            x.rpc().close();
+        } catch (RuntimeException e) {
+            failed.compareAndSet(null, e);
         }
-        repeats(rss, after, "server");
-        ctx.note(String.format(Locale.ROOT, "4b: each server sent %,d messages with `tell_peer` and received %,d with `poll_inbox` "
-                + "(called after every %d sends); its resident memory before was %s MB, 1 s after the last message %s MB.",
-                messages - half, half, POLL_EVERY, String.join(", ", before),
-                String.join(", ", after.stream().map(Unit.MB::number).toList())));
-        ctx.stopServers();
+        inbound.join();
+        if (failed.get() != null) {
+            throw failed.get() instanceof Exception e ? e : new BenchException(failed.get().toString());
+        }
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (received.size() < half && System.nanoTime() < deadline) {
+            take(x, received);
+            Thread.sleep(20);
+        }
+        if (received.size() != half && x.rpc().dropped.get() + peer.rpc().dropped.get() == 0) {
+            throw new BenchException("memory-" + r + " received " + received.size() + " of " + half + " messages");
+        }
+        peer.rpc().awaitOrDrop(peer.rpc().callAsync("poll_inbox", Map.of()));
+        Thread.sleep(1000);
+        before.add(rssBefore);
+        return ProcStats.rssKb(x.rpc().pid()) / 1024.0;
     }
 
     private static void take(BenchContext.Server x, Set<String> received) throws Exception {

@@ -111,7 +111,9 @@ final class Report {
                message reaching a reader. Then every
                `message_id` a writer got back is looked for at its reader, with its text, and each reader's inbox is
                read once more: *lost* is sent but never received, *twice* is received more than once, at the wrong
-               reader, or never sent.
+               reader, or never sent. 6c counts the calls that got no response within 10 s. A server that leaves
+               three calls in a row without a response has stopped answering: that run is aborted (and noted), and
+               the next run gets eight new servers on a new file; figure 4b treats its runs the same way.
             7. **Scale.** One server; the peers and the delivered history are written into its file by the benchmark
                process with the same store code the servers use. The time of one `list_peers` call (all peers active)
                and of one `poll_inbox` call that returns one new message, from the request written to the response

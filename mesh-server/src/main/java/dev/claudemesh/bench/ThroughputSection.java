@@ -41,6 +41,7 @@ final class ThroughputSection extends Section {
     private final int warmupSeconds;
     private final Row rate;
     private final Row integrity;
+    private final Row noResponse;
 
     ThroughputSection(BenchContext ctx) {
         seconds = ctx.pick(10, 2);
@@ -51,6 +52,9 @@ final class ThroughputSection extends Section {
         integrity = new Row("6b", "Throughput: messages lost / delivered twice, over all runs", Unit.PER_SECOND, null,
                 "0 lost, 0 twice");
         rows.add(integrity);
+        noResponse = new Row("6c", "Throughput: tool calls the servers left without a response, over all runs", Unit.PER_SECOND,
+                null, "0");
+        rows.add(noResponse);
     }
 
     @Override
@@ -61,55 +65,109 @@ final class ThroughputSection extends Section {
     @Override
     void run(BenchContext ctx) throws Exception {
         Path dir = ctx.sectionDir("throughput");
-        Path db = ctx.newDb(dir);
         List<BenchContext.Server> writers = new ArrayList<>();
         List<BenchContext.Server> readers = new ArrayList<>();
-        for (int i = 0; i < WRITERS; i++) {
-            writers.add(ctx.started("writer-" + i, db, ctx.project(dir, "writer-" + i), false));
-        }
-        for (int i = 0; i < READERS; i++) {
-            readers.add(ctx.started("reader-" + i, db, ctx.project(dir, "reader-" + i), false));
-        }
-        Tally all = new Tally(0, 0, 0, 0, 0, 0);
+        int set = 0;
+        List<McpProcess> used = new ArrayList<>();
+        startSet(ctx, dir, set, writers, readers, used);
+        int runsMade = 0;
+        Tally all = new Tally(0, 0, 0, 0, 0, 0, 0);
+        List<String> aborted = new ArrayList<>();
+        int stopped = 0;
         if (warmupSeconds > 0) {
-            all = all.plus(round(writers, readers, warmupSeconds, "warm-up"));
+            runsMade++;
+            try {
+                all = all.plus(round(writers, readers, warmupSeconds, "warm-up"));
+            } catch (StoppedAnswering e) {
+                aborted.add("the warm-up run: " + e.getMessage());
+                stopped++;
+                startSet(ctx, dir, ++set, writers, readers, used);
+            }
         }
         List<Double> rates = new ArrayList<>();
-        List<McpProcess> all8 = new ArrayList<>();
-        writers.forEach(w -> all8.add(w.rpc()));
-        readers.forEach(r -> all8.add(r.rpc()));
         long self = ProcessHandle.current().pid();
-        long serversBefore = cpu(all8);
-        long benchBefore = ProcStats.ownCpuNanos(self);
-        long wallBefore = System.nanoTime();
-        for (int r = 0; r < rounds; r++) {
-            Tally t = round(writers, readers, seconds, "run " + r);
-            rates.add(t.rate);
-            all = all.plus(t);
-            ctx.log(String.format(Locale.ROOT, "  run %d: %,.0f msg/s; %,d sent, %d lost, %d twice, %d responses dropped",
-                    r, t.rate, t.sent, t.lost, t.twice + t.unexpected, t.dropped));
+        long serversCpu = 0;
+        long benchCpu = 0;
+        long wall = 0;
+        // A run in which a server stopped answering is not a measurement; it is noted, and the next run gets
+        // eight new servers on a new file. At most two such runs are replaced.
+        for (int attempt = 0; rates.size() < rounds && attempt < rounds + 2; attempt++) {
+            List<McpProcess> eight = new ArrayList<>();
+            writers.forEach(w -> eight.add(w.rpc()));
+            readers.forEach(r -> eight.add(r.rpc()));
+            long serversBefore = cpu(eight);
+            long benchBefore = ProcStats.ownCpuNanos(self);
+            long wallBefore = System.nanoTime();
+            runsMade++;
+            try {
+                Tally t = round(writers, readers, seconds, "run " + attempt);
+                rates.add(t.rate);
+                all = all.plus(t);
+                ctx.log(String.format(Locale.ROOT, "  run %d: %,.0f msg/s; %,d sent, %d lost, %d twice, %d responses dropped",
+                        attempt, t.rate, t.sent, t.lost, t.twice + t.unexpected, t.dropped));
+                wall += System.nanoTime() - wallBefore;
+                serversCpu += cpu(eight) - serversBefore;
+                benchCpu += ProcStats.ownCpuNanos(self) - benchBefore;
+            } catch (StoppedAnswering e) {
+                ctx.log("  run " + attempt + " aborted: " + e.getMessage());
+                aborted.add("run " + attempt + ": " + e.getMessage());
+                stopped++;
+                startSet(ctx, dir, ++set, writers, readers, used);
+            }
         }
-        long wall = System.nanoTime() - wallBefore;
-        long serversCpu = cpu(all8) - serversBefore;
-        long benchCpu = ProcStats.ownCpuNanos(self) - benchBefore;
+        if (rates.isEmpty()) {
+            throw new BenchException("no run completed: " + String.join("; ", aborted));
+        }
         repeats(rate, rates, "run");
-        ctx.note(String.format(Locale.ROOT, "6: over the timed runs (%.1f s of wall time, %d cores) the eight servers used %.1f s of "
-                + "CPU and the benchmark process %.1f s.", wall / 1e9, Runtime.getRuntime().availableProcessors(),
+        if (!aborted.isEmpty()) {
+            rate.runs += " (" + aborted.size() + " aborted)";
+        }
+        ctx.note(String.format(Locale.ROOT, "6: over the completed runs (%.1f s of wall time, %d cores) the eight servers used "
+                + "%.1f s of CPU and the benchmark process %.1f s.", wall / 1e9, Runtime.getRuntime().availableProcessors(),
                 serversCpu / 1e9, benchCpu / 1e9));
-        int runs = rounds + (warmupSeconds > 0 ? 1 : 0);
+        int runs = rates.size() + (warmupSeconds > 0 && aborted.stream().noneMatch(a -> a.startsWith("the warm-up")) ? 1 : 0);
         integrity.judged(String.format(Locale.ROOT, "%d lost, %d twice", all.lost, all.twice + all.unexpected),
-                String.format(Locale.ROOT, "%,d sent, %,d received once", all.sent, all.sent - all.lost)
-                        + (all.dropped > 0 ? String.format(Locale.ROOT, "; %d responses dropped by the servers", all.dropped) : ""),
-                plural(runs, "run"), all.lost == 0 && all.twice == 0 && all.unexpected == 0);
-        if (all.dropped > 0) {
-            ctx.note(String.format(Locale.ROOT, "6: the servers dropped %d responses (no response within %d s). A dropped "
-                    + "`tell_peer` response leaves its message out of *sent* (it may still arrive, once); a dropped "
-                    + "`poll_inbox` response loses the items it took, which then count as lost.", all.dropped, McpProcess.DROP_SECONDS));
+                String.format(Locale.ROOT, "%,d sent, %,d received once", all.sent, all.sent - all.lost),
+                plural(runs, "completed run"), all.lost == 0 && all.twice == 0 && all.unexpected == 0);
+        long dropped = 0;
+        long calls = 0;
+        for (McpProcess p : used) {
+            dropped += p.dropped.get();
+            calls += p.dropped.get() + p.responses.get();
+        }
+        noResponse.judged(String.format(Locale.ROOT, "%d", dropped),
+                String.format(Locale.ROOT, "of %,d calls; %d of %d server sets stopped answering", calls, stopped, set + 1),
+                plural(runsMade, "run"), dropped == 0);
+        for (String a : aborted) {
+            ctx.note("6: aborted " + a);
+        }
+        if (dropped > 0) {
+            ctx.note(String.format(Locale.ROOT, "6: a call counts as left without a response after %d s. In a completed run a "
+                    + "dropped `tell_peer` response leaves its message out of *sent* (it may still arrive, once); a dropped "
+                    + "`poll_inbox` response loses the items it took, which then count as lost.", McpProcess.DROP_SECONDS));
         }
         ctx.note(String.format(Locale.ROOT, "6: each writer makes %d `tell_peer` call at a time; readers call `poll_inbox` "
                 + "back to back (pausing 2 ms when it returns nothing).%s", IN_FLIGHT, warmupSeconds > 0
-                ? " A " + warmupSeconds + " s warm-up run came first; it counts in 6b only." : ""));
+                ? " A " + warmupSeconds + " s warm-up run came first; it counts in 6b and 6c only." : ""));
         ctx.stopServers();
+    }
+
+    /** Four writers and four readers on a new file ({@code set} numbers the files and the servers' projects). */
+    private static void startSet(BenchContext ctx, Path dir, int set, List<BenchContext.Server> writers,
+                                 List<BenchContext.Server> readers, List<McpProcess> used) throws Exception {
+        ctx.stopServers();
+        writers.clear();
+        readers.clear();
+        Path setDir = java.nio.file.Files.createDirectories(dir.resolve("set-" + set));
+        Path db = ctx.newDb(setDir);
+        for (int i = 0; i < WRITERS; i++) {
+            writers.add(ctx.started("writer-" + i, db, ctx.project(setDir, "writer-" + i), false));
+        }
+        for (int i = 0; i < READERS; i++) {
+            readers.add(ctx.started("reader-" + i, db, ctx.project(setDir, "reader-" + i), false));
+        }
+        writers.forEach(w -> used.add(w.rpc()));
+        readers.forEach(r -> used.add(r.rpc()));
     }
 
     private static long cpu(List<McpProcess> procs) {
@@ -120,9 +178,11 @@ final class ThroughputSection extends Section {
         return sum;
     }
 
-    record Tally(double rate, long sent, long lost, long twice, long unexpected, long dropped) {
+    /** One run's counts; {@code calls} are the tool calls answered, {@code dropped} those left without a response. */
+    record Tally(double rate, long sent, long lost, long twice, long unexpected, long dropped, long calls) {
         Tally plus(Tally o) {
-            return new Tally(0, sent + o.sent, lost + o.lost, twice + o.twice, unexpected + o.unexpected, dropped + o.dropped);
+            return new Tally(0, sent + o.sent, lost + o.lost, twice + o.twice, unexpected + o.unexpected, dropped + o.dropped,
+                    calls + o.calls);
         }
     }
 
@@ -145,6 +205,7 @@ final class ThroughputSection extends Section {
         AtomicIntegerArray sentTo = new AtomicIntegerArray(nr);
         AtomicInteger droppedTells = new AtomicInteger();
         AtomicInteger droppedPolls = new AtomicInteger();
+        AtomicLong polls = new AtomicLong();
         AtomicReference<Throwable> failed = new AtomicReference<>();
         AtomicLong lastArrival = new AtomicLong();
         AtomicInteger writersDone = new AtomicInteger();
@@ -174,6 +235,7 @@ final class ThroughputSection extends Section {
                             droppedPolls.incrementAndGet();
                             continue;
                         }
+                        polls.incrementAndGet();
                         JsonNode items = rpc.structured(a, "poll_inbox").path("items");
                         for (JsonNode item : items) {
                             count++;
@@ -303,7 +365,11 @@ final class ThroughputSection extends Section {
             }
         }
         double elapsed = (lastArrival.get() - t0) / 1e9;
-        return new Tally(delivered / elapsed, sent, lost, twice, unexpected, droppedTells.get() + droppedPolls.get());
+        long answered = polls.get();
+        for (int w = 0; w < writers.size(); w++) {
+            answered += results.get(w).size();
+        }
+        return new Tally(delivered / elapsed, sent, lost, twice, unexpected, droppedTells.get() + droppedPolls.get(), answered);
     }
 
     /** "w:j" for a message of this run, from its text; the text itself for anything else. */
