@@ -498,11 +498,16 @@ public final class SqliteStore implements MeshStore {
 
     @Override
     public void markNamed(Collection<String> ids, Instant now) {
+        stampEach("UPDATE questions SET named_at = ? WHERE id = ?", ids, now);
+    }
+
+    /** Runs {@code sql} (time, then id) for each id, in one transaction. */
+    private void stampEach(String sql, Collection<String> ids, Instant now) {
         if (ids.isEmpty()) {
             return;
         }
         write(c -> {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE questions SET named_at = ? WHERE id = ?")) {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
                 for (String id : ids) {
                     bind(ps, now.toEpochMilli(), id);
                     ps.addBatch();
@@ -755,19 +760,7 @@ public final class SqliteStore implements MeshStore {
 
     @Override
     public void markTasksNamed(Collection<String> ids, Instant now) {
-        if (ids.isEmpty()) {
-            return;
-        }
-        write(c -> {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE tasks SET named_at = ? WHERE id = ?")) {
-                for (String id : ids) {
-                    bind(ps, now.toEpochMilli(), id);
-                    ps.addBatch();
-                }
-                ps.executeBatch();
-            }
-            return null;
-        });
+        stampEach("UPDATE tasks SET named_at = ? WHERE id = ?", ids, now);
     }
 
     // ---------------------------------------------------------------- history and housekeeping
