@@ -36,18 +36,7 @@ final class HookText {
     static String item(InboxItem i) {
         Map<String, String> attrs = new LinkedHashMap<>();
         attrs.put("from", i.from());
-        switch (i.kind()) {
-            case InboxItem.QUESTION -> attrs.put("question_id", i.id());
-            case InboxItem.TASK -> attrs.put("task_id", i.id());
-            case InboxItem.TASK_RESULT -> {
-                attrs.put("task_id", i.id());
-                i.taskStatus().ifPresent(s -> attrs.put("status", s));
-            }
-            default -> {
-                attrs.put("id", i.id());
-                i.topic().ifPresent(t -> attrs.put("topic", t));
-            }
-        }
+        attrs.putAll(i.references("id"));
         attrs.put("sent_at", i.sentAt().toString());
         return PeerText.frame(i.kind(), attrs, i.body());
     }

@@ -86,18 +86,7 @@ final class ChannelPusher implements Runnable {
         meta.put("from", item.from());
         meta.put("kind", item.kind());
         meta.put("sent_at", item.sentAt().toString());
-        switch (item.kind()) {
-            case InboxItem.QUESTION -> meta.put("question_id", item.id());
-            case InboxItem.TASK -> meta.put("task_id", item.id());
-            case InboxItem.TASK_RESULT -> {
-                meta.put("task_id", item.id());
-                item.taskStatus().ifPresent(s -> meta.put("status", s));
-            }
-            default -> {
-                meta.put("message_id", item.id());
-                item.topic().ifPresent(t -> meta.put("topic", t));
-            }
-        }
+        meta.putAll(item.references("message_id"));
         meta.keySet().removeIf(k -> !META_KEY.matcher(k).matches());
         Map<String, String> attrs = new LinkedHashMap<>(meta);
         attrs.remove("kind");

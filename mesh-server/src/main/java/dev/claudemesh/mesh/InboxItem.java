@@ -20,6 +20,28 @@ public record InboxItem(String id, String kind, String from, String body, Instan
     public static final String TASK = "task";
     public static final String TASK_RESULT = "task_result";
 
+    /**
+     * What identifies this item to whoever acts on it, in a fixed order: {@code question_id} for a question,
+     * {@code task_id} for a task, {@code task_id} and {@code status} for a result, and the id under
+     * {@code messageKey} (with {@code topic} when there is one) for a message or broadcast.
+     */
+    public java.util.Map<String, String> references(String messageKey) {
+        java.util.Map<String, String> refs = new java.util.LinkedHashMap<>();
+        switch (kind) {
+            case QUESTION -> refs.put("question_id", id);
+            case TASK -> refs.put("task_id", id);
+            case TASK_RESULT -> {
+                refs.put("task_id", id);
+                taskStatus.ifPresent(s -> refs.put("status", s));
+            }
+            default -> {
+                refs.put(messageKey, id);
+                topic.ifPresent(t -> refs.put("topic", t));
+            }
+        }
+        return refs;
+    }
+
     public InboxItem(String id, String kind, String from, String body, Instant sentAt) {
         this(id, kind, from, body, sentAt, Optional.empty(), Optional.empty(), Optional.empty());
     }
