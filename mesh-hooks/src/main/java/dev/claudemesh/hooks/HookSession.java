@@ -6,7 +6,8 @@ import dev.claudemesh.identity.ProjectIdentity;
 import dev.claudemesh.mesh.HostName;
 import dev.claudemesh.mesh.Mesh;
 import dev.claudemesh.mesh.Processes;
-import dev.claudemesh.store.SqliteStore;
+import dev.claudemesh.store.MeshStore;
+import dev.claudemesh.store.Stores;
 
 import java.time.Clock;
 
@@ -16,9 +17,9 @@ final class HookSession implements AutoCloseable {
     final MeshConfig config;
     final ProjectIdentity identity;
     final Mesh mesh;
-    private final SqliteStore store;
+    private final MeshStore store;
 
-    private HookSession(HookInput input, MeshConfig config, ProjectIdentity identity, SqliteStore store, Mesh mesh) {
+    private HookSession(HookInput input, MeshConfig config, ProjectIdentity identity, MeshStore store, Mesh mesh) {
         this.input = input;
         this.config = config;
         this.identity = identity;
@@ -30,8 +31,8 @@ final class HookSession implements AutoCloseable {
         HookInput input = HookInput.read(System.in);
         MeshConfig config = MeshConfig.from(Settings.load(HookSession.class));
         ProjectIdentity identity = ProjectIdentity.resolve(config, input.string("cwd"));
-        SqliteStore store = SqliteStore.open(config.dbPath(), SqliteStore.HOOK_BUSY_TIMEOUT_MS);
-        Mesh mesh = new Mesh(store, Processes.LOCAL, Clock.systemUTC(), HostName.get(), config.maxMessageChars());
+        MeshStore store = Stores.openForHook(config);
+        Mesh mesh = Mesh.of(store, config);
         return new HookSession(input, config, identity, store, mesh);
     }
 

@@ -40,7 +40,7 @@ final class InboxWaitHook implements Callable<Object> {
             String myToken = ProcessHandle.current().pid() + "";
             Files.writeString(token, myToken, StandardCharsets.UTF_8); // a newer waiter replaces older ones
             long deadline = System.nanoTime() + s.config.waitSeconds() * 1_000_000_000L;
-            try (ChangeWatch watch = new ChangeWatch(s.mesh.store()::changeCounter, POLL_MS)) {
+            try (ChangeWatch watch = ChangeWatch.on(s.mesh.store(), POLL_MS)) {
                 long seen = watch.current();
                 long nextCheck = 0;
                 while (System.nanoTime() < deadline) {

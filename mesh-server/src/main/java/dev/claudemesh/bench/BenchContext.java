@@ -38,7 +38,7 @@ final class BenchContext implements AutoCloseable {
     private final List<McpProcess> live = new CopyOnWriteArrayList<>();
     private final List<McpProcess> everStarted = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
-    private final List<SqliteStore> stores = new CopyOnWriteArrayList<>();
+    private final List<dev.claudemesh.store.MeshStore> stores = new CopyOnWriteArrayList<>();
     /** The server's JVM as its launcher started it. */
     volatile Jvm serverJvm;
     /** The hooks' JVM as their launcher started it. */
@@ -188,7 +188,7 @@ final class BenchContext implements AutoCloseable {
     public void close() {
         closed = true;
         stopServers();
-        for (SqliteStore s : stores) {
+        for (dev.claudemesh.store.MeshStore s : stores) {
             try {
                 s.close();
             } catch (RuntimeException ignored) {

@@ -30,7 +30,7 @@ final class AskCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (MeshOpener m = new MeshOpener(); ChangeWatch watch = new ChangeWatch(m.store::changeCounter, 3)) {
+        try (MeshOpener m = new MeshOpener(); ChangeWatch watch = ChangeWatch.on(m.store, 3)) {
             String self = m.joinAs(as).name();
             try {
                 Question q = m.mesh.ask(self, peer, String.join(" ", words), Duration.ofSeconds(timeout));

@@ -39,12 +39,12 @@ final class InstallCommand implements Callable<Integer> {
         Installation installation = ScopeOption.installation();
         Path home = Home.dir();
         // A configuration every session would refuse stops install before it writes anything.
-        Path db = MeshConfig.from(Settings.load(InstallCommand.class)).dbPath();
+        MeshConfig config = MeshConfig.from(Settings.load(InstallCommand.class));
         Installer.Plan plan = Installer.install(scope.scope(), home, ScopeOption.project(), installation, withWake);
         System.out.println("claude-mesh install (" + scope.scope() + " scope) of " + installation.root()
                 + (dryRun ? ", dry run: nothing is written" : ""));
         EditReport.print(plan, dryRun, "unchanged");
-        Preparation.run(installation, home, db, dryRun).forEach(System.out::println);
+        Preparation.run(installation, home, config, dryRun).forEach(System.out::println);
         if (withChannels) {
             System.out.println("channels: start Claude Code as   " + ChannelMode.launchCommand("claude-mesh"));
             System.out.println("  so peers' items arrive at once as <channel> events; the server notices the flag itself "

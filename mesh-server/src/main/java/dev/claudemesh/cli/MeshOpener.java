@@ -10,7 +10,8 @@ import dev.claudemesh.mesh.MeshException;
 import dev.claudemesh.mesh.Peer;
 import dev.claudemesh.mesh.Processes;
 import dev.claudemesh.store.MeshStore.PeerClaim;
-import dev.claudemesh.store.SqliteStore;
+import dev.claudemesh.store.MeshStore;
+import dev.claudemesh.store.Stores;
 
 import java.time.Clock;
 import java.util.List;
@@ -19,13 +20,13 @@ import java.util.Optional;
 /** Opens the mesh the CLI works on, configured exactly as the servers and hooks are. */
 final class MeshOpener implements AutoCloseable {
     final MeshConfig config;
-    final SqliteStore store;
+    final MeshStore store;
     final Mesh mesh;
 
     MeshOpener() {
         config = MeshConfig.from(Settings.load(MeshOpener.class));
-        store = SqliteStore.open(config.dbPath());
-        mesh = new Mesh(store, Processes.LOCAL, Clock.systemUTC(), HostName.get(), config.maxMessageChars());
+        store = Stores.open(config);
+        mesh = Mesh.of(store, config);
     }
 
     /**

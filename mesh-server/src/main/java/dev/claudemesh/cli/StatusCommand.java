@@ -16,7 +16,7 @@ final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (MeshOpener m = new MeshOpener()) {
-            System.out.println("database: " + m.config.dbPath());
+            System.out.println("database: " + m.store.where());
             System.out.println("schema:   version " + m.store.schemaVersion());
             Map<PeerStatus, List<String>> byStatus = new EnumMap<>(PeerStatus.class);
             for (Peer p : m.store.peers()) {

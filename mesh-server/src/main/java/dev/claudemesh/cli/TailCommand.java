@@ -38,7 +38,7 @@ final class TailCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        try (MeshOpener m = new MeshOpener(); ChangeWatch watch = new ChangeWatch(m.store::changeCounter, 20)) {
+        try (MeshOpener m = new MeshOpener(); ChangeWatch watch = ChangeWatch.on(m.store, 20)) {
             long seq = fromStart ? 0 : m.store.lastSeq();
             Instant start = m.mesh.now();
             Set<String> repliesShown = new LinkedHashSet<>();

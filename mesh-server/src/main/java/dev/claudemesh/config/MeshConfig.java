@@ -9,9 +9,13 @@ import java.util.Optional;
  * @param dbPath           the shared SQLite file
  * @param projectOverride  CLAUDE_MESH_PROJECT_PATH, else CLAUDE_PROJECT_DIR, when either is set
  * @param maxMessageChars  the largest question, answer or message body accepted
+ * @param dbUrl            MESH_DB_URL: a PostgreSQL mesh instead of the file, when set
+ * @param heartbeatSeconds how often a server records that it is alive
+ * @param heartbeatGraceSeconds how long past a missed heartbeat a peer on another host still counts as alive
  */
 public record MeshConfig(Path dbPath, Optional<Path> projectOverride, int maxMessageChars, String channelMode,
-                         int waitSeconds, String serverName) {
+                         int waitSeconds, String serverName, Optional<DbUrl> dbUrl, int heartbeatSeconds,
+                         int heartbeatGraceSeconds) {
 
     public static final String DB_PATH = "MESH_DB_PATH";
     public static final String PROJECT_PATH = "CLAUDE_MESH_PROJECT_PATH";
@@ -24,9 +28,25 @@ public record MeshConfig(Path dbPath, Optional<Path> projectOverride, int maxMes
     public static final int DEFAULT_WAIT_SECONDS = 540;
     public static final String SERVER_NAME = "MESH_SERVER_NAME";
     public static final String DEFAULT_SERVER_NAME = "claude-mesh";
+    public static final String DB_URL = "MESH_DB_URL";
+    public static final String HEARTBEAT_SECONDS = "MESH_HEARTBEAT_SECONDS";
+    public static final int DEFAULT_HEARTBEAT_SECONDS = 15;
+    public static final String HEARTBEAT_GRACE_SECONDS = "MESH_HEARTBEAT_GRACE_SECONDS";
+    public static final int DEFAULT_HEARTBEAT_GRACE_SECONDS = 45;
 
     public MeshConfig(Path dbPath, Optional<Path> projectOverride, int maxMessageChars) {
-        this(dbPath, projectOverride, maxMessageChars, "auto", DEFAULT_WAIT_SECONDS, DEFAULT_SERVER_NAME);
+        this(dbPath, projectOverride, maxMessageChars, "auto", DEFAULT_WAIT_SECONDS, DEFAULT_SERVER_NAME, Optional.empty(),
+                DEFAULT_HEARTBEAT_SECONDS, DEFAULT_HEARTBEAT_GRACE_SECONDS);
+    }
+
+    /** Where the mesh lives, safe to print: the file, or postgresql://host:port/db without credentials. */
+    public String where() {
+        return dbUrl.map(DbUrl::display).orElse(dbPath.toString());
+    }
+
+    /** How long after its last heartbeat a peer on another host is taken to be gone. */
+    public java.time.Duration heartbeatTimeout() {
+        return java.time.Duration.ofSeconds((long) heartbeatSeconds + heartbeatGraceSeconds);
     }
 
     public static MeshConfig from(Settings settings) {
@@ -42,7 +62,11 @@ public record MeshConfig(Path dbPath, Optional<Path> projectOverride, int maxMes
         }
         int wait = settings.get(WAIT_SECONDS).map(v -> parsePositive(WAIT_SECONDS, v)).orElse(DEFAULT_WAIT_SECONDS);
         String serverName = settings.get(SERVER_NAME).orElse(DEFAULT_SERVER_NAME);
-        return new MeshConfig(db.toAbsolutePath().normalize(), project, max, channel, wait, serverName);
+        Optional<DbUrl> url = settings.get(DB_URL).map(String::strip).filter(v -> !v.isEmpty()).map(DbUrl::new);
+        int beat = settings.get(HEARTBEAT_SECONDS).map(v -> parsePositive(HEARTBEAT_SECONDS, v)).orElse(DEFAULT_HEARTBEAT_SECONDS);
+        int grace = settings.get(HEARTBEAT_GRACE_SECONDS).map(v -> parsePositive(HEARTBEAT_GRACE_SECONDS, v))
+                .orElse(DEFAULT_HEARTBEAT_GRACE_SECONDS);
+        return new MeshConfig(db.toAbsolutePath().normalize(), project, max, channel, wait, serverName, url, beat, grace);
     }
 
     /** CLAUDE_MESH_PROJECT_PATH, else CLAUDE_PROJECT_DIR; read alone, so a bad value elsewhere cannot hide it. */

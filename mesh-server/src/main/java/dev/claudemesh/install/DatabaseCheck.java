@@ -20,6 +20,19 @@ final class DatabaseCheck {
     private DatabaseCheck() {
     }
 
+    /** A PostgreSQL mesh: reachable with these credentials, and at a schema this checkout knows. */
+    static Check of(dev.claudemesh.config.DbUrl url) {
+        String name = "database";
+        Optional<String> version;
+        try {
+            version = dev.claudemesh.store.PostgresStore.peekSchemaVersion(url);
+        } catch (StoreException e) {
+            return Check.fail(name, e.getMessage(), "check that the server runs and that MESH_DB_URL names it, its "
+                    + "database and a user that may log in (see README, 'A mesh across machines')");
+        }
+        return schema(name, url.display(), version);
+    }
+
     static Check of(Path db) {
         String name = "database";
         if (Files.isDirectory(db)) {
@@ -53,22 +66,26 @@ final class DatabaseCheck {
             return Check.fail(name, "the directory of " + db + " is not writable (SQLite keeps its -wal and -shm files there)",
                     "chmod 700 '" + db.toAbsolutePath().getParent() + "'");
         }
-        String latest = SqliteStore.latestSchemaVersion();
         Optional<String> version;
         try {
             version = SqliteStore.peekSchemaVersion(db);
         } catch (StoreException e) {
             return Check.fail(name, e.getMessage(), "move it aside (the next session starts a new mesh) or set MESH_DB_PATH elsewhere");
         }
+        return schema(name, db + mode, version);
+    }
+
+    private static Check schema(String name, String db, Optional<String> version) {
+        String latest = SqliteStore.latestSchemaVersion();
         if (version.isEmpty()) {
-            return Check.ok(name, db + mode + ", no schema yet; the next session creates it");
+            return Check.ok(name, db + ", no schema yet; the next session creates it");
         }
         int cmp = compareVersions(version.get(), latest);
         if (cmp > 0) {
             return Check.fail(name, db + " has schema version " + version.get() + ", newer than this installation's " + latest,
                     "update this checkout (git pull, then build) to the version the other sessions run");
         }
-        return Check.ok(name, db + mode + ", schema version " + version.get()
+        return Check.ok(name, db + ", schema version " + version.get()
                 + (cmp < 0 ? " (the next session upgrades it to " + latest + ")" : " (current)"));
     }
 

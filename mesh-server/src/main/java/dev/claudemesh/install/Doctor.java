@@ -11,7 +11,8 @@ import dev.claudemesh.mesh.HostName;
 import dev.claudemesh.mesh.Mesh;
 import dev.claudemesh.mesh.Peer;
 import dev.claudemesh.mesh.Processes;
-import dev.claudemesh.store.SqliteStore;
+import dev.claudemesh.store.MeshStore;
+import dev.claudemesh.store.Stores;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,7 +58,7 @@ public final class Doctor {
             config = MeshConfig.from(Settings.of(settings.get(MeshConfig.DB_PATH).map(v -> Map.of(MeshConfig.DB_PATH, v))
                     .orElse(Map.of()), Map.of()));
         }
-        checks.add(DatabaseCheck.of(config.dbPath()));
+        checks.add(config.dbUrl().isPresent() ? DatabaseCheck.of(config.dbUrl().get()) : DatabaseCheck.of(config.dbPath()));
         Optional<ServerEntry> entry = serverEntry(checks);
         checks.add(server(entry));
         checks.addAll(hooks());
@@ -213,11 +214,11 @@ public final class Doctor {
                     ? "correct the file, or delete it and run " + init : init);
         }
         Path db = config.dbPath();
-        if (!Files.isRegularFile(db)) {
+        if (config.dbUrl().isEmpty() && !Files.isRegularFile(db)) {
             return Check.ok(name, "'" + peerName + "' " + origin + "; free (no mesh yet)");
         }
-        try (SqliteStore store = SqliteStore.open(db)) {
-            Mesh mesh = new Mesh(store, Processes.LOCAL, Clock.systemUTC(), HostName.get(), config.maxMessageChars());
+        try (MeshStore store = Stores.open(config)) {
+            Mesh mesh = Mesh.of(store, config);
             Optional<Peer> holder = mesh.holderElsewhere(peerName, project.toString());
             if (holder.isPresent()) {
                 return Check.fail(name, "'" + peerName + "' " + origin + " is held by a live session of "

@@ -1,6 +1,8 @@
 package dev.claudemesh.install;
 
-import dev.claudemesh.store.SqliteStore;
+import dev.claudemesh.config.MeshConfig;
+import dev.claudemesh.store.MeshStore;
+import dev.claudemesh.store.Stores;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -36,7 +38,8 @@ public final class Preparation {
     }
 
     /** One line per step, saying what was done (or, with {@code dryRun}, what would be). */
-    public static List<String> run(Installation installation, Path home, Path db, boolean dryRun) {
+    public static List<String> run(Installation installation, Path home, MeshConfig config, boolean dryRun) {
+        String db = config.where();
         List<String> lines = new ArrayList<>();
         Path cache = cacheDir(home);
         Path launcher = installation.launcher("claude-mesh-launch");
@@ -46,7 +49,7 @@ public final class Preparation {
             return lines;
         }
         lines.add(cache(cache));
-        lines.add(database(db));
+        lines.add(database(config));
         lines.addAll(launcher(launcher, home));
         return lines;
     }
@@ -64,8 +67,9 @@ public final class Preparation {
         }
     }
 
-    private static String database(Path db) {
-        try (SqliteStore store = SqliteStore.open(db)) {
+    private static String database(MeshConfig config) {
+        String db = config.where();
+        try (MeshStore store = Stores.open(config)) {
             return "database " + db + ": schema version " + store.schemaVersion();
         } catch (RuntimeException e) {
             return "warning: the database " + db + " is not usable yet (" + e.getMessage() + "); run claude-mesh doctor";

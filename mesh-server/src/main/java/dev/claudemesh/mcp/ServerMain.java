@@ -11,7 +11,8 @@ import dev.claudemesh.mesh.HostName;
 import dev.claudemesh.mesh.Mesh;
 import dev.claudemesh.mesh.Peer;
 import dev.claudemesh.mesh.Processes;
-import dev.claudemesh.store.SqliteStore;
+import dev.claudemesh.store.MeshStore;
+import dev.claudemesh.store.Stores;
 import dev.claudemesh.store.StoreException;
 import io.modelcontextprotocol.json.jackson2.JacksonMcpJsonMapper;
 import io.modelcontextprotocol.server.McpServer;
@@ -76,14 +77,14 @@ public final class ServerMain {
     static int run(OutputStream rpcOut) {
         MeshConfig config = MeshConfig.from(Settings.load(ServerMain.class));
         ProjectIdentity identity = ProjectIdentity.resolve(config, Optional.empty());
-        SqliteStore store = SqliteStore.open(config.dbPath());
-        Mesh mesh = new Mesh(store, Processes.LOCAL, Clock.systemUTC(), HostName.get(), config.maxMessageChars());
+        MeshStore store = Stores.open(config);
+        Mesh mesh = Mesh.of(store, config);
         Peer me = mesh.joinAsServer(identity);
         if (me.summary().isEmpty()) {
             me = mesh.setSummary(me.name(), GitSummary.of(identity.projectPath()));
         }
         AtomicReference<String> self = new AtomicReference<>(me.name());
-        ChangeWatch watch = new ChangeWatch(store::changeCounter, WATCH_INTERVAL_MS, PUSH_WATCH_INTERVAL_MS);
+        ChangeWatch watch = ChangeWatch.on(store, WATCH_INTERVAL_MS, PUSH_WATCH_INTERVAL_MS);
         boolean push = ChannelMode.enabled(config.channelMode(), config.serverName(), ChannelMode.parentArguments());
         CountDownLatch initialized = new CountDownLatch(1);
 
@@ -100,7 +101,7 @@ public final class ServerMain {
                         : ServerCapabilities.builder().tools(false).build())
                 .tools(new MeshTools(mesh, watch, identity, self, inFlight).all())
                 .build();
-        System.err.println("claude-mesh-server: '" + self.get() + "' in " + identity.projectPath() + " on " + config.dbPath()
+        System.err.println("claude-mesh-server: '" + self.get() + "' in " + identity.projectPath() + " on " + store.where()
                 + (push ? "; pushing items as channel events" : ""));
         ChannelPusher pusher = new ChannelPusher(mesh, watch, transport, self, initialized);
         if (push) {
@@ -130,7 +131,7 @@ public final class ServerMain {
             } catch (RuntimeException e) {
                 System.err.println("claude-mesh-server: heartbeat failed: " + e.getMessage());
             }
-        }, 60, 60, TimeUnit.SECONDS);
+        }, config.heartbeatSeconds(), config.heartbeatSeconds(), TimeUnit.SECONDS);
 
         try {
             stdinClosed.await();

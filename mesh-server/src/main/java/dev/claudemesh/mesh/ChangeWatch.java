@@ -10,6 +10,9 @@ import java.util.function.LongSupplier;
  * ask_peer) waits, and every {@code slowMs} while only background waiters (the channel push loop) do, so
  * a reply is seen within milliseconds and an idle session still costs next to nothing. The real query runs
  * only after the counter moved.
+ *
+ * <p>A store that pushes its changes (PostgreSQL's LISTEN/NOTIFY) needs no polling thread at all: the store
+ * calls in on every change it hears of, and waiters simply sleep until then.
  */
 public final class ChangeWatch implements AutoCloseable {
     private final LongSupplier counter;
@@ -20,6 +23,7 @@ public final class ChangeWatch implements AutoCloseable {
     private int urgentWaiters;
     private boolean closed;
     private Thread poller;
+    private boolean pushed;
 
     public ChangeWatch(LongSupplier counter, long fastMs, long slowMs) {
         this.counter = counter;
@@ -29,6 +33,27 @@ public final class ChangeWatch implements AutoCloseable {
 
     public ChangeWatch(LongSupplier counter, long intervalMs) {
         this(counter, intervalMs, intervalMs);
+    }
+
+    /** A watch on {@code store}: told of changes by the store when it can push them, else polling as above. */
+    public static ChangeWatch on(dev.claudemesh.store.MeshStore store, long fastMs, long slowMs) {
+        ChangeWatch w = new ChangeWatch(store::changeCounter, fastMs, slowMs);
+        if (store.pushesChanges()) {
+            synchronized (w) {
+                w.pushed = true;
+            }
+            store.onChange(w::changed);
+        }
+        return w;
+    }
+
+    public static ChangeWatch on(dev.claudemesh.store.MeshStore store, long intervalMs) {
+        return on(store, intervalMs, intervalMs);
+    }
+
+    /** The store saw a change (push mode). */
+    private synchronized void changed() {
+        publish(counter.getAsLong());
     }
 
     /** Reads the counter now. Take this before reading the state you will wait on, so no change is missed. */
@@ -73,7 +98,7 @@ public final class ChangeWatch implements AutoCloseable {
     }
 
     private void startPoller() {
-        if (poller == null && !closed) {
+        if (poller == null && !closed && !pushed) {
             poller = new Thread(this::poll, "mesh-change-watch");
             poller.setDaemon(true);
             poller.start();

@@ -34,15 +34,37 @@ public final class Mesh {
     private final Clock clock;
     private final String host;
     private final int maxMessageChars;
+    private final Duration heartbeatTimeout;
     /** Made on first use: seeding costs a hook that never creates an id a few milliseconds for nothing. */
     private SecureRandom random;
 
     public Mesh(MeshStore store, Processes processes, Clock clock, String host, int maxMessageChars) {
+        this(store, processes, clock, host, maxMessageChars, Duration.ofSeconds(
+                dev.claudemesh.config.MeshConfig.DEFAULT_HEARTBEAT_SECONDS + dev.claudemesh.config.MeshConfig.DEFAULT_HEARTBEAT_GRACE_SECONDS));
+    }
+
+    /**
+     * @param heartbeatTimeout how long after its last heartbeat a peer on another host counts as gone (its
+     *                         process ids mean nothing here, so its heartbeat is all there is to judge by)
+     */
+    public Mesh(MeshStore store, Processes processes, Clock clock, String host, int maxMessageChars, Duration heartbeatTimeout) {
         this.store = store;
         this.processes = processes;
         this.clock = clock;
         this.host = host;
         this.maxMessageChars = maxMessageChars;
+        this.heartbeatTimeout = heartbeatTimeout;
+    }
+
+    /** A mesh on {@code store} configured as {@code config} says, for this process on this host. */
+    public static Mesh of(MeshStore store, dev.claudemesh.config.MeshConfig config) {
+        return new Mesh(store, Processes.LOCAL, Clock.systemUTC(), HostName.get(), config.maxMessageChars(),
+                config.heartbeatTimeout());
+    }
+
+    /** The host name this process records and judges others by. */
+    public String host() {
+        return host;
     }
 
     public MeshStore store() {
@@ -216,10 +238,13 @@ public final class Mesh {
         return p.lastSeen().isBefore(now().minus(STALE_AFTER)) ? PeerStatus.STALE : PeerStatus.ACTIVE;
     }
 
-    /** A peer on this host whose recorded server (or, before it has one, Claude Code) process is gone. */
+    /**
+     * A peer on this host whose recorded server (or, before it has one, Claude Code) process is gone; or a peer
+     * on another host whose last heartbeat is older than the heartbeat timeout.
+     */
     private boolean isGone(Peer p) {
         if (!host.equals(p.host())) {
-            return false;
+            return p.lastSeen().isBefore(now().minus(heartbeatTimeout));
         }
         Optional<ProcessRef> proc = p.server().or(p::claude);
         return proc.isPresent() && !processes.isAlive(proc.get());
@@ -281,7 +306,23 @@ public final class Mesh {
         Instant nextLivenessCheck = start.plusSeconds(1);
         long seen = watch.current();
         while (true) {
-            Question cur = store.question(q.id()).orElseThrow();
+            Question cur;
+            try {
+                cur = store.question(q.id()).orElseThrow();
+            } catch (dev.claudemesh.store.StoreUnavailableException down) {
+                // The database is out of reach (restarting, network gone). The question and any answer are
+                // safe in it; keep waiting, and look again when it is back, until the question's own time is up.
+                if (!now().isBefore(q.expiresAt())) {
+                    throw down;
+                }
+                try {
+                    seen = watch.awaitChange(seen, 500);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return endWait(q, QuestionStatus.CANCELLED, AskOutcome.CANCELLED);
+                }
+                continue;
+            }
             switch (cur.status()) {
                 case ANSWERED:
                     return new AskOutcome(AskOutcome.ANSWERED, q.id(), cur.target(), cur.answer());
@@ -297,7 +338,13 @@ public final class Mesh {
             }
             if (!now.isBefore(nextLivenessCheck)) {
                 nextLivenessCheck = now.plusSeconds(1);
-                if (store.peer(q.target()).map(this::statusOf).orElse(PeerStatus.OFFLINE) == PeerStatus.OFFLINE) {
+                boolean targetGone;
+                try {
+                    targetGone = store.peer(q.target()).map(this::statusOf).orElse(PeerStatus.OFFLINE) == PeerStatus.OFFLINE;
+                } catch (dev.claudemesh.store.StoreUnavailableException down) {
+                    targetGone = false; // unknown while the database is away; asked again in a second
+                }
+                if (targetGone) {
                     return endWait(q, QuestionStatus.EXPIRED, AskOutcome.PEER_OFFLINE);
                 }
             }
@@ -584,7 +631,9 @@ public final class Mesh {
         Instant now = now();
         List<String> reaped = new ArrayList<>();
         for (Peer p : store.peers()) {
-            if (p.state() == PeerState.ACTIVE && isGone(p) && store.markOffline(p.name(), now)) {
+            // Only this host's dead processes are certain; a silent peer elsewhere may only be cut off, and is
+            // shown offline while its heartbeat is late without being marked so, so it is back when it beats again.
+            if (p.state() == PeerState.ACTIVE && host.equals(p.host()) && isGone(p) && store.markOffline(p.name(), now)) {
                 reaped.add(p.name());
             }
         }
@@ -603,8 +652,11 @@ public final class Mesh {
     }
 
     private boolean askerGone(Question q) {
-        return q.askerProcess().isPresent() && !processes.isAlive(q.askerProcess().get())
-                && store.peer(q.asker()).map(p -> host.equals(p.host())).orElse(true);
+        Optional<Peer> asker = store.peer(q.asker());
+        if (asker.isPresent() && !host.equals(asker.get().host())) {
+            return isGone(asker.get());
+        }
+        return q.askerProcess().isPresent() && !processes.isAlive(q.askerProcess().get());
     }
 
     /** Items sent after {@code afterSeq}, and replies made at or after {@code since}, in time order. */

@@ -157,6 +157,22 @@ public interface MeshStore extends AutoCloseable {
     /** A number that changes whenever another connection commits to the store; cheap to read. */
     long changeCounter();
 
+    /**
+     * Whether the store tells {@link #onChange} listeners about commits itself (PostgreSQL's LISTEN/NOTIFY),
+     * so nobody needs to read {@link #changeCounter} in a loop. A SQLite file cannot; it is polled.
+     */
+    default boolean pushesChanges() {
+        return false;
+    }
+
+    /** Calls {@code listener}, on a thread of the store's, after every change it learns of (push stores only). */
+    default void onChange(Runnable listener) {
+        throw new UnsupportedOperationException("this store does not push changes; poll changeCounter()");
+    }
+
+    /** Where the mesh lives, safe to print: a file path or postgresql://host:port/db. */
+    String where();
+
     /** The schema version this store is at. */
     String schemaVersion();
 

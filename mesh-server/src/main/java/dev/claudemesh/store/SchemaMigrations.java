@@ -33,9 +33,51 @@ final class SchemaMigrations {
                 }
             }
             try (ResultSet rs = s.executeQuery(
-                    "SELECT version FROM flyway_schema_history WHERE success = 1 AND version IS NOT NULL ORDER BY installed_rank DESC LIMIT 1")) {
+                    NEWEST)) {
                 return rs.next() ? rs.getString(1) : null;
             }
+        }
+    }
+
+    private static final String NEWEST =
+            "SELECT version FROM flyway_schema_history WHERE success AND version IS NOT NULL ORDER BY installed_rank DESC LIMIT 1";
+
+    /** The same on PostgreSQL, in the connection's current schema. */
+    static String currentVersionPostgres(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            try (ResultSet rs = s.executeQuery("SELECT to_regclass('flyway_schema_history') IS NOT NULL")) {
+                if (!rs.next() || !rs.getBoolean(1)) {
+                    return null;
+                }
+            }
+            try (ResultSet rs = s.executeQuery(NEWEST)) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+
+    /**
+     * Migrates a PostgreSQL mesh when needed, from the migrations in {@code db/postgresql} (the same schema
+     * with PostgreSQL's types). Flyway takes an advisory lock of its own there, so servers starting together
+     * on a new database migrate it once.
+     */
+    static void ensureCurrentPostgres(Connection c, dev.claudemesh.config.DbUrl url) throws SQLException {
+        if (LATEST.equals(currentVersionPostgres(c))) {
+            return;
+        }
+        org.postgresql.ds.PGSimpleDataSource ds = new org.postgresql.ds.PGSimpleDataSource();
+        ds.setURL(url.jdbcUrl());
+        ds.setApplicationName("claude-mesh");
+        try {
+            Flyway.configure(SchemaMigrations.class.getClassLoader())
+                    .dataSource(ds)
+                    .locations("classpath:db/postgresql")
+                    .loggers("slf4j")
+                    .cleanDisabled(true)
+                    .load()
+                    .migrate();
+        } catch (org.flywaydb.core.api.FlywayException e) {
+            throw new StoreException("cannot migrate the mesh schema in " + url.display() + ": " + e.getMessage(), e);
         }
     }
 
