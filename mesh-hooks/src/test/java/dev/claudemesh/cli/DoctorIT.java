@@ -25,6 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code claude-mesh doctor} after a real install in a temporary HOME: it passes, and when one part is
  * broken it fails (exit 1) on the line naming that part, with a fix, and only there.
  */
+// Doctor's file checks; its PostgreSQL line is tested in PostgresMeshIT.
+@org.junit.jupiter.api.Tag("sqlite-only")
 class DoctorIT {
     static final List<String> SUBJECTS = List.of("java", "database", "mcp server", "server", "hook SessionStart",
             "hook UserPromptSubmit", "hook Stop", "hook SessionEnd", "hook Stop (wake)", "project name", "channels");
@@ -184,7 +186,7 @@ class DoctorIT {
 
     @Test
     void aSchemaNewerThanThisCheckoutIsNamed() throws Exception {
-        try (var c = DriverManager.getConnection("jdbc:sqlite:" + mesh.db); var s = c.createStatement()) {
+        try (var c = mesh.connect(); var s = c.createStatement()) {
             s.executeUpdate("UPDATE flyway_schema_history SET version = '99' WHERE installed_rank = "
                     + "(SELECT max(installed_rank) FROM flyway_schema_history)");
         }

@@ -31,6 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code claude-mesh install} and {@code uninstall} run through {@code bin/claude-mesh} against a temporary
  * HOME (install reads $HOME, as Claude Code does) and a temporary mesh database.
  */
+// Install edits Claude Code's settings files whatever the backend; once is enough.
+@org.junit.jupiter.api.Tag("sqlite-only")
 class InstallIT {
     static final ObjectMapper JSON = new ObjectMapper();
     static final List<String> HOOK_EVENTS = List.of("SessionStart", "UserPromptSubmit", "Stop", "SessionEnd");

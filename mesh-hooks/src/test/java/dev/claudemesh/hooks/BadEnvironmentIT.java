@@ -27,6 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A database the mesh cannot or must not use, and a broken .claude-mesh.json: the server says so in one
  * message and exits 1; every hook says so in one stderr line, prints nothing on stdout and exits 0.
  */
+// The SQLite file's own failure modes (a directory, a garbage file, permissions, a lock); PostgreSQL's are in PostgresStoreIT and PostgresMeshIT.
+@org.junit.jupiter.api.Tag("sqlite-only")
 class BadEnvironmentIT {
     @TempDir
     Path tmp;

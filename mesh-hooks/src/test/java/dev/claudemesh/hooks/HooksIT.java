@@ -205,19 +205,31 @@ class HooksIT {
     @Test
     void hooksReportAnUnusableDatabaseInOneLineAndStillExitZero() throws Exception {
         Map<String, String> env = mesh.env(frontendDir);
-        env.put("MESH_DB_PATH", tmp.toString()); // a directory
+        String expected;
+        if (mesh.dbUrl.isPresent()) {
+            int port;
+            try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+                port = free.getLocalPort();
+            }
+            env.put("MESH_DB_URL", dev.claudemesh.testing.TestDatabases.withHostPort(mesh.dbUrl.get(), "127.0.0.1:" + port));
+            expected = "cannot reach the mesh database postgresql://127.0.0.1:" + port;
+        } else {
+            env.put("MESH_DB_PATH", tmp.toString()); // a directory
+            expected = "is a directory";
+        }
         HookRun r = MeshFixture.hook("session-start", env,
                 hookJson("SessionStart", "s", frontendDir, Map.of()).getBytes());
         assertEquals(0, r.exitCode());
         assertEquals("", r.stdout());
-        assertTrue(r.stderr().contains("is a directory"), r.stderr());
+        assertTrue(r.stderr().contains(expected), r.stderr());
+        assertFalse(r.stderr().contains("password"), r.stderr());
         assertEquals(1, r.stderr().strip().lines().count(), r.stderr());
     }
 
     // ------------------------------------------------------------------ helpers
 
     String row(String sql) throws Exception {
-        try (var c = DriverManager.getConnection("jdbc:sqlite:" + mesh.db);
+        try (var c = mesh.connect();
              var s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             return rs.next() ? rs.getString(1) : null;
         }
@@ -229,7 +241,7 @@ class HooksIT {
 
     String awaitPendingOtherThan(String target, String not) throws Exception {
         for (int i = 0; i < 600; i++) {
-            try (var c = DriverManager.getConnection("jdbc:sqlite:" + mesh.db);
+            try (var c = mesh.connect();
                  var ps = c.prepareStatement("SELECT id FROM questions WHERE target_key = ? AND status = 'pending' AND id <> ?")) {
                 ps.setString(1, target);
                 ps.setString(2, not);

@@ -24,6 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * when missing, used when current, and never a reason for a hook to fail or print on stdout when it is
  * missing, stale or damaged.
  */
+// The launchers' start-up cache does not depend on the backend; once is enough.
+@org.junit.jupiter.api.Tag("sqlite-only")
 class LauncherCacheIT {
     @TempDir
     Path tmp;

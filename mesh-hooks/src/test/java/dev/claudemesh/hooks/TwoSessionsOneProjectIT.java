@@ -292,7 +292,7 @@ class TwoSessionsOneProjectIT {
     }
 
     String row(String sql) throws IOException {
-        try (var c = DriverManager.getConnection("jdbc:sqlite:" + mesh.db);
+        try (var c = mesh.connect();
              var s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             return rs.next() ? rs.getString(1) : null;
         } catch (java.sql.SQLException e) {

@@ -3,6 +3,8 @@ package dev.claudemesh.hooks;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
+import dev.claudemesh.testing.MeshFixture;
+
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
@@ -47,10 +49,21 @@ class TypeScriptClientIT {
         requireOrSkip(required, Files.isDirectory(root.resolve("interop/node_modules")),
                 "interop/node_modules does not exist, so the TypeScript SDK is not installed; run npm ci in interop/");
 
-        Process process = new ProcessBuilder(node.get().toString(), script.toString(), root.toString())
+        // The scripts make their own temporary mesh file; on the PostgreSQL pass they get a database instead.
+        Path scratch = Files.createTempDirectory("interop");
+        MeshFixture mesh = new MeshFixture(scratch);
+        ProcessBuilder pb = new ProcessBuilder(node.get().toString(), script.toString(), root.toString())
                 .directory(root.toFile())
-                .redirectErrorStream(true)
-                .start();
+                .redirectErrorStream(true);
+        pb.environment().putAll(mesh.dbEnv());
+        pb.environment().remove("MESH_DB_PATH");
+        Process process;
+        try {
+            process = pb.start();
+        } catch (IOException e) {
+            mesh.close();
+            throw e;
+        }
         process.getOutputStream().close();
         ByteArrayOutputStream output = new ByteArrayOutputStream();
         Thread reader = new Thread(() -> copy(process.getInputStream(), output), "two-peers-output");
@@ -64,6 +77,7 @@ class TypeScriptClientIT {
             fail("node interop/" + name + " did not finish within " + LIMIT_SECONDS + " s; its output so far:\n" + text(output));
         }
         reader.join(10_000);
+        mesh.close();
         int exit = process.exitValue();
         assertEquals(0, exit, () -> "node interop/" + name + " exited " + exit + "; its output:\n" + text(output));
     }

@@ -33,7 +33,7 @@ public final class PostgresStore extends JdbcStore {
     /** The notification channel every write transaction signals on. */
     static final String CHANNEL = "claude_mesh";
     /** The advisory lock that serialises writers: the bytes of "cl-mesh!". */
-    private static final long WRITE_LOCK = 0x636c2d6d65736821L;
+    public static final long WRITE_LOCK = 0x636c2d6d65736821L;
 
     private final DbUrl url;
     private final Properties properties;
@@ -85,7 +85,7 @@ public final class PostgresStore extends JdbcStore {
 
     /**
      * Driver settings the URL may override: give up connecting after a few seconds instead of hanging a tool
-     * call, notice a dead peer socket, and name the program in pg_stat_activity. A statement that never
+     * call, notice a dead peer socket, and name the program and its pid in pg_stat_activity. A statement that never
      * returns (the network vanished mid-call) is cut off by the socket timeout.
      */
     private static Properties defaults(int waitSeconds) {
@@ -93,7 +93,8 @@ public final class PostgresStore extends JdbcStore {
         p.setProperty("connectTimeout", String.valueOf(Math.max(1, Math.min(waitSeconds, 10))));
         p.setProperty("socketTimeout", String.valueOf(Math.max(30, waitSeconds * 3)));
         p.setProperty("tcpKeepAlive", "true");
-        p.setProperty("ApplicationName", "claude-mesh");
+        // With the pid, pg_stat_activity says which process on which machine holds each connection.
+        p.setProperty("ApplicationName", "claude-mesh pid " + ProcessHandle.current().pid());
         p.setProperty("lockTimeoutSeconds", String.valueOf(waitSeconds)); // ours, read below
         return p;
     }

@@ -131,7 +131,7 @@ class CliIT {
         assertEquals(0, r.exit(), r.toString());
         List<String> lines = r.out().lines().toList();
         assertEquals(List.of(
-                "database: " + mesh.db,
+                "database: " + mesh.where(),
                 "schema:   version 2",
                 "active:   2  (backend, frontend)",
                 "stale:    0",
@@ -258,12 +258,12 @@ class CliIT {
         Map<String, Object> q = awaitItem(backend, "question");
 
         CompletableFuture<Map<String, Object>> reply;
-        try (var writer = DriverManager.getConnection("jdbc:sqlite:" + mesh.db); var s = writer.createStatement()) {
-            s.execute("BEGIN IMMEDIATE");
+        try (var writer = mesh.connect()) {
+            mesh.takeWriteLock(writer);
             reply = CompletableFuture.supplyAsync(() ->
                     backend.ok("reply_to_peer", Map.of("question_id", q.get("id"), "answer", "8080")));
             Thread.sleep(2500); // the reply waits for the lock; tail wakes up and reads meanwhile
-            s.execute("ROLLBACK");
+            mesh.releaseWriteLock(writer);
         }
         assertEquals("delivered", reply.get(30, TimeUnit.SECONDS).get("status"));
         assertEquals("answered", ask.get(60, TimeUnit.SECONDS).get("status"));
@@ -373,7 +373,7 @@ class CliIT {
                 .redirectOutput(out.toFile()).redirectError(err.toFile());
         pb.environment().remove("CLAUDE_MESH_PROJECT_PATH");
         pb.environment().remove("CLAUDE_PROJECT_DIR");
-        pb.environment().put("MESH_DB_PATH", mesh.db.toString());
+        pb.environment().putAll(mesh.dbEnv());
         Process p = pb.start();
         background.add(p);
         return new Background(p, out, err);
@@ -416,7 +416,26 @@ class CliIT {
      * second connection to the database (its change watcher), opened only after that read. Without /proc to
      * look at, it waits a few seconds.
      */
+    /** On PostgreSQL tail follows once its process has a connection that ran LISTEN. */
+    private void awaitListening(Background tail) throws Exception {
+        for (int i = 0; i < 600; i++) {
+            if (!tail.process.isAlive()) {
+                throw new AssertionError("tail exited early: " + tail.snapshot(tail.process.exitValue()));
+            }
+            if (count("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'claude-mesh pid "
+                    + tail.process.pid() + "' AND query LIKE 'LISTEN%'") > 0) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("tail never started listening");
+    }
+
     private void awaitFollowing(Background tail) throws Exception {
+        if (mesh.dbUrl.isPresent()) {
+            awaitListening(tail);
+            return;
+        }
         Path fds = Path.of("/proc", String.valueOf(tail.process.pid()), "fd");
         if (!Files.isDirectory(fds)) {
             Thread.sleep(5000);
@@ -499,7 +518,7 @@ class CliIT {
 
     private List<String> strings(String sql) throws Exception {
         List<String> out = new ArrayList<>();
-        try (var c = DriverManager.getConnection("jdbc:sqlite:" + mesh.db);
+        try (var c = mesh.connect();
              var s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             while (rs.next()) {
                 out.add(rs.getString(1));

@@ -134,7 +134,7 @@ class LivenessIT {
     }
 
     String row(String sql) throws Exception {
-        try (var c = DriverManager.getConnection("jdbc:sqlite:" + mesh.db);
+        try (var c = mesh.connect();
              var s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             return rs.next() ? rs.getString(1) : null;
         }

@@ -387,7 +387,7 @@ class MessagingIT {
     }
 
     static long count(String sql) throws Exception {
-        try (var c = DriverManager.getConnection("jdbc:sqlite:" + mesh.db);
+        try (var c = mesh.connect();
              var s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);

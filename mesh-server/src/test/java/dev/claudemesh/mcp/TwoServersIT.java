@@ -213,7 +213,7 @@ class TwoServersIT {
     }
 
     String questionStatus(String id) throws Exception {
-        try (var c = DriverManager.getConnection("jdbc:sqlite:" + mesh.db);
+        try (var c = mesh.connect();
              var ps = c.prepareStatement("SELECT status FROM questions WHERE id = ?")) {
             ps.setString(1, id);
             try (ResultSet rs = ps.executeQuery()) {
@@ -223,7 +223,7 @@ class TwoServersIT {
     }
 
     long count(String sql) throws Exception {
-        try (var c = DriverManager.getConnection("jdbc:sqlite:" + mesh.db);
+        try (var c = mesh.connect();
              var s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);

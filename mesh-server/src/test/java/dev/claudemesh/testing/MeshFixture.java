@@ -32,13 +32,78 @@ public final class MeshFixture implements AutoCloseable {
     public static final ObjectMapper JSON = new ObjectMapper();
 
     public final Path dir;
+    /** The mesh file, when the tests run on SQLite (on PostgreSQL it is never created). */
     public final Path db;
+    /** The mesh's PostgreSQL URL when the tests run on PostgreSQL (a database of this fixture's own). */
+    public final java.util.Optional<String> dbUrl;
     private final List<McpSyncClient> clients = new ArrayList<>();
     public final List<String> serverStderr = new CopyOnWriteArrayList<>();
 
     public MeshFixture(Path dir) {
         this.dir = dir;
         this.db = dir.resolve("mesh.db");
+        if (TestDatabases.POSTGRES) {
+            // Fixtures on one directory share one mesh, as they share one file on SQLite; the first one made owns it.
+            String[] made = new String[1];
+            String url = DATABASES.computeIfAbsent(dir.toAbsolutePath(), d -> made[0] = TestDatabases.create());
+            this.dbUrl = java.util.Optional.of(url);
+            this.ownsDatabase = made[0] != null;
+        } else {
+            this.dbUrl = java.util.Optional.empty();
+            this.ownsDatabase = false;
+        }
+    }
+
+    private static final Map<Path, String> DATABASES = new java.util.concurrent.ConcurrentHashMap<>();
+    private final boolean ownsDatabase;
+
+    /** Whether this run's mesh is on PostgreSQL. */
+    public static boolean postgres() {
+        return TestDatabases.POSTGRES;
+    }
+
+    /** A JDBC connection to this fixture's mesh, to look at or arrange rows; the caller closes it. */
+    public java.sql.Connection connect() throws java.sql.SQLException {
+        return dbUrl.isPresent() ? TestDatabases.connect(dbUrl.get()) : java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+    }
+
+    /** Takes the mesh's write lock on {@code c} as the store's writers do, so every writer waits until release. */
+    public void takeWriteLock(java.sql.Connection c) throws java.sql.SQLException {
+        try (var s = c.createStatement()) {
+            if (dbUrl.isPresent()) {
+                c.setAutoCommit(false);
+                s.execute("SELECT pg_advisory_xact_lock(" + dev.claudemesh.store.PostgresStore.WRITE_LOCK + ")");
+            } else {
+                s.execute("BEGIN IMMEDIATE");
+            }
+        }
+    }
+
+    public void releaseWriteLock(java.sql.Connection c) throws java.sql.SQLException {
+        if (dbUrl.isPresent()) {
+            c.rollback();
+            c.setAutoCommit(true);
+        } else {
+            try (var s = c.createStatement()) {
+                s.execute("ROLLBACK");
+            }
+        }
+    }
+
+    /** Where the servers say the mesh is: the file, or postgresql://host:port/db. */
+    public String where() {
+        return dbUrl.map(u -> new dev.claudemesh.config.DbUrl(u).display()).orElse(db.toString());
+    }
+
+    /**
+     * The variables that point a process at this fixture's mesh. MESH_DB_URL is always set (empty for SQLite) so
+     * one in the developer's own environment never leaks into a test.
+     */
+    public Map<String, String> dbEnv() {
+        Map<String, String> env = new HashMap<>();
+        env.put("MESH_DB_PATH", db.toString());
+        env.put("MESH_DB_URL", dbUrl.orElse(""));
+        return env;
     }
 
     public static Path repoRoot() {
@@ -60,8 +125,7 @@ public final class MeshFixture implements AutoCloseable {
     }
 
     public Map<String, String> env(Path project) {
-        Map<String, String> env = new HashMap<>();
-        env.put("MESH_DB_PATH", db.toString());
+        Map<String, String> env = dbEnv();
         env.put("CLAUDE_PROJECT_DIR", project.toString());
         return env;
     }
@@ -170,6 +234,7 @@ public final class MeshFixture implements AutoCloseable {
     public static HookRun hook(String command, Map<String, String> env, byte[] stdin) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(bin("claude-mesh-" + command).toString());
         pb.environment().remove("CLAUDE_MESH_PROJECT_PATH");
+        pb.environment().remove("MESH_DB_URL");
         pb.environment().putAll(env);
         Process p = pb.start();
         var out = new java.io.ByteArrayOutputStream();
@@ -223,6 +288,10 @@ public final class MeshFixture implements AutoCloseable {
             } catch (RuntimeException ignored) {
                 // already gone
             }
+        }
+        if (ownsDatabase) {
+            DATABASES.remove(dir.toAbsolutePath());
+            dbUrl.ifPresent(TestDatabases::drop);
         }
     }
 }

@@ -37,6 +37,7 @@ public final class RawServer implements AutoCloseable {
     public RawServer(List<String> command, Map<String, String> env) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().remove("CLAUDE_MESH_PROJECT_PATH");
+        pb.environment().remove("MESH_DB_URL");
         pb.environment().putAll(env);
         process = pb.start();
         stdin = process.getOutputStream();
