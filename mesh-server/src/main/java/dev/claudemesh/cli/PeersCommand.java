@@ -18,7 +18,8 @@ final class PeersCommand implements Callable<Integer> {
                 String status = m.mesh.statusOf(p).wire();
                 if (all || status.equals("active")) {
                     System.out.printf("%-24s %-8s %-20s %s%s%n", p.name(), status, p.lastSeen().toString().substring(0, 19) + "Z",
-                            p.projectPath(), p.summary().isEmpty() ? "" : "  " + OneLine.of(p.summary(), 80));
+                            p.projectPath() + (p.host().equals(m.mesh.host()) ? "" : " on " + p.host()),
+                            p.summary().isEmpty() ? "" : "  " + OneLine.of(p.summary(), 80));
                 }
             }
             return 0;

@@ -111,8 +111,9 @@ final class MeshTools {
                                 "status", obj("type", "string", "enum", List.of("active", "stale", "offline")),
                                 "summary", string("What it is doing"),
                                 "project_path", string("Its project directory"),
-                                "last_seen", string("When it was last seen (UTC, ISO-8601)")),
-                                List.of("name", "status", "summary", "project_path", "last_seen")))),
+                                "last_seen", string("When it was last seen (UTC, ISO-8601)"),
+                                "host", string("The machine it runs on")),
+                                List.of("name", "status", "summary", "project_path", "last_seen", "host")))),
                         List.of("self", "peers")))
                 .annotations(annotations(true, true))
                 .build();
@@ -127,9 +128,10 @@ final class MeshTools {
             text.append(peers.isEmpty() ? "No other peers." : peers.size() + " peer(s):");
             for (PeerView p : peers) {
                 rows.add(obj("name", p.name(), "status", p.status().wire(), "summary", p.summary(),
-                        "project_path", p.projectPath(), "last_seen", p.lastSeen().toString()));
+                        "project_path", p.projectPath(), "last_seen", p.lastSeen().toString(), "host", p.host()));
                 text.append("\n- ").append(p.name()).append(" [").append(p.status().wire()).append("] ")
-                        .append(p.projectPath()).append(p.summary().isEmpty() ? "" : " — " + p.summary());
+                        .append(p.projectPath()).append(p.host().equals(mesh.host()) ? "" : " on " + p.host())
+                        .append(p.summary().isEmpty() ? "" : " — " + p.summary());
             }
             return ok(text.toString(), obj("self", self, "peers", rows));
         });

@@ -268,7 +268,7 @@ public final class Mesh {
         return store.peers().stream()
                 .filter(p -> !PeerNames.key(p.name()).equals(selfKey))
                 .filter(inScope)
-                .map(p -> new PeerView(p.name(), statusOf(p), p.summary(), p.projectPath(), p.lastSeen()))
+                .map(p -> new PeerView(p.name(), statusOf(p), p.summary(), p.projectPath(), p.lastSeen(), p.host()))
                 .filter(v -> includeStale || v.status() == PeerStatus.ACTIVE)
                 .toList();
     }
