@@ -83,7 +83,8 @@ final class DemoCommand implements Callable<Integer> {
     private static McpSyncClient start(Path db, Path project, List<McpSyncClient> clients) {
         List<String> cmd = Installation.serverCommand();
         ServerParameters params = ServerParameters.builder(cmd.get(0)).args(cmd.subList(1, cmd.size()))
-                .env(Map.of("MESH_DB_PATH", db.toString(), "CLAUDE_PROJECT_DIR", project.toString()))
+                // Always the temporary file: a MESH_DB_URL in the environment must not pull the demo into a shared mesh.
+                .env(Map.of("MESH_DB_PATH", db.toString(), "MESH_DB_URL", "", "CLAUDE_PROJECT_DIR", project.toString()))
                 .build();
         var transport = new StdioClientTransport(params, new JacksonMcpJsonMapper(new ObjectMapper()));
         transport.setStdErrorHandler(line -> { });

@@ -44,7 +44,7 @@ final class MeshOpener implements AutoCloseable {
                 && existing.server().get().pid() != ProcessHandle.current().pid()) {
             throw new MeshException("'" + name + "' is a live session's name; pick another with --as");
         }
-        PeerClaim claim = new PeerClaim(here.projectPath().toString(), here.gitRoot().toString(), HostName.get(),
+        PeerClaim claim = new PeerClaim(here.projectPath().toString(), here.gitRoot().toString(), config.host(),
                 "claude-mesh command line", null, Processes.LOCAL.self(), Processes.LOCAL.parent().orElse(null), mesh.now());
         return store.claimName(List.of(name), claim, row -> false);
     }

@@ -12,10 +12,11 @@ import java.util.Optional;
  * @param dbUrl            MESH_DB_URL: a PostgreSQL mesh instead of the file, when set
  * @param heartbeatSeconds how often a server records that it is alive
  * @param heartbeatGraceSeconds how long past a missed heartbeat a peer on another host still counts as alive
+ * @param host             the name this machine goes by in the mesh (MESH_HOST_NAME, else the OS host name)
  */
 public record MeshConfig(Path dbPath, Optional<Path> projectOverride, int maxMessageChars, String channelMode,
                          int waitSeconds, String serverName, Optional<DbUrl> dbUrl, int heartbeatSeconds,
-                         int heartbeatGraceSeconds) {
+                         int heartbeatGraceSeconds, String host) {
 
     public static final String DB_PATH = "MESH_DB_PATH";
     public static final String PROJECT_PATH = "CLAUDE_MESH_PROJECT_PATH";
@@ -29,6 +30,7 @@ public record MeshConfig(Path dbPath, Optional<Path> projectOverride, int maxMes
     public static final String SERVER_NAME = "MESH_SERVER_NAME";
     public static final String DEFAULT_SERVER_NAME = "claude-mesh";
     public static final String DB_URL = "MESH_DB_URL";
+    public static final String HOST_NAME = "MESH_HOST_NAME";
     public static final String HEARTBEAT_SECONDS = "MESH_HEARTBEAT_SECONDS";
     public static final int DEFAULT_HEARTBEAT_SECONDS = 15;
     public static final String HEARTBEAT_GRACE_SECONDS = "MESH_HEARTBEAT_GRACE_SECONDS";
@@ -36,7 +38,7 @@ public record MeshConfig(Path dbPath, Optional<Path> projectOverride, int maxMes
 
     public MeshConfig(Path dbPath, Optional<Path> projectOverride, int maxMessageChars) {
         this(dbPath, projectOverride, maxMessageChars, "auto", DEFAULT_WAIT_SECONDS, DEFAULT_SERVER_NAME, Optional.empty(),
-                DEFAULT_HEARTBEAT_SECONDS, DEFAULT_HEARTBEAT_GRACE_SECONDS);
+                DEFAULT_HEARTBEAT_SECONDS, DEFAULT_HEARTBEAT_GRACE_SECONDS, dev.claudemesh.mesh.HostName.get());
     }
 
     /** Where the mesh lives, safe to print: the file, or postgresql://host:port/db without credentials. */
@@ -66,7 +68,9 @@ public record MeshConfig(Path dbPath, Optional<Path> projectOverride, int maxMes
         int beat = settings.get(HEARTBEAT_SECONDS).map(v -> parsePositive(HEARTBEAT_SECONDS, v)).orElse(DEFAULT_HEARTBEAT_SECONDS);
         int grace = settings.get(HEARTBEAT_GRACE_SECONDS).map(v -> parsePositive(HEARTBEAT_GRACE_SECONDS, v))
                 .orElse(DEFAULT_HEARTBEAT_GRACE_SECONDS);
-        return new MeshConfig(db.toAbsolutePath().normalize(), project, max, channel, wait, serverName, url, beat, grace);
+        String host = settings.get(HOST_NAME).map(String::strip).filter(v -> !v.isEmpty())
+                .orElseGet(dev.claudemesh.mesh.HostName::get);
+        return new MeshConfig(db.toAbsolutePath().normalize(), project, max, channel, wait, serverName, url, beat, grace, host);
     }
 
     /** CLAUDE_MESH_PROJECT_PATH, else CLAUDE_PROJECT_DIR; read alone, so a bad value elsewhere cannot hide it. */

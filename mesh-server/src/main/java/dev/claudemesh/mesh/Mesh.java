@@ -58,7 +58,7 @@ public final class Mesh {
 
     /** A mesh on {@code store} configured as {@code config} says, for this process on this host. */
     public static Mesh of(MeshStore store, dev.claudemesh.config.MeshConfig config) {
-        return new Mesh(store, Processes.LOCAL, Clock.systemUTC(), HostName.get(), config.maxMessageChars(),
+        return new Mesh(store, Processes.LOCAL, Clock.systemUTC(), config.host(), config.maxMessageChars(),
                 config.heartbeatTimeout());
     }
 
