@@ -16,29 +16,59 @@ import java.util.concurrent.ThreadLocalRandom;
  * replier's {@code reply_to_peer} response arriving here (its commit happened before the server wrote that
  * response) to the asker's {@code ask_peer} response arriving here, both read with {@link System#nanoTime()}
  * in this process as each line arrives.
+ *
+ * <p>Measured on the SQLite file (rows 1a, 1b) and, when a PostgreSQL server is given (MESH_BENCH_PG_URL, else
+ * MESH_TEST_PG_URL: a user who may create databases), on a fresh PostgreSQL database through the same
+ * launchers (rows 1c, 1d), where the asker is woken by LISTEN/NOTIFY.
  */
 final class AskReplySection extends Section {
     private final int rounds;
     private final int warmups;
     private final Row p50;
     private final Row p99;
+    private final java.util.Optional<String> postgres;
 
+    /** The SQLite figure. */
     AskReplySection(BenchContext ctx) {
+        this(ctx, java.util.Optional.empty());
+    }
+
+    private AskReplySection(BenchContext ctx, java.util.Optional<String> postgresAdminUrl) {
         rounds = ctx.pick(250, 20);
         warmups = ctx.pick(10, 3);
-        p50 = row("1a", "Ask/reply latency: `reply_to_peer` committed → `ask_peer` returned, p50", Unit.MS, Target.atMost(20, Unit.MS));
-        p99 = row("1b", "Ask/reply latency: `reply_to_peer` committed → `ask_peer` returned, p99", Unit.MS, Target.atMost(100, Unit.MS));
+        postgres = postgresAdminUrl;
+        String on = postgresAdminUrl.isPresent() ? " on PostgreSQL" : "";
+        p50 = row(postgres.isPresent() ? "1c" : "1a", "Ask/reply latency" + on + ": `reply_to_peer` committed → `ask_peer` returned, p50",
+                Unit.MS, Target.atMost(20, Unit.MS));
+        p99 = row(postgres.isPresent() ? "1d" : "1b", "Ask/reply latency" + on + ": `reply_to_peer` committed → `ask_peer` returned, p99",
+                Unit.MS, Target.atMost(100, Unit.MS));
+    }
+
+    /** The PostgreSQL figure; its rows say why when no server was given. */
+    static AskReplySection onPostgres(BenchContext ctx) {
+        java.util.Optional<String> admin = BenchContext.postgresAdminUrl();
+        AskReplySection s = new AskReplySection(ctx, java.util.Optional.of(admin.orElse("")));
+        if (admin.isEmpty()) {
+            String why = "no PostgreSQL server given; set MESH_BENCH_PG_URL to a JDBC URL of a user who may create "
+                    + "databases (.ci/pg-cluster start DIR prints one)";
+            s.p50.skip(why);
+            s.p99.skip(why);
+        }
+        return s;
     }
 
     @Override
     String title() {
-        return "ask/reply latency (" + rounds + " round trips)";
+        return "ask/reply latency" + (postgres.isPresent() ? " on PostgreSQL" : "") + " (" + rounds + " round trips)";
     }
 
     @Override
     void run(BenchContext ctx) throws Exception {
-        Path dir = ctx.sectionDir("ask-reply");
-        Path db = ctx.newDb(dir);
+        if (postgres.isPresent() && postgres.get().isEmpty()) {
+            return;
+        }
+        Path dir = ctx.sectionDir(postgres.isPresent() ? "ask-reply-postgresql" : "ask-reply");
+        Path db = postgres.isPresent() ? ctx.newPostgresDb(dir, postgres.get()) : ctx.newDb(dir);
         BenchContext.Server asker = ctx.started("asker", db, ctx.project(dir, "asker"), false);
         BenchContext.Server replier = ctx.started("replier", db, ctx.project(dir, "replier"), false);
         List<Double> latency = new ArrayList<>();
@@ -69,7 +99,7 @@ final class AskReplySection extends Section {
         }
         percentiles(p50, p99, 99, latency);
         Stats upper = new Stats(sentToReturned);
-        ctx.note(String.format(Locale.ROOT, "1: counted from the moment `reply_to_peer` was *sent* instead (so including the "
+        ctx.note(String.format(Locale.ROOT, (postgres.isPresent() ? "1c/1d" : "1") + ": counted from the moment `reply_to_peer` was *sent* instead (so including the "
                         + "replier's own parsing and commit): p50 %s, p99 %s. The first %d round trips are warm-ups.",
                 Unit.MS.format(upper.percentile(50)), Unit.MS.format(upper.percentile(99)), warmups));
         ctx.stopServers();

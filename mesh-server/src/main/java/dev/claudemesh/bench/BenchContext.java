@@ -76,6 +76,43 @@ final class BenchContext implements AutoCloseable {
         return Files.createDirectories(tmp.resolve(name));
     }
 
+    /** PostgreSQL meshes made for this run: the path that stands for each in {@link #env}, and its URL. */
+    private final Map<Path, String> postgresMeshes = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** MESH_BENCH_PG_URL, else MESH_TEST_PG_URL: a PostgreSQL user who may create databases, if one was given. */
+    static java.util.Optional<String> postgresAdminUrl() {
+        for (String v : List.of("MESH_BENCH_PG_URL", "MESH_TEST_PG_URL")) {
+            String u = System.getenv(v);
+            if (u != null && !u.isBlank()) {
+                return java.util.Optional.of(u.strip());
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    /**
+     * A new PostgreSQL database for a section, with its schema in place; the returned path stands for it in
+     * {@link #env} and {@link #server}. Dropped when the run ends.
+     */
+    Path newPostgresDb(Path dir, String adminUrl) throws java.sql.SQLException {
+        String name = "claude_mesh_bench_" + Long.toHexString(System.nanoTime());
+        try (java.sql.Connection c = new org.postgresql.Driver().connect(adminUrl, new java.util.Properties());
+             java.sql.Statement s = c.createStatement()) {
+            s.execute("CREATE DATABASE " + name);
+        }
+        int hostStart = adminUrl.indexOf("//") + 2;
+        int slash = adminUrl.indexOf('/', hostStart);
+        int q = adminUrl.indexOf('?', slash);
+        String url = adminUrl.substring(0, slash + 1) + name + (q >= 0 ? adminUrl.substring(q) : "");
+        dev.claudemesh.store.PostgresStore.open(new dev.claudemesh.config.DbUrl(url), 10).close();
+        Path token = dir.resolve("postgresql-" + name);
+        postgresMeshes.put(token, url);
+        postgresAdmin = adminUrl;
+        return token;
+    }
+
+    private volatile String postgresAdmin;
+
     /** A new mesh file in {@code dir}, with its schema already in place (as on any machine that used the mesh before). */
     Path newDb(Path dir) {
         Path db = dir.resolve("mesh.db");
@@ -91,6 +128,7 @@ final class BenchContext implements AutoCloseable {
     Map<String, String> env(Path db, Path project, boolean channel) {
         Map<String, String> env = new HashMap<>();
         env.put(MeshConfig.DB_PATH, db.toString());
+        env.put(MeshConfig.DB_URL, postgresMeshes.getOrDefault(db, ""));
         env.put(MeshConfig.CLAUDE_PROJECT_DIR, project.toString());
         env.put(MeshConfig.CHANNEL, channel ? "on" : "off");
         env.put("MESH_HOST_NAME", host);
@@ -199,6 +237,17 @@ final class BenchContext implements AutoCloseable {
             walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException ignored) {
             // a temporary directory left behind is harmless
+        }
+        if (postgresAdmin != null) {
+            try (java.sql.Connection c = new org.postgresql.Driver().connect(postgresAdmin, new java.util.Properties());
+                 java.sql.Statement s = c.createStatement()) {
+                for (String url : postgresMeshes.values()) {
+                    String name = url.substring(url.indexOf('/', url.indexOf("//") + 2) + 1).replaceAll("\\?.*", "");
+                    s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+                }
+            } catch (java.sql.SQLException e) {
+                log("could not drop the benchmark's PostgreSQL databases: " + e.getMessage());
+            }
         }
     }
 }

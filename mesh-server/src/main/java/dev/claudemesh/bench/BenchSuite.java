@@ -52,6 +52,7 @@ public final class BenchSuite {
             sections.add(new ServersSection(ctx));
             sections.add(new HooksSection(ctx));
             sections.add(new AskReplySection(ctx));
+            sections.add(AskReplySection.onPostgres(ctx));
             sections.add(new ChannelSection(ctx));
             sections.add(new MemorySection(ctx));
             sections.add(new ThroughputSection(ctx));
@@ -71,7 +72,7 @@ public final class BenchSuite {
                     ctx.stopServers();
                 }
                 for (Row r : s.rows) {
-                    if (r.verdict == Row.Verdict.NOT_MEASURED) {
+                    if (r.verdict == Row.Verdict.NOT_MEASURED && !r.skipped) {
                         allMeasured = false;
                     }
                     if (r.verdict != Row.Verdict.NOT_MEASURED) {

@@ -14,7 +14,7 @@ final class Report {
         md.append("# claude-mesh benchmarks\n\n");
         md.append("Every figure comes from one run of the command below, against real processes: servers started with "
                 + "`bin/claude-mesh-server` and spoken to over stdio in JSON-RPC, hooks started with their `bin/` launchers "
-                + "and Claude Code's JSON on stdin, all on temporary SQLite files. Times are wall-clock times read in the "
+                + "and Claude Code's JSON on stdin, all on temporary SQLite files (rows 1c and 1d: a temporary PostgreSQL database). Times are wall-clock times read in the "
                 + "benchmark process. How each figure is taken is described under the table.\n\n");
         header.forEach((k, v) -> md.append("- **").append(k).append(":** ").append(v).append('\n'));
         md.append('\n');
@@ -44,7 +44,7 @@ final class Report {
         List<Row> sorted = new ArrayList<>(rows);
         sorted.sort(java.util.Comparator.comparing(r -> r.id));
         for (Row r : sorted) {
-            if (!r.hasTarget()) {
+            if (!r.hasTarget() || r.skipped) {
                 continue;
             }
             switch (r.verdict) {
@@ -86,6 +86,8 @@ final class Report {
                leaves out the replier's own parsing and commit (and is negative when the asker's response overtakes
                the replier's); the notes give the time counted from the moment the reply was sent. One round trip at a
                time, after warm-ups, with 0–3 ms of random delay before each reply.
+   Rows 1c and 1d do the same with both servers on a new PostgreSQL database (`MESH_BENCH_PG_URL`, else
+   `MESH_TEST_PG_URL`: a user who may create databases), where the asker is woken by `LISTEN`/`NOTIFY`.
             2. **Hook wall time.** A new process per run, as Claude Code spawns a command hook: the launcher in `bin/`
                started directly, the event's JSON written to its stdin and stdin closed; timed from just before the
                process is created until its exit is seen. The session's server runs meanwhile, as in a live session.

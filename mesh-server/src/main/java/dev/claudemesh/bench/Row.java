@@ -17,6 +17,8 @@ final class Row {
     String runs = "";
     double number = Double.NaN;
     Verdict verdict = Verdict.NOT_MEASURED;
+    /** A figure this run could not take for want of something optional (a PostgreSQL server): not a failure. */
+    boolean skipped;
 
     Row(String id, String name, Unit unit, Target target) {
         this(id, name, unit, target, null);
@@ -51,6 +53,12 @@ final class Row {
         if (verdict == Verdict.NOT_MEASURED) {
             value = "not measured: " + why;
         }
+    }
+
+    /** Not measured for a reason that is not a failure; left out of the verdict. */
+    void skip(String why) {
+        value = "not measured: " + why;
+        skipped = true;
     }
 
     boolean hasTarget() {
