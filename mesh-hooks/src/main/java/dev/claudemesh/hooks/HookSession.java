@@ -3,13 +3,10 @@ package dev.claudemesh.hooks;
 import dev.claudemesh.config.MeshConfig;
 import dev.claudemesh.config.Settings;
 import dev.claudemesh.identity.ProjectIdentity;
-import dev.claudemesh.mesh.HostName;
 import dev.claudemesh.mesh.Mesh;
-import dev.claudemesh.mesh.Processes;
 import dev.claudemesh.store.MeshStore;
 import dev.claudemesh.store.Stores;
 
-import java.time.Clock;
 
 /** What every hook sets up: its input, its configuration, its project identity and the open mesh. */
 final class HookSession implements AutoCloseable {

@@ -4,7 +4,6 @@ import dev.claudemesh.config.MeshConfig;
 import dev.claudemesh.config.Settings;
 import dev.claudemesh.identity.PeerNames;
 import dev.claudemesh.identity.ProjectIdentity;
-import dev.claudemesh.mesh.HostName;
 import dev.claudemesh.mesh.Mesh;
 import dev.claudemesh.mesh.MeshException;
 import dev.claudemesh.mesh.Peer;
@@ -13,7 +12,6 @@ import dev.claudemesh.store.MeshStore.PeerClaim;
 import dev.claudemesh.store.MeshStore;
 import dev.claudemesh.store.Stores;
 
-import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 

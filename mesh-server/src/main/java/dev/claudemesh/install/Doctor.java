@@ -7,16 +7,13 @@ import dev.claudemesh.config.Settings;
 import dev.claudemesh.identity.PeerNames;
 import dev.claudemesh.identity.ProjectIdentity;
 import dev.claudemesh.mcp.ChannelMode;
-import dev.claudemesh.mesh.HostName;
 import dev.claudemesh.mesh.Mesh;
 import dev.claudemesh.mesh.Peer;
-import dev.claudemesh.mesh.Processes;
 import dev.claudemesh.store.MeshStore;
 import dev.claudemesh.store.Stores;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
