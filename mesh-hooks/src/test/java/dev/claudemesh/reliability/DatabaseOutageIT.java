@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.sql.ResultSet;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -48,7 +47,7 @@ class DatabaseOutageIT {
 
                 CompletableFuture<Map<String, Object>> ask = CompletableFuture.supplyAsync(() -> frontend.ok("ask_peer",
                         Map.of("to", "backend", "question", "Is the schema migrated?", "timeout_seconds", 120)));
-                Map<String, Object> q = awaitItem(backend, "question");
+                Map<String, Object> q = backend.awaitItem("question");
 
                 proxy.cut();
 
@@ -82,14 +81,4 @@ class DatabaseOutageIT {
         }
     }
 
-    private static Map<String, Object> awaitItem(Peer peer, String kind) throws InterruptedException {
-        for (int i = 0; i < 1500; i++) {
-            Optional<Map<String, Object>> found = peer.inbox().stream().filter(it -> kind.equals(it.get("kind"))).findFirst();
-            if (found.isPresent()) {
-                return found.get();
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("no " + kind + " arrived in the inbox within 30 s");
-    }
 }

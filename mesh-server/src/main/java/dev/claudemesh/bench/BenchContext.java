@@ -100,11 +100,9 @@ final class BenchContext implements AutoCloseable {
              java.sql.Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE " + name);
         }
-        int hostStart = adminUrl.indexOf("//") + 2;
-        int slash = adminUrl.indexOf('/', hostStart);
-        int q = adminUrl.indexOf('?', slash);
-        String url = adminUrl.substring(0, slash + 1) + name + (q >= 0 ? adminUrl.substring(q) : "");
-        dev.claudemesh.store.PostgresStore.open(new dev.claudemesh.config.DbUrl(url), 10).close();
+        dev.claudemesh.config.DbUrl db = new dev.claudemesh.config.DbUrl(adminUrl).withDatabase(name);
+        String url = db.jdbcUrl();
+        dev.claudemesh.store.PostgresStore.open(db, 10).close();
         Path token = dir.resolve("postgresql-" + name);
         postgresMeshes.put(token, url);
         postgresAdmin = adminUrl;
@@ -242,8 +240,7 @@ final class BenchContext implements AutoCloseable {
             try (java.sql.Connection c = new org.postgresql.Driver().connect(postgresAdmin, new java.util.Properties());
                  java.sql.Statement s = c.createStatement()) {
                 for (String url : postgresMeshes.values()) {
-                    String name = url.substring(url.indexOf('/', url.indexOf("//") + 2) + 1).replaceAll("\\?.*", "");
-                    s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+                    s.execute("DROP DATABASE IF EXISTS " + new dev.claudemesh.config.DbUrl(url).database() + " WITH (FORCE)");
                 }
             } catch (java.sql.SQLException e) {
                 log("could not drop the benchmark's PostgreSQL databases: " + e.getMessage());

@@ -27,6 +27,20 @@ public record DbUrl(String jdbcUrl) {
         return display();
     }
 
+    /** The database the URL names (the path after host and port, without the query). */
+    public String database() {
+        int slash = jdbcUrl.indexOf('/', jdbcUrl.indexOf("//") + 2);
+        int q = jdbcUrl.indexOf('?', slash);
+        return q >= 0 ? jdbcUrl.substring(slash + 1, q) : jdbcUrl.substring(slash + 1);
+    }
+
+    /** The same server, user and properties, naming database {@code name} instead. */
+    public DbUrl withDatabase(String name) {
+        int slash = jdbcUrl.indexOf('/', jdbcUrl.indexOf("//") + 2);
+        int q = jdbcUrl.indexOf('?', slash);
+        return new DbUrl(jdbcUrl.substring(0, slash + 1) + name + (q >= 0 ? jdbcUrl.substring(q) : ""));
+    }
+
     /** Drops everything that may carry a secret: the query (password=...) and any user:password@ part. */
     static String redact(String url) {
         String s = url.strip();

@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -198,7 +197,7 @@ class CliIT {
         Peer backend = mesh.server(mesh.project("backend"));
         Background ask = cliInBackground("ask", "backend", "Which", "port?");
 
-        Map<String, Object> q = awaitItem(backend, "question");
+        Map<String, Object> q = backend.awaitItem("question");
         assertEquals("cli", q.get("from"));
         assertEquals("Which port?", q.get("body"), "the question's words are joined with spaces");
         backend.ok("reply_to_peer", Map.of("question_id", q.get("id"), "answer", "8080 in dev"));
@@ -233,7 +232,7 @@ class CliIT {
         frontend.ok("tell_peer", Map.of("to", "backend", "message", "build is green"));
         CompletableFuture<Map<String, Object>> ask = CompletableFuture.supplyAsync(() ->
                 frontend.ok("ask_peer", Map.of("to", "backend", "question", "Which port?", "timeout_seconds", 60)));
-        Map<String, Object> q = awaitItem(backend, "question");
+        Map<String, Object> q = backend.awaitItem("question");
         backend.ok("reply_to_peer", Map.of("question_id", q.get("id"), "answer", "8080"));
         assertEquals("answered", ask.get(60, TimeUnit.SECONDS).get("status"));
         Run r = tail.await();
@@ -255,7 +254,7 @@ class CliIT {
         awaitFollowing(tail);
         CompletableFuture<Map<String, Object>> ask = CompletableFuture.supplyAsync(() ->
                 frontend.ok("ask_peer", Map.of("to", "backend", "question", "Which port?", "timeout_seconds", 60)));
-        Map<String, Object> q = awaitItem(backend, "question");
+        Map<String, Object> q = backend.awaitItem("question");
 
         CompletableFuture<Map<String, Object>> reply;
         try (var writer = mesh.connect()) {
@@ -471,16 +470,6 @@ class CliIT {
     // ------------------------------------------------------------------ servers and the database
 
     /** Polls the server's inbox until an item of {@code kind} arrives (others are skipped). */
-    private static Map<String, Object> awaitItem(Peer peer, String kind) throws InterruptedException {
-        for (int i = 0; i < 1500; i++) {
-            Optional<Map<String, Object>> found = peer.inbox().stream().filter(it -> kind.equals(it.get("kind"))).findFirst();
-            if (found.isPresent()) {
-                return found.get();
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("no " + kind + " arrived in the inbox within 30 s");
-    }
 
     /** Waits until the server that holds {@code name} has exited (closing its client ends it). */
     private void awaitServerGone(String name) throws Exception {

@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.sql.PreparedStatement;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -54,7 +53,7 @@ class CrossHostIT {
         // ask / reply
         CompletableFuture<Map<String, Object>> ask = CompletableFuture.supplyAsync(() ->
                 laptop.ok("ask_peer", Map.of("to", "backend", "question", "Which port does the API use?", "timeout_seconds", 60)));
-        Map<String, Object> q = awaitItem(buildbox, "question");
+        Map<String, Object> q = buildbox.awaitItem("question");
         assertEquals("frontend", q.get("from"));
         buildbox.ok("reply_to_peer", Map.of("question_id", q.get("id"), "answer", "8080"));
         Map<String, Object> answer = ask.get(60, TimeUnit.SECONDS);
@@ -63,23 +62,23 @@ class CrossHostIT {
 
         // a message
         assertEquals("sent", laptop.ok("tell_peer", Map.of("to", "backend", "message", "Deploying at five.")).get("status"));
-        Map<String, Object> m = awaitItem(buildbox, "message");
+        Map<String, Object> m = buildbox.awaitItem("message");
         assertEquals("Deploying at five.", m.get("body"));
         assertEquals("frontend", m.get("from"));
 
         // a topic
         buildbox.ok("subscribe", Map.of("topic", "deploys"));
         laptop.ok("broadcast", Map.of("message", "v2 is live", "topic", "deploys"));
-        Map<String, Object> b = awaitItem(buildbox, "broadcast");
+        Map<String, Object> b = buildbox.awaitItem("broadcast");
         assertEquals("v2 is live", b.get("body"));
         assertEquals("deploys", b.get("topic"));
 
         // a task and its result
         String taskId = (String) laptop.ok("delegate_task", Map.of("to", "backend", "description", "Run the migrations")).get("task_id");
-        Map<String, Object> t = awaitItem(buildbox, "task");
+        Map<String, Object> t = buildbox.awaitItem("task");
         assertEquals(taskId, t.get("task_id"));
         buildbox.ok("complete_task", Map.of("task_id", taskId, "status", "completed", "result", "V7 applied"));
-        Map<String, Object> r = awaitItem(laptop, "task_result");
+        Map<String, Object> r = laptop.awaitItem("task_result");
         assertEquals("V7 applied", r.get("result"));
         List<Map<String, Object>> delegated = (List<Map<String, Object>>) laptop.ok("list_tasks", Map.of()).get("delegated");
         assertEquals("completed", delegated.get(0).get("status"));
@@ -183,14 +182,4 @@ class CrossHostIT {
         return pid;
     }
 
-    private static Map<String, Object> awaitItem(Peer peer, String kind) throws InterruptedException {
-        for (int i = 0; i < 1500; i++) {
-            Optional<Map<String, Object>> found = peer.inbox().stream().filter(it -> kind.equals(it.get("kind"))).findFirst();
-            if (found.isPresent()) {
-                return found.get();
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("no " + kind + " arrived in the inbox within 30 s");
-    }
 }

@@ -231,7 +231,7 @@ class PostgresStoreIT extends StoreContractTest {
     }
 
     private static void terminateOtherConnections(String u) throws Exception {
-        String db = u.substring(u.indexOf('/', u.indexOf("//") + 2) + 1).replaceAll("\\?.*", "");
+        String db = new DbUrl(u).database();
         try (Connection c = TestDatabases.connect(TestDatabases.adminUrl()); Statement s = c.createStatement()) {
             s.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + db + "'");
         }

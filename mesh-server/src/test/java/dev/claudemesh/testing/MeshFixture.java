@@ -193,6 +193,18 @@ public final class MeshFixture implements AutoCloseable {
             return text(r);
         }
 
+        /** Polls the inbox, as a session would, until an item of {@code kind} comes; the other items taken are dropped. */
+        public Map<String, Object> awaitItem(String kind) throws InterruptedException {
+            for (int i = 0; i < 1500; i++) {
+                java.util.Optional<Map<String, Object>> found = inbox().stream().filter(it -> kind.equals(it.get("kind"))).findFirst();
+                if (found.isPresent()) {
+                    return found.get();
+                }
+                Thread.sleep(20);
+            }
+            throw new AssertionError("no " + kind + " arrived in the inbox within 30 s");
+        }
+
         @SuppressWarnings("unchecked")
         public List<Map<String, Object>> inbox() {
             return (List<Map<String, Object>>) ok("poll_inbox", Map.of()).get("items");

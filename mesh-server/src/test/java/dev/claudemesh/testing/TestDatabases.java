@@ -1,5 +1,7 @@
 package dev.claudemesh.testing;
 
+import dev.claudemesh.config.DbUrl;
+
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -61,10 +63,7 @@ public final class TestDatabases {
 
     /** {@code url} with its database replaced by {@code name}. */
     public static String withDatabase(String url, String name) {
-        int hostStart = url.indexOf("//") + 2;
-        int slash = url.indexOf('/', hostStart);
-        int q = url.indexOf('?', slash);
-        return url.substring(0, slash + 1) + name + (q >= 0 ? url.substring(q) : "");
+        return new DbUrl(url).withDatabase(name).jdbcUrl();
     }
 
     /** {@code url} with its host and port replaced by {@code hostPort} (to go through a proxy). */
@@ -75,10 +74,7 @@ public final class TestDatabases {
     }
 
     static String databaseOf(String url) {
-        int hostStart = url.indexOf("//") + 2;
-        int slash = url.indexOf('/', hostStart);
-        int q = url.indexOf('?', slash);
-        return q >= 0 ? url.substring(slash + 1, q) : url.substring(slash + 1);
+        return new DbUrl(url).database();
     }
 
     private static byte[] bytes(int n) {
