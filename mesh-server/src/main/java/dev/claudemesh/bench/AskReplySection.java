@@ -31,6 +31,11 @@ final class AskReplySection extends Section {
     }
 
     @Override
+    String name() {
+        return "ask-reply";
+    }
+
+    @Override
     String title() {
         return "ask/reply latency (" + rounds + " round trips)";
     }

@@ -40,6 +40,11 @@ final class HooksSection extends Section {
     }
 
     @Override
+    String name() {
+        return "hooks";
+    }
+
+    @Override
     String title() {
         return "hooks (" + runs + " runs each)";
     }

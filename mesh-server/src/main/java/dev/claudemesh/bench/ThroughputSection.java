@@ -58,6 +58,11 @@ final class ThroughputSection extends Section {
     }
 
     @Override
+    String name() {
+        return "throughput";
+    }
+
+    @Override
     String title() {
         return String.format(Locale.ROOT, "throughput (%d writers, %d readers, %d runs of %d s)", WRITERS, READERS, rounds, seconds);
     }
