@@ -105,10 +105,11 @@ final class Report {
             5. **Idle cost.** The servers of figure 3 left alone: the CPU time (user + system, `/proc/PID/stat`; `ps -o
                time=` on macOS) they use together over the window, as a percentage of one core. Spread: the same over
                each sixth of the window.
-            6. **Throughput.** For a fixed time, four writer servers call `tell_peer` (one call at a time each, as one
-               session makes them), each sending to the four reader servers in turn, while the readers call
-               `poll_inbox` back to back. Rate: messages delivered over the time from the first send to the last
-               message reaching a reader. Then every
+            6. **Throughput.** For a fixed time, four writer servers call `tell_peer`, each keeping several calls in
+               flight (the numbers are in the notes), each sending to the four reader servers in turn, while the
+               readers call `poll_inbox` back to back, also more than one at a time. Responses are matched to calls by
+               their JSON-RPC id. Rate: messages delivered over the time from the first send to the last message
+               reaching a reader. Then every
                `message_id` a writer got back is looked for at its reader, with its text, and each reader's inbox is
                read once more: *lost* is sent but never received, *twice* is received more than once, at the wrong
                reader, or never sent. 6c counts the calls that got no response within 10 s. A server that leaves
