@@ -1,5 +1,6 @@
 package dev.claudemesh.hooks;
 
+import dev.claudemesh.hook.HookException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

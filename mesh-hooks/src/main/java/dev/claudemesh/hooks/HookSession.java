@@ -2,6 +2,8 @@ package dev.claudemesh.hooks;
 
 import dev.claudemesh.config.MeshConfig;
 import dev.claudemesh.config.Settings;
+import dev.claudemesh.hook.HookException;
+import dev.claudemesh.hook.HookInput;
 import dev.claudemesh.identity.ProjectIdentity;
 import dev.claudemesh.mesh.HostName;
 import dev.claudemesh.mesh.Mesh;
