@@ -29,8 +29,12 @@ final class HookSession implements AutoCloseable {
     }
 
     static HookSession open() throws HookException {
-        HookInput input = HookInput.read(System.in);
-        MeshConfig config = MeshConfig.from(Settings.load(HookSession.class));
+        return open(HookInput.readBytes(System.in), MeshConfig.from(Settings.load(HookSession.class)));
+    }
+
+    /** For a hook that has read its input and configuration already (inbox-poll, before asking its server). */
+    static HookSession open(byte[] stdin, MeshConfig config) throws HookException {
+        HookInput input = HookInput.parse(stdin);
         ProjectIdentity identity = ProjectIdentity.resolve(config, input.string("cwd"));
         SqliteStore store = SqliteStore.open(config.dbPath(), SqliteStore.HOOK_BUSY_TIMEOUT_MS);
         Mesh mesh = new Mesh(store, Processes.LOCAL, Clock.systemUTC(), HostName.get(), config.maxMessageChars());

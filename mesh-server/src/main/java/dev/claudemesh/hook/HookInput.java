@@ -15,7 +15,8 @@ import java.util.Optional;
 /**
  * The JSON object Claude Code writes on a hook's stdin. Only top-level scalar fields are kept; nested values
  * are skipped. Read with Jackson's streaming parser: no data binding, no reflection, nothing slow to load.
- * Reading the bytes and parsing them are separate steps, so a hook can hand its input on unparsed.
+ * Reading the bytes and parsing them are separate steps, because a hook whose session's server answers for
+ * it hands the bytes over unparsed (see {@link HookSocket}).
  */
 public final class HookInput {
     /** Claude Code's hook input is a few kilobytes; anything far larger is not from Claude Code. */

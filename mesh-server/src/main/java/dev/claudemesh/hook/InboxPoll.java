@@ -13,8 +13,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * What the inbox-poll hook answers (UserPromptSubmit and Stop), outside the hook command itself so that a
- * process other than the hook's (its session's server) can answer for it with the same rules. On a prompt it brings new items from peers into the conversation; on Stop it keeps the session working
+ * What the inbox-poll hook answers (UserPromptSubmit and Stop), in one place for both ways it runs: in the
+ * hook's own process on the database, or in its session's server on the hook's behalf ({@link HookSocket}).
+ * On a prompt it brings new items from peers into the conversation; on Stop it keeps the session working
  * while a peer waits for its answer or a task given to it is pending, naming each once.
  */
 public final class InboxPoll {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.claudemesh.config.ConfigException;
 import dev.claudemesh.config.MeshConfig;
 import dev.claudemesh.config.Settings;
+import dev.claudemesh.hook.HookSocketServer;
 import dev.claudemesh.identity.GitSummary;
 import dev.claudemesh.identity.ProjectIdentity;
 import dev.claudemesh.mesh.ChangeWatch;
@@ -109,8 +110,13 @@ public final class ServerMain {
             t.start();
         }
 
+        // The session's hooks ask this warm process instead of opening the database each time (see HookSocket).
+        Optional<HookSocketServer> hooks = HookSocketServer.start(config.dbPath(), store, Processes.LOCAL,
+                Clock.systemUTC(), config.maxMessageChars(), System.err);
+
         // SIGTERM (how many clients stop a server) skips the end-of-input path below; leave the mesh anyway.
         Thread onSignal = new Thread(() -> {
+            hooks.ifPresent(HookSocketServer::close);
             try {
                 mesh.leaveAsServer(self.get());
             } catch (RuntimeException ignored) {
@@ -142,6 +148,7 @@ public final class ServerMain {
         // since the SDK's threads would otherwise keep the JVM alive.
         heartbeat.shutdownNow();
         pusher.stop();
+        hooks.ifPresent(HookSocketServer::close);
         try {
             inFlight.drain(Duration.ofMillis(150), Duration.ofSeconds(3));
         } catch (InterruptedException e) {

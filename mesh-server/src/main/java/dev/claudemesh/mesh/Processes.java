@@ -31,13 +31,7 @@ public interface Processes {
 
         @Override
         public List<ProcessRef> ancestors() {
-            List<ProcessRef> out = new ArrayList<>();
-            Optional<ProcessHandle> p = ProcessHandle.current().parent();
-            while (p.isPresent() && out.size() < 64) {
-                out.add(ref(p.get()));
-                p = p.get().parent();
-            }
-            return out;
+            return ancestorsOf(ProcessHandle.current());
         }
 
         @Override
@@ -57,6 +51,17 @@ public interface Processes {
      */
     static boolean sameStart(long a, long b) {
         return Math.abs(a - b) <= 1000;
+    }
+
+    /** {@code h}'s parent, its parent, and so on up to the root. */
+    static List<ProcessRef> ancestorsOf(ProcessHandle h) {
+        List<ProcessRef> out = new ArrayList<>();
+        Optional<ProcessHandle> p = h.parent();
+        while (p.isPresent() && out.size() < 64) {
+            out.add(ref(p.get()));
+            p = p.get().parent();
+        }
+        return out;
     }
 
     static ProcessRef ref(ProcessHandle h) {
