@@ -29,25 +29,33 @@ public record MeshConfig(Path dbPath, Optional<Path> projectOverride, int maxMes
         this(dbPath, projectOverride, maxMessageChars, "auto", DEFAULT_WAIT_SECONDS, DEFAULT_SERVER_NAME);
     }
 
+    /**
+     * Written without lambdas on purpose: every hook starts here, and a JVM's first lambda costs it a few
+     * milliseconds of method-handle set-up that a hook answered by its server would otherwise never pay.
+     */
     public static MeshConfig from(Settings settings) {
-        Path db = settings.get(DB_PATH)
-                .map(MeshConfig::expandHome)
-                .orElseGet(() -> Path.of(System.getProperty("user.home"), ".claude-mesh", "mesh.db"));
+        String dbValue = settings.get(DB_PATH).orElse(null);
+        Path db = dbValue != null ? expandHome(dbValue) : Path.of(System.getProperty("user.home"), ".claude-mesh", "mesh.db");
         Optional<Path> project = projectOverride(settings);
-        int max = settings.get(MAX_MESSAGE_CHARS).map(v -> parsePositive(MAX_MESSAGE_CHARS, v))
-                .orElse(DEFAULT_MAX_MESSAGE_CHARS);
-        String channel = settings.get(CHANNEL).map(v -> v.toLowerCase(java.util.Locale.ROOT)).orElse("auto");
+        String maxValue = settings.get(MAX_MESSAGE_CHARS).orElse(null);
+        int max = maxValue != null ? parsePositive(MAX_MESSAGE_CHARS, maxValue) : DEFAULT_MAX_MESSAGE_CHARS;
+        String channel = settings.get(CHANNEL).orElse("auto").toLowerCase(java.util.Locale.ROOT);
         if (!channel.equals("on") && !channel.equals("off") && !channel.equals("auto")) {
             throw new ConfigException(CHANNEL + " must be on, off or auto, got '" + channel + "'");
         }
-        int wait = settings.get(WAIT_SECONDS).map(v -> parsePositive(WAIT_SECONDS, v)).orElse(DEFAULT_WAIT_SECONDS);
+        String waitValue = settings.get(WAIT_SECONDS).orElse(null);
+        int wait = waitValue != null ? parsePositive(WAIT_SECONDS, waitValue) : DEFAULT_WAIT_SECONDS;
         String serverName = settings.get(SERVER_NAME).orElse(DEFAULT_SERVER_NAME);
         return new MeshConfig(db.toAbsolutePath().normalize(), project, max, channel, wait, serverName);
     }
 
     /** CLAUDE_MESH_PROJECT_PATH, else CLAUDE_PROJECT_DIR; read alone, so a bad value elsewhere cannot hide it. */
     public static Optional<Path> projectOverride(Settings settings) {
-        return settings.get(PROJECT_PATH).or(() -> settings.get(CLAUDE_PROJECT_DIR)).map(MeshConfig::expandHome);
+        Optional<String> value = settings.get(PROJECT_PATH);
+        if (value.isEmpty()) {
+            value = settings.get(CLAUDE_PROJECT_DIR);
+        }
+        return value.isPresent() ? Optional.of(expandHome(value.get())) : Optional.empty();
     }
 
     private static Path expandHome(String value) {
