@@ -87,13 +87,17 @@ final class Report {
                the replier's); the notes give the time counted from the moment the reply was sent. One round trip at a
                time, after warm-ups, with 0–3 ms of random delay before each reply.
             2. **Hook wall time.** A new process per run, as Claude Code spawns a command hook: the launcher in `bin/`
-               started directly, the event's JSON written to its stdin and stdin closed; timed from just before the
-               process is created until its exit is seen. The session's server runs meanwhile, as in a live session.
-               *Empty inbox* and *10 waiting questions* are `UserPromptSubmit` events (before each of the latter runs,
-               ten new questions are asked of the session, and closed afterwards); *session-start* is a `startup` event
-               in a new project each time. Each run's output is checked (exit 0, no failure line on stderr, nothing
-               printed for an empty inbox, all ten questions shown; other stderr output is counted in the notes); the
-               first runs are warm-ups.
+               run through `/bin/sh -c`, the event's JSON written to its stdin and stdin closed; timed from just before
+               the process is created until its exit is seen. The session's server runs meanwhile, as in a live
+               session, started by the benchmark process, which so stands in for the session's Claude Code: its hooks
+               find the server's hook socket and are answered by it. *Empty inbox* and *10 waiting questions* are
+               `UserPromptSubmit` events (before each of the latter runs, ten new questions are asked of the session,
+               and closed afterwards); *its server out of reach* is a session whose server was started through a shell
+               that stays its parent, so the hook finds no socket and reads the database itself; *session-start* is a
+               `startup` event in a new project each time (it always reads the database). Before each group one run
+               with `CLAUDE_MESH_HOOK_TRACE=1` checks which way the hook answers. Each run's output is checked (exit 0,
+               no failure line on stderr, nothing printed for an empty inbox, all ten questions shown; other stderr
+               output is counted in the notes); the first runs are warm-ups.
             3. **Server start.** From just before `bin/claude-mesh-server` is started until the response to
                `initialize` (sent at once; the server reads it when ready) arrives. Servers are started one after
                another.
