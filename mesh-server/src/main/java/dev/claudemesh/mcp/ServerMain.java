@@ -78,7 +78,8 @@ public final class ServerMain {
         MeshConfig config = MeshConfig.from(Settings.load(ServerMain.class));
         ProjectIdentity identity = ProjectIdentity.resolve(config, Optional.empty());
         SqliteStore store = SqliteStore.open(config.dbPath());
-        Mesh mesh = new Mesh(store, Processes.LOCAL, Clock.systemUTC(), HostName.get(), config.maxMessageChars());
+        Processes processes = Processes.remembering(Processes.LOCAL); // every tell_peer asks if its target still runs
+        Mesh mesh = new Mesh(store, processes, Clock.systemUTC(), HostName.get(), config.maxMessageChars());
         Peer me = mesh.joinAsServer(identity);
         if (me.summary().isEmpty()) {
             me = mesh.setSummary(me.name(), GitSummary.of(identity.projectPath()));
@@ -111,7 +112,7 @@ public final class ServerMain {
         }
 
         // The session's hooks ask this warm process instead of opening the database each time (see HookSocket).
-        Optional<HookSocketServer> hooks = HookSocketServer.start(config.dbPath(), store, Processes.LOCAL,
+        Optional<HookSocketServer> hooks = HookSocketServer.start(config.dbPath(), store, processes,
                 Clock.systemUTC(), config.maxMessageChars(), System.err);
 
         // SIGTERM (how many clients stop a server) skips the end-of-input path below; leave the mesh anyway.

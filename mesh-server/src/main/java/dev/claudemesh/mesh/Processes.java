@@ -45,6 +45,11 @@ public interface Processes {
         }
     };
 
+    /** {@code host}, remembering which processes it has proven alive: for a process that asks often (the server). */
+    static Processes remembering(Processes host) {
+        return new RememberedProcesses(host);
+    }
+
     /**
      * The JDK derives start instants from boot time plus clock ticks, so two readings of one process may
      * differ by rounding; a reused pid belongs to a process started much later.
