@@ -1,5 +1,6 @@
 package dev.claudemesh.hooks;
 
+import dev.claudemesh.hook.HookException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -79,10 +80,12 @@ public final class HookMain implements Runnable {
 
     /** Writes a hook's result: a JSON document on stdout, or for a wake, the text on stderr and exit code 2. */
     private static void emit(PrintStream hookOut, Object result) {
-        if (result instanceof String s && !s.isEmpty()) {
-            hookOut.print(s);
-            hookOut.flush();
-        } else if (result instanceof Wake w) {
+        if (result instanceof String s) {
+            if (!s.isEmpty()) {
+                hookOut.print(s);
+                hookOut.flush();
+            }
+        } else if (result instanceof Wake w) { // not looked at otherwise: loading Wake would open the jar
             // asyncRewake: exit code 2 wakes the session and shows it our stderr.
             System.err.println(w.text());
             System.err.flush();

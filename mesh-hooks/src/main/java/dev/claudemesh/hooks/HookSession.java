@@ -2,6 +2,8 @@ package dev.claudemesh.hooks;
 
 import dev.claudemesh.config.MeshConfig;
 import dev.claudemesh.config.Settings;
+import dev.claudemesh.hook.HookException;
+import dev.claudemesh.hook.HookInput;
 import dev.claudemesh.identity.ProjectIdentity;
 import dev.claudemesh.mesh.Mesh;
 import dev.claudemesh.store.MeshStore;
@@ -25,8 +27,12 @@ final class HookSession implements AutoCloseable {
     }
 
     static HookSession open() throws HookException {
-        HookInput input = HookInput.read(System.in);
-        MeshConfig config = MeshConfig.from(Settings.load(HookSession.class));
+        return open(HookInput.readBytes(System.in), MeshConfig.from(Settings.load(HookSession.class)));
+    }
+
+    /** For a hook that has read its input and configuration already (inbox-poll, before asking its server). */
+    static HookSession open(byte[] stdin, MeshConfig config) throws HookException {
+        HookInput input = HookInput.parse(stdin);
         ProjectIdentity identity = ProjectIdentity.resolve(config, input.string("cwd"));
         MeshStore store = Stores.openForHook(config);
         Mesh mesh = Mesh.of(store, config);

@@ -1,70 +1,47 @@
 package dev.claudemesh.hooks;
 
-import dev.claudemesh.identity.PeerNames;
-import dev.claudemesh.mesh.InboxItem;
-import dev.claudemesh.mesh.Peer;
-import dev.claudemesh.mesh.PeerText;
-import dev.claudemesh.mesh.StopVerdict;
+import dev.claudemesh.config.MeshConfig;
+import dev.claudemesh.config.Settings;
+import dev.claudemesh.hook.HookException;
+import dev.claudemesh.hook.HookInput;
+import dev.claudemesh.hook.HookSocket;
+import dev.claudemesh.hook.HookSocketClient;
+import dev.claudemesh.hook.InboxPoll;
 import picocli.CommandLine.Command;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
- * UserPromptSubmit and Stop. On a prompt it brings new items from peers into the conversation; on Stop it
- * keeps the session working while a peer waits for its answer or a task given to it is pending, naming
- * each once.
+ * UserPromptSubmit and Stop (see {@link InboxPoll} for what it answers). It runs on every prompt, so it first
+ * asks its session's server, which answers from a warm JVM with the database already open
+ * ({@link HookSocket}); only when no server answers does it open the database itself.
  */
 @Command(name = "inbox-poll", mixinStandardHelpOptions = true,
         description = "UserPromptSubmit and Stop hook: adds new items from peers to the conversation, and blocks a stop while a peer waits for this session's answer or task.")
 final class InboxPollHook implements Callable<String> {
-    static final String PROMPT = "UserPromptSubmit";
-    static final String STOP = "Stop";
+    /** Set (to anything) to have the hook say on stderr which way it answered, and why. */
+    static final String TRACE = "CLAUDE_MESH_HOOK_TRACE";
 
     @Override
     public String call() throws Exception {
-        try (HookSession s = HookSession.open()) {
-            String event = s.input.event();
-            if (!PROMPT.equals(event) && !STOP.equals(event)) {
-                throw new HookException("inbox-poll handles UserPromptSubmit and Stop, not '"
-                        + PeerNames.printable(event) + "'; check the hooks in settings.json");
+        byte[] stdin = HookInput.readBytes(System.in);
+        MeshConfig config = MeshConfig.from(Settings.load(HookSession.class));
+        HookSocketClient.Outcome asked = HookSocketClient.ask(HookSocket.INBOX_POLL, config, stdin);
+        boolean trace = System.getenv(TRACE) != null;
+        if (asked.answered()) {
+            if (trace) {
+                System.err.println("claude-mesh hook trace: " + asked.how());
             }
-            Optional<Peer> found = s.mesh.findHookPeer(s.identity);
-            if (found.isEmpty()) {
-                return null; // this session is not in the mesh (no server registered it): nothing to show
+            if (!asked.error().isEmpty()) {
+                throw new HookException(asked.error());
             }
-            Peer me = found.get();
-            s.input.string("session_id").ifPresent(id -> s.mesh.confirmSession(me, id));
-            return PROMPT.equals(event) ? onPrompt(s, me) : onStop(s, me);
+            return asked.stdout();
         }
-    }
-
-    private static String onPrompt(HookSession s, Peer me) {
-        List<InboxItem> items = s.mesh.takeInbox(me.name(), HookText.BUDGET);
-        if (items.isEmpty()) {
-            return null;
+        if (trace) {
+            System.err.println("claude-mesh hook trace: read the database; " + asked.how());
         }
-        int left = s.mesh.store().waitingCount(me.name());
-        return HookOutput.context(PROMPT, "claude-mesh (you are '" + me.name() + "'): " + HookText.items(items, left));
-    }
-
-    private static String onStop(HookSession s, Peer me) {
-        StopVerdict v = s.mesh.stop(me.name(), s.input.flag("stop_hook_active"));
-        if (!v.block()) {
-            return null;
+        try (HookSession s = HookSession.open(stdin, config)) {
+            return InboxPoll.answer(s.mesh, s.identity, s.input).stdout();
         }
-        int n = v.questions().size() + v.tasks().size();
-        StringBuilder reason = new StringBuilder("claude-mesh: before you stop, ")
-                .append(n == 1 ? "deal with this item" : "deal with these " + n + " items")
-                .append(" from peers; they are waiting on you. ")
-                .append(HookText.whatToDo(!v.questions().isEmpty(), !v.tasks().isEmpty())).append(' ')
-                .append(PeerText.NOTICE).append('\n');
-        List<String> framed = new ArrayList<>();
-        v.questions().forEach(q -> framed.add(HookText.question(q)));
-        v.tasks().forEach(t -> framed.add(HookText.task(t)));
-        HookText.appendWithin(reason, framed, HookText.BUDGET);
-        return HookOutput.block(reason.toString().strip());
     }
 }

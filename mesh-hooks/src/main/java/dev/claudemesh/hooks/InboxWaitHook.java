@@ -1,5 +1,6 @@
 package dev.claudemesh.hooks;
 
+import dev.claudemesh.hook.HookText;
 import dev.claudemesh.mesh.ChangeWatch;
 import dev.claudemesh.mesh.InboxItem;
 import dev.claudemesh.mesh.Peer;

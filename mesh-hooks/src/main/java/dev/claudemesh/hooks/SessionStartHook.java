@@ -1,5 +1,7 @@
 package dev.claudemesh.hooks;
 
+import dev.claudemesh.hook.HookOutput;
+import dev.claudemesh.hook.HookText;
 import dev.claudemesh.mesh.InboxItem;
 import dev.claudemesh.mesh.Peer;
 import dev.claudemesh.mesh.PeerText;

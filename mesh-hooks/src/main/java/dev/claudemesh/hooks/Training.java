@@ -1,10 +1,18 @@
 package dev.claudemesh.hooks;
 
+import dev.claudemesh.config.MeshConfig;
+import dev.claudemesh.config.Settings;
+import dev.claudemesh.hook.HookSocketServer;
+import dev.claudemesh.mesh.Processes;
+import dev.claudemesh.store.MeshStore;
+import dev.claudemesh.store.Stores;
+
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.concurrent.Callable;
 
 /**
@@ -24,6 +32,16 @@ final class Training {
             hook(new SessionStartHook(), "{\"session_id\":\"t\",\"cwd\":\"" + cwd + "\",\"hook_event_name\":\"SessionStart\",\"source\":\"startup\"}");
             hook(new InboxPollHook(), "{\"session_id\":\"t\",\"cwd\":\"" + cwd + "\",\"hook_event_name\":\"UserPromptSubmit\",\"prompt\":\"x\"}");
             hook(new InboxPollHook(), "{\"session_id\":\"t\",\"cwd\":\"" + cwd + "\",\"hook_event_name\":\"Stop\",\"stop_hook_active\":false}");
+            // inbox-poll's everyday way: its session's server answers over the hook socket. A server in this JVM
+            // stands in (this process's parent names the socket for both sides), so the client's classes are
+            // archived too.
+            MeshConfig config = MeshConfig.from(Settings.load(Training.class));
+            try (MeshStore store = Stores.open(config);
+                 HookSocketServer server = HookSocketServer.start(config, store, Processes.LOCAL, Clock.systemUTC(),
+                         System.err).orElse(null)) {
+                hook(new InboxPollHook(), "{\"session_id\":\"t\",\"cwd\":\"" + cwd + "\",\"hook_event_name\":\"UserPromptSubmit\",\"prompt\":\"x\"}");
+                hook(new InboxPollHook(), "{\"session_id\":\"t\",\"cwd\":\"" + cwd + "\",\"hook_event_name\":\"Stop\",\"stop_hook_active\":false}");
+            }
             hook(new SessionEndHook(), "{\"session_id\":\"t\",\"cwd\":\"" + cwd + "\",\"hook_event_name\":\"SessionEnd\",\"reason\":\"other\"}");
         } finally {
             System.setIn(stdin);

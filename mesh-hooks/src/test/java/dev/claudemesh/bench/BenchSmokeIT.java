@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 // The benchmark makes its own meshes; it does not read the test backend.
 @org.junit.jupiter.api.Tag("sqlite-only")
 class BenchSmokeIT {
-    static final List<String> ROWS = List.of("1a", "1b", "2a", "2b", "2c", "2d", "2e", "2f", "3", "4a", "4b", "5",
+    static final List<String> ROWS = List.of("1a", "1b", "2a", "2b", "2c", "2d", "2e", "2f", "2g", "2h", "3", "4a", "4b", "5",
             "6a", "6b", "6c", "7a", "7b", "8a", "8b");
 
     @TempDir

@@ -58,6 +58,11 @@ final class AskReplySection extends Section {
     }
 
     @Override
+    String name() {
+        return "ask-reply";
+    }
+
+    @Override
     String title() {
         return "ask/reply latency" + (postgres.isPresent() ? " on PostgreSQL" : "") + " (" + rounds + " round trips)";
     }

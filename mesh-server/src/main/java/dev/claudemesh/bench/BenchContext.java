@@ -147,7 +147,25 @@ final class BenchContext implements AutoCloseable {
 
     /** A server, initialized, whose peer name is then asked of it with {@code register}. */
     Server started(String label, Path db, Path project, boolean channel) throws Exception {
-        McpProcess p = server(label, db, project, channel);
+        return initialized(server(label, db, project, channel));
+    }
+
+    /**
+     * As {@link #started}, but through a shell that stays its parent. That shell stands in for its Claude Code,
+     * which is then not an ancestor of the hooks this process starts: they cannot find its hook socket.
+     */
+    Server startedElsewhere(String label, Path db, Path project) throws Exception {
+        if (closed) {
+            throw new BenchException("the benchmark is stopping");
+        }
+        McpProcess p = McpProcess.start(label, List.of("/bin/sh", "-c", "\"$0\"; exit $?", launcher("claude-mesh-server").toString()),
+                env(db, project, false), project);
+        live.add(p);
+        everStarted.add(p);
+        return initialized(p);
+    }
+
+    private Server initialized(McpProcess p) throws Exception {
         McpProcess.Arrival init = p.initialize(120);
         String name = p.call("register", Map.of()).path("name").asText();
         return new Server(p, name, init);

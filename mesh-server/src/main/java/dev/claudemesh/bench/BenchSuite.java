@@ -22,17 +22,30 @@ public final class BenchSuite {
     private final boolean quick;
     private final String command;
     private final PrintStream log;
+    private final List<String> only;
 
     /**
      * @param root    the installation whose {@code bin/} launchers are measured
      * @param quick   small counts and short windows: a smoke run
      * @param command the command line as the user typed it, for the report
+     * @param only    the groups to run, by name or figure number ({@code throughput}, {@code 6}); empty for all
      */
-    public BenchSuite(Path root, boolean quick, String command, PrintStream log) {
+    public BenchSuite(Path root, boolean quick, String command, PrintStream log, List<String> only) {
         this.root = root;
         this.quick = quick;
         this.command = command;
         this.log = log;
+        this.only = List.copyOf(only);
+    }
+
+    /** The names {@code --only} accepts, besides figure numbers. */
+    public static final List<String> SECTION_NAMES = List.of("servers", "hooks", "ask-reply", "channel", "memory",
+            "throughput", "scale");
+
+    /** Whether {@code --only} can take {@code choice}: a group's name or a figure's number ({@code 6}, {@code 2a}). */
+    public static boolean isGroup(String choice) {
+        String c = choice.trim().toLowerCase(Locale.ROOT);
+        return SECTION_NAMES.contains(c) || c.matches("[1-8][a-z]?");
     }
 
     /** Runs everything; returns 0 when every figure was measured (targets met or not), 1 otherwise. */
@@ -57,6 +70,9 @@ public final class BenchSuite {
             sections.add(new MemorySection(ctx));
             sections.add(new ThroughputSection(ctx));
             sections.add(new ScaleSection(ctx));
+            if (!only.isEmpty()) {
+                sections.removeIf(sec -> only.stream().noneMatch(sec::selectedBy));
+            }
             ctx.log((quick ? "quick smoke run" : "full run") + " on " + root + ", temporary files in " + ctx.tmp);
             for (int i = 0; i < sections.size(); i++) {
                 Section s = sections.get(i);
@@ -98,7 +114,8 @@ public final class BenchSuite {
         Map<String, String> header = new LinkedHashMap<>();
         long secs = took / 1_000_000_000L;
         header.put("Date", date + " (the suite took " + secs / 60 + " min " + secs % 60 + " s)");
-        header.put("Command", "`" + command + "`" + (quick ? " — a quick smoke run: small counts, not a measurement" : ""));
+        header.put("Command", "`" + command + "`" + (quick ? " — a quick smoke run: small counts, not a measurement" : "")
+                + (only.isEmpty() ? "" : " — only some groups of figures"));
         header.put("Build", "commit " + MachineInfo.commit(root));
         header.put("Machine", MachineInfo.cpus() + ", " + MachineInfo.memory() + " RAM");
         header.put("Load average", "at start " + loadBefore + "; at end " + MachineInfo.load());

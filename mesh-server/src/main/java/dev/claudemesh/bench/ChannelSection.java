@@ -36,6 +36,11 @@ final class ChannelSection extends Section {
     }
 
     @Override
+    String name() {
+        return "channel";
+    }
+
+    @Override
     String title() {
         return "channel push latency (" + messages + " messages)";
     }

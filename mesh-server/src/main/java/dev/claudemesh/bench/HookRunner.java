@@ -10,9 +10,11 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs a hook the way Claude Code does: a new process, the event's JSON written to its stdin and stdin
- * closed, then wait for it to exit. Wall time runs from just before the process is started until its exit
- * has been seen. stdout and stderr go to files, so no reader thread of ours competes with the hook.
+ * Runs a hook the way Claude Code does: a new process through {@code /bin/sh -c COMMAND}, the event's JSON
+ * written to its stdin and stdin closed, then wait for it to exit. Wall time runs from just before the process
+ * is started until its exit has been seen. stdout and stderr go to files, so no reader thread of ours competes
+ * with the hook. The hook is this process's descendant, as a hook is Claude Code's: started from the process
+ * that also started the session's server, it finds that server's hook socket.
  */
 final class HookRunner {
     record Run(int exitCode, double wallMs, String stdout, String stderr) {
@@ -27,7 +29,8 @@ final class HookRunner {
     Run run(Path launcher, Map<String, String> env, Path workDir, String stdinJson) throws IOException, InterruptedException {
         Path out = scratch.resolve("hook.out");
         Path err = scratch.resolve("hook.err");
-        ProcessBuilder pb = new ProcessBuilder(List.of(launcher.toString())).directory(workDir.toFile())
+        String command = "'" + launcher.toString().replace("'", "'\\''") + "'";
+        ProcessBuilder pb = new ProcessBuilder(List.of("/bin/sh", "-c", command)).directory(workDir.toFile())
                 .redirectOutput(out.toFile()).redirectError(err.toFile());
         BenchContext.cleanEnv(pb.environment());
         pb.environment().putAll(env);

@@ -14,8 +14,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Figure 2: hook wall time as Claude Code spawns a hook. The session's server runs (as it does in a live
- * session), so the hook finds its peer as it would. Every run's output is checked: a hook that printed the
- * wrong thing, or anything on stderr, was not measuring what the row says.
+ * session), started by this process, which thus stands in for the session's Claude Code: the hooks it starts
+ * are that process's descendants, find the server's hook socket, and are answered by it. Rows 2g and 2h take
+ * the other way, a session whose server the hook cannot reach (it reads the database itself). A probe run
+ * with {@code CLAUDE_MESH_HOOK_TRACE} confirms which way each group goes, and every run's output is checked: a
+ * hook that took the other way, printed the wrong thing, or failed was not measuring what the row says.
  */
 final class HooksSection extends Section {
     static final int QUESTIONS = 10;
@@ -27,6 +30,8 @@ final class HooksSection extends Section {
     private final Row questionsP95;
     private final Row startP50;
     private final Row startP95;
+    private final Row fileP50;
+    private final Row fileP95;
 
     HooksSection(BenchContext ctx) {
         runs = ctx.pick(40, 5);
@@ -37,6 +42,19 @@ final class HooksSection extends Section {
         questionsP95 = row("2d", "`inbox-poll` hook (UserPromptSubmit), " + QUESTIONS + " waiting questions, p95", Unit.MS, null);
         startP50 = row("2e", "`session-start` hook (startup), p50", Unit.MS, null);
         startP95 = row("2f", "`session-start` hook (startup), p95", Unit.MS, null);
+        fileP50 = row("2g", "`inbox-poll` hook (UserPromptSubmit), empty inbox, its server out of reach (reads the database), p50",
+                Unit.MS, null);
+        fileP95 = row("2h", "`inbox-poll` hook (UserPromptSubmit), empty inbox, its server out of reach (reads the database), p95",
+                Unit.MS, null);
+    }
+
+    /** What {@code CLAUDE_MESH_HOOK_TRACE} makes inbox-poll say, for each way it can answer. */
+    static final String BY_SERVER = "claude-mesh hook trace: answered by the session's server";
+    static final String BY_FILE = "claude-mesh hook trace: read the database";
+
+    @Override
+    String name() {
+        return "hooks";
     }
 
     @Override
@@ -58,18 +76,8 @@ final class HooksSection extends Section {
         ctx.hookJvm = describeHookJvm(inboxPoll, env, project);
 
         String prompt = HookRunner.input("UserPromptSubmit", "bench-session", project, Map.of("prompt", "What changed since yesterday?"));
-        List<Double> empty = new ArrayList<>();
-        for (int i = 0; i < warmups + runs; i++) {
-            HookRunner.Run r = hooks.run(inboxPoll, env, project, prompt);
-            check(r, "inbox-poll (empty inbox)");
-            if (!r.stdout().isBlank()) {
-                throw new BenchException("inbox-poll printed something for an empty inbox: " + r.stdout());
-            }
-            if (i >= warmups) {
-                empty.add(r.wallMs());
-            }
-        }
-        percentiles(emptyP50, emptyP95, 95, empty);
+        expectWay(hooks, inboxPoll, env, project, prompt, BY_SERVER);
+        percentiles(emptyP50, emptyP95, 95, emptyInbox(hooks, inboxPoll, env, project, prompt));
 
         List<Double> withQuestions = new ArrayList<>();
         for (int i = 0; i < warmups + runs; i++) {
@@ -99,6 +107,16 @@ final class HooksSection extends Section {
         }
         percentiles(questionsP50, questionsP95, 95, withQuestions);
 
+        // A session whose server the hook cannot reach: its Claude Code stand-in is a shell, not this process.
+        Path fileDir = ctx.sectionDir("hooks-unreachable");
+        Path fileDb = ctx.newDb(fileDir);
+        Path fileProject = ctx.project(fileDir, "unreachable");
+        ctx.startedElsewhere("unreachable", fileDb, fileProject);
+        Map<String, String> fileEnv = ctx.env(fileDb, fileProject, false);
+        String filePrompt = HookRunner.input("UserPromptSubmit", "bench-file", fileProject, Map.of("prompt", "What changed since yesterday?"));
+        expectWay(hooks, inboxPoll, fileEnv, fileProject, filePrompt, BY_FILE);
+        percentiles(fileP50, fileP95, 95, emptyInbox(hooks, inboxPoll, fileEnv, fileProject, filePrompt));
+
         Path sessionStart = ctx.launcher("claude-mesh-session-start");
         List<Double> starts = new ArrayList<>();
         for (int i = 0; i < warmups + runs; i++) {
@@ -124,6 +142,35 @@ final class HooksSection extends Section {
         }
         ctx.note("2: the first " + plural(warmups, "run") + " of each hook " + (warmups == 1 ? "is a warm-up" : "are warm-ups") + ", not counted.");
         ctx.stopServers();
+    }
+
+    /** Wall times of inbox-poll on an empty inbox, after the warm-ups. */
+    private List<Double> emptyInbox(HookRunner hooks, Path inboxPoll, Map<String, String> env, Path project, String prompt)
+            throws Exception {
+        List<Double> times = new ArrayList<>();
+        for (int i = 0; i < warmups + runs; i++) {
+            HookRunner.Run r = hooks.run(inboxPoll, env, project, prompt);
+            check(r, "inbox-poll (empty inbox)");
+            if (!r.stdout().isBlank()) {
+                throw new BenchException("inbox-poll printed something for an empty inbox: " + r.stdout());
+            }
+            if (i >= warmups) {
+                times.add(r.wallMs());
+            }
+        }
+        return times;
+    }
+
+    /** One run with the trace on (not timed): the hook must answer the way the rows say. */
+    private static void expectWay(HookRunner hooks, Path launcher, Map<String, String> env, Path project, String prompt,
+                                  String way) throws Exception {
+        Map<String, String> traced = new java.util.HashMap<>(env);
+        traced.put("CLAUDE_MESH_HOOK_TRACE", "1");
+        HookRunner.Run r = hooks.run(launcher, traced, project, prompt);
+        if (r.exitCode() != 0 || !r.stderr().contains(way)) {
+            throw new BenchException("inbox-poll did not answer the way this row measures (expected \"" + way + "\"): exit "
+                    + r.exitCode() + ", stderr: " + r.stderr().strip());
+        }
     }
 
     /** Runs that left something on stderr that is not the hook's own failure line (a library's log, say). */

@@ -50,7 +50,7 @@ final class McpProcess implements AutoCloseable {
     private final Deque<String> stderrTail = new ArrayDeque<>();
     /** Requests whose response never came within the time allowed (see {@link #DROP_SECONDS}). */
     final AtomicInteger dropped = new AtomicInteger();
-    /** Responses received so far. */
+    /** Responses received so far, in time (those that came after their call was counted as dropped are not). */
     final AtomicLong responses = new AtomicLong();
     private final AtomicInteger droppedInARow = new AtomicInteger();
     /** After this many dropped responses in a row the server is taken to have stopped answering altogether. */
@@ -224,9 +224,9 @@ final class McpProcess implements AutoCloseable {
                 Arrival a = new Arrival(m, now);
                 if (m.has("id") && (m.has("result") || m.has("error"))) {
                     CompletableFuture<Arrival> f = pending.remove(m.get("id").asLong());
-                    if (f != null) {
+                    // A response to a call already given up on (counted in dropped) is not counted again.
+                    if (f != null && f.complete(a)) {
                         responses.incrementAndGet();
-                        f.complete(a);
                     }
                 } else if (m.has("method") && !m.has("id")) {
                     notifications.accept(a);

@@ -30,6 +30,11 @@ final class MemorySection extends Section {
     }
 
     @Override
+    String name() {
+        return "memory";
+    }
+
+    @Override
     String title() {
         return String.format(Locale.ROOT, "memory after %,d messages (%d servers)", messages, repeats);
     }

@@ -89,13 +89,17 @@ final class Report {
    Rows 1c and 1d do the same with both servers on a new PostgreSQL database (`MESH_BENCH_PG_URL`, else
    `MESH_TEST_PG_URL`: a user who may create databases), where the asker is woken by `LISTEN`/`NOTIFY`.
             2. **Hook wall time.** A new process per run, as Claude Code spawns a command hook: the launcher in `bin/`
-               started directly, the event's JSON written to its stdin and stdin closed; timed from just before the
-               process is created until its exit is seen. The session's server runs meanwhile, as in a live session.
-               *Empty inbox* and *10 waiting questions* are `UserPromptSubmit` events (before each of the latter runs,
-               ten new questions are asked of the session, and closed afterwards); *session-start* is a `startup` event
-               in a new project each time. Each run's output is checked (exit 0, no failure line on stderr, nothing
-               printed for an empty inbox, all ten questions shown; other stderr output is counted in the notes); the
-               first runs are warm-ups.
+               run through `/bin/sh -c`, the event's JSON written to its stdin and stdin closed; timed from just before
+               the process is created until its exit is seen. The session's server runs meanwhile, as in a live
+               session, started by the benchmark process, which so stands in for the session's Claude Code: its hooks
+               find the server's hook socket and are answered by it. *Empty inbox* and *10 waiting questions* are
+               `UserPromptSubmit` events (before each of the latter runs, ten new questions are asked of the session,
+               and closed afterwards); *its server out of reach* is a session whose server was started through a shell
+               that stays its parent, so the hook finds no socket and reads the database itself; *session-start* is a
+               `startup` event in a new project each time (it always reads the database). Before each group one run
+               with `CLAUDE_MESH_HOOK_TRACE=1` checks which way the hook answers. Each run's output is checked (exit 0,
+               no failure line on stderr, nothing printed for an empty inbox, all ten questions shown; other stderr
+               output is counted in the notes); the first runs are warm-ups.
             3. **Server start.** From just before `bin/claude-mesh-server` is started until the response to
                `initialize` (sent at once; the server reads it when ready) arrives. Servers are started one after
                another.
@@ -107,10 +111,11 @@ final class Report {
             5. **Idle cost.** The servers of figure 3 left alone: the CPU time (user + system, `/proc/PID/stat`; `ps -o
                time=` on macOS) they use together over the window, as a percentage of one core. Spread: the same over
                each sixth of the window.
-            6. **Throughput.** For a fixed time, four writer servers call `tell_peer` (one call at a time each, as one
-               session makes them), each sending to the four reader servers in turn, while the readers call
-               `poll_inbox` back to back. Rate: messages delivered over the time from the first send to the last
-               message reaching a reader. Then every
+            6. **Throughput.** For a fixed time, four writer servers call `tell_peer`, each keeping several calls in
+               flight (the numbers are in the notes), each sending to the four reader servers in turn, while the
+               readers call `poll_inbox` back to back, also more than one at a time. Responses are matched to calls by
+               their JSON-RPC id. Rate: messages delivered over the time from the first send to the last message
+               reaching a reader. Then every
                `message_id` a writer got back is looked for at its reader, with its text, and each reader's inbox is
                read once more: *lost* is sent but never received, *twice* is received more than once, at the wrong
                reader, or never sent. 6c counts the calls that got no response within 10 s. A server that leaves

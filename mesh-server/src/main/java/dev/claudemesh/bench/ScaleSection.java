@@ -35,6 +35,11 @@ final class ScaleSection extends Section {
     }
 
     @Override
+    String name() {
+        return "scale";
+    }
+
+    @Override
     String title() {
         return String.format(Locale.ROOT, "scale (%,d peers, %,d delivered messages)", peers, history);
     }

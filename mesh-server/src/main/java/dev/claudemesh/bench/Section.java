@@ -15,7 +15,16 @@ import java.util.function.IntFunction;
 abstract class Section {
     final List<Row> rows = new ArrayList<>();
 
+    /** Its short name, for {@code bench --only}. */
+    abstract String name();
+
     abstract String title();
+
+    /** Whether {@code --only} picked this group: by its name, or by the number of one of its figures ({@code 6}, {@code 4b}). */
+    boolean selectedBy(String choice) {
+        String c = choice.trim().toLowerCase(java.util.Locale.ROOT);
+        return name().equals(c) || rows.stream().anyMatch(r -> r.id.equals(c) || r.id.replaceAll("[a-z]+$", "").equals(c));
+    }
 
     abstract void run(BenchContext ctx) throws Exception;
 

@@ -31,6 +31,11 @@ final class ServersSection extends Section {
     }
 
     @Override
+    String name() {
+        return "servers";
+    }
+
+    @Override
     String title() {
         return "server start, idle memory and idle CPU (" + servers + " servers)";
     }

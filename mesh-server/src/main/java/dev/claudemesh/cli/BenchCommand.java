@@ -28,6 +28,12 @@ final class BenchCommand implements Callable<Integer> {
             description = "Where to write the report (default: docs/benchmarks.md in this installation).")
     Path out;
 
+    @Option(names = "--only", paramLabel = "GROUP", split = ",",
+            description = "Run only these groups of figures: servers, hooks, ask-reply, channel, memory, throughput, "
+                    + "scale, or a figure's number (6). Repeatable or comma-separated. The report is then written only "
+                    + "where --out says, never over docs/benchmarks.md.")
+    java.util.List<String> only = new java.util.ArrayList<>();
+
     @Spec
     CommandSpec spec;
 
@@ -35,11 +41,18 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Path root = Installation.current().map(Installation::root).orElseThrow(() -> new dev.claudemesh.mesh.MeshException(
                 "bench needs an installation with bin/ launchers (run it as bin/claude-mesh bench)"));
-        Path file = out != null ? out : root.resolve("docs").resolve("benchmarks.md");
+        for (String choice : only) {
+            if (!BenchSuite.isGroup(choice)) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--only " + choice
+                        + ": no such group; use " + String.join(", ", BenchSuite.SECTION_NAMES) + ", or a figure number such as 6");
+            }
+        }
+        // A partial run must not replace the full report.
+        Path file = out != null ? out : only.isEmpty() ? root.resolve("docs").resolve("benchmarks.md") : null;
         StringBuilder command = new StringBuilder("bin/claude-mesh");
         for (String a : spec.commandLine().getParseResult().originalArgs()) {
             command.append(' ').append(a);
         }
-        return new BenchSuite(root, quick, command.toString(), System.err).run(System.out, file);
+        return new BenchSuite(root, quick, command.toString(), System.err, only).run(System.out, file);
     }
 }

@@ -43,7 +43,7 @@ public record MeshConfig(Path dbPath, Optional<Path> projectOverride, int maxMes
 
     /** Where the mesh lives, safe to print: the file, or postgresql://host:port/db without credentials. */
     public String where() {
-        return dbUrl.map(DbUrl::display).orElse(dbPath.toString());
+        return dbUrl.isPresent() ? dbUrl.get().display() : dbPath.toString(); // no lambda: hooks call this (see from)
     }
 
     /** How long after its last heartbeat a peer on another host is taken to be gone. */
@@ -51,31 +51,50 @@ public record MeshConfig(Path dbPath, Optional<Path> projectOverride, int maxMes
         return java.time.Duration.ofSeconds((long) heartbeatSeconds + heartbeatGraceSeconds);
     }
 
+    /**
+     * Written without lambdas on purpose: every hook starts here, and a JVM's first lambda costs it a few
+     * milliseconds of method-handle set-up that a hook answered by its server would otherwise never pay.
+     */
     public static MeshConfig from(Settings settings) {
-        Path db = settings.get(DB_PATH)
-                .map(MeshConfig::expandHome)
-                .orElseGet(() -> Path.of(System.getProperty("user.home"), ".claude-mesh", "mesh.db"));
+        String dbValue = settings.get(DB_PATH).orElse(null);
+        Path db = dbValue != null ? expandHome(dbValue) : Path.of(System.getProperty("user.home"), ".claude-mesh", "mesh.db");
         Optional<Path> project = projectOverride(settings);
-        int max = settings.get(MAX_MESSAGE_CHARS).map(v -> parsePositive(MAX_MESSAGE_CHARS, v))
-                .orElse(DEFAULT_MAX_MESSAGE_CHARS);
-        String channel = settings.get(CHANNEL).map(v -> v.toLowerCase(java.util.Locale.ROOT)).orElse("auto");
+        String maxValue = settings.get(MAX_MESSAGE_CHARS).orElse(null);
+        int max = maxValue != null ? parsePositive(MAX_MESSAGE_CHARS, maxValue) : DEFAULT_MAX_MESSAGE_CHARS;
+        String channel = settings.get(CHANNEL).orElse("auto").toLowerCase(java.util.Locale.ROOT);
         if (!channel.equals("on") && !channel.equals("off") && !channel.equals("auto")) {
             throw new ConfigException(CHANNEL + " must be on, off or auto, got '" + channel + "'");
         }
-        int wait = settings.get(WAIT_SECONDS).map(v -> parsePositive(WAIT_SECONDS, v)).orElse(DEFAULT_WAIT_SECONDS);
+        String waitValue = settings.get(WAIT_SECONDS).orElse(null);
+        int wait = waitValue != null ? parsePositive(WAIT_SECONDS, waitValue) : DEFAULT_WAIT_SECONDS;
         String serverName = settings.get(SERVER_NAME).orElse(DEFAULT_SERVER_NAME);
-        Optional<DbUrl> url = settings.get(DB_URL).map(String::strip).filter(v -> !v.isEmpty()).map(DbUrl::new);
-        int beat = settings.get(HEARTBEAT_SECONDS).map(v -> parsePositive(HEARTBEAT_SECONDS, v)).orElse(DEFAULT_HEARTBEAT_SECONDS);
-        int grace = settings.get(HEARTBEAT_GRACE_SECONDS).map(v -> parsePositive(HEARTBEAT_GRACE_SECONDS, v))
-                .orElse(DEFAULT_HEARTBEAT_GRACE_SECONDS);
-        String host = settings.get(HOST_NAME).map(String::strip).filter(v -> !v.isEmpty())
-                .orElseGet(dev.claudemesh.mesh.HostName::get);
+        String urlValue = nonBlank(settings.get(DB_URL).orElse(null));
+        Optional<DbUrl> url = urlValue != null ? Optional.of(new DbUrl(urlValue)) : Optional.empty();
+        String beatValue = settings.get(HEARTBEAT_SECONDS).orElse(null);
+        int beat = beatValue != null ? parsePositive(HEARTBEAT_SECONDS, beatValue) : DEFAULT_HEARTBEAT_SECONDS;
+        String graceValue = settings.get(HEARTBEAT_GRACE_SECONDS).orElse(null);
+        int grace = graceValue != null ? parsePositive(HEARTBEAT_GRACE_SECONDS, graceValue) : DEFAULT_HEARTBEAT_GRACE_SECONDS;
+        String hostValue = nonBlank(settings.get(HOST_NAME).orElse(null));
+        String host = hostValue != null ? hostValue : dev.claudemesh.mesh.HostName.get();
         return new MeshConfig(db.toAbsolutePath().normalize(), project, max, channel, wait, serverName, url, beat, grace, host);
+    }
+
+    /** The value stripped, or null when absent or only blanks. */
+    private static String nonBlank(String value) {
+        if (value == null) {
+            return null;
+        }
+        String s = value.strip();
+        return s.isEmpty() ? null : s;
     }
 
     /** CLAUDE_MESH_PROJECT_PATH, else CLAUDE_PROJECT_DIR; read alone, so a bad value elsewhere cannot hide it. */
     public static Optional<Path> projectOverride(Settings settings) {
-        return settings.get(PROJECT_PATH).or(() -> settings.get(CLAUDE_PROJECT_DIR)).map(MeshConfig::expandHome);
+        Optional<String> value = settings.get(PROJECT_PATH);
+        if (value.isEmpty()) {
+            value = settings.get(CLAUDE_PROJECT_DIR);
+        }
+        return value.isPresent() ? Optional.of(expandHome(value.get())) : Optional.empty();
     }
 
     private static Path expandHome(String value) {

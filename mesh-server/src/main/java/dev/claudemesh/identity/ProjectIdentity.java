@@ -30,9 +30,14 @@ public record ProjectIdentity(Path projectPath, Path gitRoot, String baseName) {
      * (when given), else the working directory.
      */
     public static ProjectIdentity resolve(MeshConfig config, Optional<String> hookCwd) {
-        Path project = config.projectOverride()
+        return resolve(config.projectOverride(), hookCwd, Path.of(System.getProperty("user.dir")));
+    }
+
+    /** As {@link #resolve(MeshConfig, Optional)}, for a process resolving another's identity (a hook's, in its server). */
+    public static ProjectIdentity resolve(Optional<Path> projectOverride, Optional<String> hookCwd, Path workingDir) {
+        Path project = projectOverride
                 .or(() -> hookCwd.filter(s -> !s.isBlank()).map(Path::of))
-                .orElseGet(() -> Path.of(System.getProperty("user.dir")));
+                .orElse(workingDir);
         return of(project);
     }
 

@@ -57,6 +57,13 @@ final class MeshTools {
     /** This session's name; register {name} changes it. */
     private final AtomicReference<String> selfName;
     private final InFlight inFlight;
+    /**
+     * A tool call shows the session is alive, but recording that is a write transaction: at most one per
+     * {@link #SIGHTING_EVERY_NANOS} (the server's own heartbeat covers the rest). Back-to-back poll_inbox calls
+     * would otherwise each queue for the file's write lock, for a last_seen that only matters after 30 minutes.
+     */
+    private final java.util.concurrent.atomic.AtomicLong lastSighting = new java.util.concurrent.atomic.AtomicLong();
+    static final long SIGHTING_EVERY_NANOS = 10_000_000_000L;
 
     MeshTools(Mesh mesh, ChangeWatch watch, ProjectIdentity identity, AtomicReference<String> selfName, InFlight inFlight) {
         this.inFlight = inFlight;
@@ -64,6 +71,7 @@ final class MeshTools {
         this.watch = watch;
         this.identity = identity;
         this.selfName = selfName;
+        this.lastSighting.set(System.nanoTime() - SIGHTING_EVERY_NANOS);
     }
 
     List<SyncToolSpecification> all() {
@@ -120,7 +128,7 @@ final class MeshTools {
         return spec(tool, (ex, call) -> {
             Scope scope = Scope.fromWire(call.optionalString("scope").orElse(null));
             boolean includeStale = call.optionalBoolean("include_stale").orElse(false);
-            mesh.heartbeat(self());
+            sighted();
             List<PeerView> peers = mesh.listPeers(self(), identity, scope, includeStale);
             List<Map<String, Object>> rows = new ArrayList<>();
             String self = self();
@@ -216,7 +224,7 @@ final class MeshTools {
                 .annotations(annotations(false, false))
                 .build();
         return spec(tool, (ex, call) -> {
-            mesh.heartbeat(self());
+            sighted();
             List<InboxItem> items = mesh.takeInbox(self(), POLL_BUDGET_CHARS);
             int more = items.isEmpty() ? 0 : mesh.store().waitingCount(self());
             List<Map<String, Object>> rows = new ArrayList<>();
@@ -372,6 +380,14 @@ final class MeshTools {
 
     private String self() {
         return selfName.get();
+    }
+
+    private void sighted() {
+        long now = System.nanoTime();
+        long last = lastSighting.get();
+        if (now - last >= SIGHTING_EVERY_NANOS && lastSighting.compareAndSet(last, now)) {
+            mesh.heartbeat(self());
+        }
     }
 
     // ------------------------------------------------------------------ plumbing

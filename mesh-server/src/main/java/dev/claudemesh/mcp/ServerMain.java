@@ -4,11 +4,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.claudemesh.config.ConfigException;
 import dev.claudemesh.config.MeshConfig;
 import dev.claudemesh.config.Settings;
+import dev.claudemesh.hook.HookSocketServer;
 import dev.claudemesh.identity.GitSummary;
 import dev.claudemesh.identity.ProjectIdentity;
 import dev.claudemesh.mesh.ChangeWatch;
 import dev.claudemesh.mesh.Mesh;
 import dev.claudemesh.mesh.Peer;
+import dev.claudemesh.mesh.Processes;
 import dev.claudemesh.store.MeshStore;
 import dev.claudemesh.store.Stores;
 import dev.claudemesh.store.StoreException;
@@ -22,6 +24,7 @@ import java.io.FileOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -75,7 +78,9 @@ public final class ServerMain {
         MeshConfig config = MeshConfig.from(Settings.load(ServerMain.class));
         ProjectIdentity identity = ProjectIdentity.resolve(config, Optional.empty());
         MeshStore store = Stores.open(config);
-        Mesh mesh = Mesh.of(store, config);
+        Processes processes = Processes.remembering(Processes.LOCAL); // every tell_peer asks if its target still runs
+        Mesh mesh = new Mesh(store, processes, Clock.systemUTC(), config.host(), config.maxMessageChars(),
+                config.heartbeatTimeout());
         Peer me = mesh.joinAsServer(identity);
         if (me.summary().isEmpty()) {
             me = mesh.setSummary(me.name(), GitSummary.of(identity.projectPath()));
@@ -107,8 +112,13 @@ public final class ServerMain {
             t.start();
         }
 
+        // The session's hooks ask this warm process instead of opening the database each time (see HookSocket).
+        Optional<HookSocketServer> hooks = HookSocketServer.start(config, store, processes,
+                Clock.systemUTC(), System.err);
+
         // SIGTERM (how many clients stop a server) skips the end-of-input path below; leave the mesh anyway.
         Thread onSignal = new Thread(() -> {
+            hooks.ifPresent(HookSocketServer::close);
             try {
                 mesh.leaveAsServer(self.get());
             } catch (RuntimeException ignored) {
@@ -140,6 +150,7 @@ public final class ServerMain {
         // since the SDK's threads would otherwise keep the JVM alive.
         heartbeat.shutdownNow();
         pusher.stop();
+        hooks.ifPresent(HookSocketServer::close);
         try {
             inFlight.drain(Duration.ofMillis(150), Duration.ofSeconds(3));
         } catch (InterruptedException e) {

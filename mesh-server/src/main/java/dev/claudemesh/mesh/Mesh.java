@@ -432,8 +432,8 @@ public final class Mesh {
     /** As {@link #takeInbox(String)}, stopping once the bodies reach about {@code maxChars}; the rest stay waiting. */
     public List<InboxItem> takeInbox(String self, int maxChars) {
         List<InboxItem> items = store.takeInbox(self, maxChars, now());
-        if (items.isEmpty()) {
-            return items;
+        if (items.stream().noneMatch(i -> InboxItem.QUESTION.equals(i.kind()))) {
+            return items; // only questions can have been closed meanwhile; no need to look
         }
         // A question nobody waits for any more is not worth the model's attention.
         Set<String> open = openQuestionsFor(self).stream().map(Question::id).collect(Collectors.toSet());

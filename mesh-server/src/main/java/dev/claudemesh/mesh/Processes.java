@@ -31,13 +31,7 @@ public interface Processes {
 
         @Override
         public List<ProcessRef> ancestors() {
-            List<ProcessRef> out = new ArrayList<>();
-            Optional<ProcessHandle> p = ProcessHandle.current().parent();
-            while (p.isPresent() && out.size() < 64) {
-                out.add(ref(p.get()));
-                p = p.get().parent();
-            }
-            return out;
+            return ancestorsOf(ProcessHandle.current());
         }
 
         @Override
@@ -51,12 +45,28 @@ public interface Processes {
         }
     };
 
+    /** {@code host}, remembering which processes it has proven alive: for a process that asks often (the server). */
+    static Processes remembering(Processes host) {
+        return new RememberedProcesses(host);
+    }
+
     /**
      * The JDK derives start instants from boot time plus clock ticks, so two readings of one process may
      * differ by rounding; a reused pid belongs to a process started much later.
      */
     static boolean sameStart(long a, long b) {
         return Math.abs(a - b) <= 1000;
+    }
+
+    /** {@code h}'s parent, its parent, and so on up to the root. */
+    static List<ProcessRef> ancestorsOf(ProcessHandle h) {
+        List<ProcessRef> out = new ArrayList<>();
+        Optional<ProcessHandle> p = h.parent();
+        while (p.isPresent() && out.size() < 64) {
+            out.add(ref(p.get()));
+            p = p.get().parent();
+        }
+        return out;
     }
 
     static ProcessRef ref(ProcessHandle h) {

@@ -1,4 +1,4 @@
-package dev.claudemesh.hooks;
+package dev.claudemesh.hook;
 
 import dev.claudemesh.mesh.InboxItem;
 import dev.claudemesh.mesh.PeerText;
@@ -10,14 +10,14 @@ import java.util.List;
 import java.util.Map;
 
 /** How items from peers are written into the conversation: each framed as untrusted text from a named peer. */
-final class HookText {
+public final class HookText {
     /** Claude Code moves context over 10,000 characters to a file; stay well below. */
-    static final int BUDGET = 8000;
+    public static final int BUDGET = 8000;
 
     private HookText() {
     }
 
-    static String question(Question q) {
+    public static String question(Question q) {
         Map<String, String> attrs = new LinkedHashMap<>();
         attrs.put("from", q.asker());
         attrs.put("question_id", q.id());
@@ -25,7 +25,7 @@ final class HookText {
         return PeerText.frame("question", attrs, q.body());
     }
 
-    static String task(Task t) {
+    public static String task(Task t) {
         Map<String, String> attrs = new LinkedHashMap<>();
         attrs.put("from", t.delegator());
         attrs.put("task_id", t.id());
@@ -33,7 +33,7 @@ final class HookText {
         return PeerText.frame("task", attrs, t.context().map(c -> t.description() + "\n\nContext:\n" + c).orElse(t.description()));
     }
 
-    static String item(InboxItem i) {
+    public static String item(InboxItem i) {
         Map<String, String> attrs = new LinkedHashMap<>();
         attrs.put("from", i.from());
         attrs.putAll(i.references("id"));
@@ -42,7 +42,7 @@ final class HookText {
     }
 
     /** The items, framed, followed by what to do about them. */
-    static String items(List<InboxItem> items, int stillWaiting) {
+    public static String items(List<InboxItem> items, int stillWaiting) {
         StringBuilder out = new StringBuilder();
         out.append(items.size() == 1 ? "1 item" : items.size() + " items").append(" from peers in the mesh. ")
                 .append(PeerText.NOTICE).append('\n');
@@ -57,7 +57,7 @@ final class HookText {
         return out.toString().strip();
     }
 
-    static String whatToDo(boolean questions, boolean tasks) {
+    public static String whatToDo(boolean questions, boolean tasks) {
         StringBuilder out = new StringBuilder();
         if (questions) {
             out.append("Each asker is blocked until you answer: call reply_to_peer with the question_id and your answer. ");
@@ -69,7 +69,7 @@ final class HookText {
     }
 
     /** Frames as many of {@code framed} as fit in {@code budget}, then says how many were left out. */
-    static void appendWithin(StringBuilder out, List<String> framed, int budget) {
+    public static void appendWithin(StringBuilder out, List<String> framed, int budget) {
         int left = budget;
         for (int i = 0; i < framed.size(); i++) {
             String f = framed.get(i);

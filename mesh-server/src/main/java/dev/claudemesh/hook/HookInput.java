@@ -1,4 +1,4 @@
-package dev.claudemesh.hooks;
+package dev.claudemesh.hook;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
@@ -15,11 +15,17 @@ import java.util.Optional;
 /**
  * The JSON object Claude Code writes on a hook's stdin. Only top-level scalar fields are kept; nested values
  * are skipped. Read with Jackson's streaming parser: no data binding, no reflection, nothing slow to load.
+ * Reading the bytes and parsing them are separate steps, because a hook whose session's server answers for
+ * it hands the bytes over unparsed (see {@link HookSocket}).
  */
 public final class HookInput {
     /** Claude Code's hook input is a few kilobytes; anything far larger is not from Claude Code. */
-    static final int MAX_BYTES = 1 << 20;
-    private static final JsonFactory JSON = new JsonFactory();
+    public static final int MAX_BYTES = 1 << 20;
+
+    /** Made on first parse, so a hook that only passes its input on never loads the parser. */
+    private static final class Json {
+        static final JsonFactory FACTORY = new JsonFactory();
+    }
 
     private final Map<String, Object> fields;
 
@@ -29,12 +35,25 @@ public final class HookInput {
 
     /** Reads and parses stdin; the exception's message is one line saying what was wrong with it. */
     public static HookInput read(InputStream in) throws HookException {
+        return parse(readBytes(in));
+    }
+
+    /** Reads stdin whole, refusing nothing at all and anything far too large to come from Claude Code. */
+    public static byte[] readBytes(InputStream in) throws HookException {
         byte[] data = readLimited(in);
         if (isBlank(data)) {
             throw new HookException("no hook input on stdin (expected Claude Code's JSON object)");
         }
+        return data;
+    }
+
+    /** Parses input read by {@link #readBytes}. */
+    public static HookInput parse(byte[] data) throws HookException {
+        if (isBlank(data)) {
+            throw new HookException("no hook input on stdin (expected Claude Code's JSON object)");
+        }
         Map<String, Object> fields = new HashMap<>();
-        try (JsonParser p = JSON.createParser(data)) {
+        try (JsonParser p = Json.FACTORY.createParser(data)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new HookException("hook input is not a JSON object");
             }

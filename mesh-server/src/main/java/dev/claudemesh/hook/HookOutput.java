@@ -1,4 +1,4 @@
-package dev.claudemesh.hooks;
+package dev.claudemesh.hook;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -8,14 +8,14 @@ import java.io.StringWriter;
 import java.io.UncheckedIOException;
 
 /** The two JSON shapes our hooks print: added context, and a Stop block. */
-final class HookOutput {
+public final class HookOutput {
     private static final JsonFactory JSON = new JsonFactory();
 
     private HookOutput() {
     }
 
     /** {@code {"hookSpecificOutput":{"hookEventName":EVENT,"additionalContext":TEXT}}} */
-    static String context(String event, String text) {
+    public static String context(String event, String text) {
         return write(g -> {
             g.writeStartObject();
             g.writeObjectFieldStart("hookSpecificOutput");
@@ -27,7 +27,7 @@ final class HookOutput {
     }
 
     /** {@code {"decision":"block","reason":TEXT}} */
-    static String block(String reason) {
+    public static String block(String reason) {
         return write(g -> {
             g.writeStartObject();
             g.writeStringField("decision", "block");

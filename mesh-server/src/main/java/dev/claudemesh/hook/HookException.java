@@ -1,4 +1,4 @@
-package dev.claudemesh.hooks;
+package dev.claudemesh.hook;
 
 /** A hook cannot do its work; the message is the one line it leaves on stderr. */
 public class HookException extends Exception {
