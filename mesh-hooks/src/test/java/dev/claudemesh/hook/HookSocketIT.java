@@ -1,5 +1,6 @@
 package dev.claudemesh.hook;
 
+import dev.claudemesh.testing.ClaudeStandIn;
 import dev.claudemesh.testing.MeshCli;
 import dev.claudemesh.testing.MeshFixture;
 import dev.claudemesh.testing.MeshFixture.HookRun;
@@ -12,7 +13,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -22,7 +22,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,41 +38,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * inbox-poll asks its session's server over the hook socket, and reads the database itself whenever that does
- * not work. Each session here is a stand-in for Claude Code: a bash script that runs bin/claude-mesh-server as
- * its child (so it is the server's parent, whose pid names the socket) and runs hooks as its descendants, with
- * CLAUDE_MESH_HOOK_TRACE set so each hook says on stderr which way it answered. The tests check that path, and
+ * not work. Each session here is a {@link ClaudeStandIn}: its server's parent (whose pid names the socket) and
+ * its hooks' ancestor, with CLAUDE_MESH_HOOK_TRACE set so each hook says on stderr which way it answered. The tests check that path, and
  * what reached stdout; never how long anything took.
  */
 class HookSocketIT {
-    /**
-     * usage: fake-claude.sh BIN_DIR WORK_DIR [SERVER]. Writes its pid to WORK_DIR/pid, then runs each line
-     * "ID HOOK" read from the FIFO WORK_DIR/requests as BIN_DIR/claude-mesh-HOOK < ID.in > ID.out 2> ID.err,
-     * with the variables in ID.env on top of its own when that file exists, writing the exit code to ID.rc last. Runs SERVER as its own child when given; otherwise just lives.
-     */
-    static final String FAKE_CLAUDE = """
-            #!/usr/bin/env bash
-            bin="$1"; work="$2"; server="${3:-}"
-            echo $$ > "$work/pid.tmp" && mv "$work/pid.tmp" "$work/pid"
-            exec 3<>"$work/requests"   # held open read-write: writers never block, reads never see end of file
-            (
-              exec </dev/null >/dev/null
-              while read -r id hook <&3; do
-                (
-                  if [ -f "$work/$id.env" ]; then set -a; . "$work/$id.env"; set +a; fi
-                  CLAUDE_MESH_HOOK_TRACE=1 exec "$bin/claude-mesh-$hook" <"$work/$id.in" >"$work/$id.out" 2>"$work/$id.err" 3<&-
-                )
-                echo $? >"$work/$id.rc.tmp" && mv "$work/$id.rc.tmp" "$work/$id.rc"
-              done
-            ) &
-            loop=$!
-            trap 'kill "$loop" 2>/dev/null' EXIT
-            trap 'exit 143' TERM
-            if [ -n "$server" ]; then
-              "$server" 3<&-   # a child, not exec: this process stays the server's parent
-              exit $?
-            fi
-            wait "$loop"
-            """;
     static final String BY_SERVER = "claude-mesh hook trace: answered by the session's server on ";
     static final String BY_FILE = "claude-mesh hook trace: read the database";
 
@@ -81,73 +50,39 @@ class HookSocketIT {
     Path tmp;
     MeshFixture mesh;
     Path backendDir;
-    Path script;
-    final List<Process> standIns = new ArrayList<>();
-    final List<Long> pids = new ArrayList<>();
-    final AtomicInteger requests = new AtomicInteger();
+    final List<ClaudeStandIn> standIns = new ArrayList<>();
+    final AtomicInteger sessions = new AtomicInteger();
 
-    /** One stand-in Claude Code process and where its hooks' output goes. */
+    /** One stand-in Claude Code process, with or without its server; its hooks say which way they answered. */
     final class Session {
-        final Path work;
+        final ClaudeStandIn claude;
         final long pid;
         Peer server;
 
         Session(boolean withServer) throws Exception {
-            work = Files.createDirectories(tmp.resolve("claude-" + requests.incrementAndGet()));
-            Process mkfifo = new ProcessBuilder("mkfifo", work.resolve("requests").toString()).inheritIO().start();
-            assertTrue(mkfifo.waitFor(10, TimeUnit.SECONDS) && mkfifo.exitValue() == 0, "mkfifo failed");
-            List<String> args = new ArrayList<>(List.of(script.toString(), MeshFixture.bin("claude-mesh-server").getParent().toString(),
-                    work.toString()));
+            claude = new ClaudeStandIn(tmp.resolve("claude-" + sessions.incrementAndGet()), backendDir, "sess-backend");
+            standIns.add(claude);
             if (withServer) {
-                args.add(MeshFixture.bin("claude-mesh-server").toString());
-                server = mesh.serverVia(backendDir, "bash", args);
+                server = claude.startWithServer(mesh, false);
             } else {
-                List<String> cmd = new ArrayList<>(List.of("bash"));
-                cmd.addAll(args);
-                ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
-                pb.environment().keySet().removeIf(k -> k.startsWith("MESH_") || k.startsWith("CLAUDE_"));
-                pb.environment().putAll(mesh.env(backendDir));
-                standIns.add(pb.start());
+                claude.startAlone(mesh);
             }
-            Path file = work.resolve("pid");
-            for (int i = 0; i < 3000 && !Files.exists(file); i++) {
-                Thread.sleep(10);
-            }
-            pid = Long.parseLong(Files.readString(file).strip());
-            pids.add(pid);
+            pid = claude.pid();
         }
 
         Path socket() {
             return HookSocket.socket(HookSocket.dir(mesh.db), pid);
         }
 
-        /** Runs inbox-poll as this session's descendant, with Claude Code's JSON for {@code event} on stdin. */
         HookRun hook(String command, String event, Map<String, Object> extra) throws Exception {
             return hook(command, event, extra, Map.of());
         }
 
-        /** As above, with {@code env} set for this hook alone (as if its settings differed from its server's). */
+        /** Runs {@code command} as this session's descendant, traced, with {@code env} on top of the session's. */
         HookRun hook(String command, String event, Map<String, Object> extra, Map<String, String> env) throws Exception {
-            int id = requests.incrementAndGet();
-            Files.writeString(work.resolve(id + ".in"), hookJson(event, "sess-backend", backendDir, extra));
-            if (!env.isEmpty()) {
-                StringBuilder vars = new StringBuilder();
-                env.forEach((k, v) -> vars.append(k).append("='").append(v.replace("'", "'\\''")).append("'\n"));
-                Files.writeString(work.resolve(id + ".env"), vars);
-            }
-            try (OutputStream fifo = Files.newOutputStream(work.resolve("requests"), StandardOpenOption.WRITE)) {
-                fifo.write((id + " " + command + "\n").getBytes(StandardCharsets.UTF_8));
-            }
-            Path rc = work.resolve(id + ".rc");
-            for (int i = 0; i < 3000 && !Files.exists(rc); i++) {
-                Thread.sleep(20);
-            }
-            assertTrue(Files.exists(rc), command + " did not finish within 60 s");
-            HookRun r = new HookRun(Integer.parseInt(Files.readString(rc).strip()),
-                    Files.readString(work.resolve(id + ".out")), Files.readString(work.resolve(id + ".err")));
-            assertEquals(0, r.exitCode(), "hooks always exit 0; stderr: " + r.stderr());
-            return r;
+            Map<String, String> traced = new java.util.HashMap<>(env);
+            traced.put("CLAUDE_MESH_HOOK_TRACE", "1");
+            return claude.hook(command, event, extra, traced);
         }
 
         HookRun prompt() throws Exception {
@@ -159,31 +94,11 @@ class HookSocketIT {
     void setUp() throws Exception {
         mesh = new MeshFixture(tmp);
         backendDir = mesh.project("backend");
-        script = tmp.resolve("fake-claude.sh");
-        Files.writeString(script, FAKE_CLAUDE);
     }
 
     @AfterEach
     void tearDown() {
-        List<ProcessHandle> started = new ArrayList<>();
-        for (long pid : pids) {
-            ProcessHandle.of(pid).ifPresent(h -> {
-                started.add(h);
-                h.descendants().forEach(started::add);
-            });
-        }
-        mesh.close();
-        standIns.forEach(p -> started.add(p.toHandle()));
-        for (ProcessHandle h : started) {
-            h.destroyForcibly();
-        }
-        for (ProcessHandle h : started) {
-            try {
-                h.onExit().get(10, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                // it is being killed; nothing more to do
-            }
-        }
+        ClaudeStandIn.stopAll(standIns, mesh);
     }
 
     @Test

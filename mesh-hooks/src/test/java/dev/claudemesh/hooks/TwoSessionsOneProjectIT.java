@@ -1,5 +1,6 @@
 package dev.claudemesh.hooks;
 
+import dev.claudemesh.testing.ClaudeStandIn;
 import dev.claudemesh.testing.MeshFixture;
 import dev.claudemesh.testing.MeshFixture.HookRun;
 import dev.claudemesh.testing.MeshFixture.Peer;
@@ -9,21 +10,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
-import static dev.claudemesh.testing.MeshFixture.hookJson;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -31,95 +25,34 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Two Claude Code sessions in one project directory are two peers (backend and backend-2), and every hook
  * finds its own session's peer. Hooks tell sessions apart by which peer's recorded Claude Code process (the
- * server's parent) is one of their ancestors, so each session here is a real stand-in for a Claude Code
- * process: a bash script that runs bin/claude-mesh-server as its child, passing its stdio through to the
- * MCP client, and runs hook commands as its own descendants when asked through a FIFO.
+ * server's parent) is one of their ancestors, so each session here is a {@link ClaudeStandIn}: a process that
+ * is its server's parent and its hooks' ancestor, as Claude Code is.
  */
 class TwoSessionsOneProjectIT {
-    /**
-     * usage: fake-claude.sh SERVER BIN_DIR WORK_DIR [hold]. Writes its pid to WORK_DIR/pid, then runs each line
-     * "ID HOOK" read from the FIFO WORK_DIR/requests as BIN_DIR/claude-mesh-HOOK < ID.in > ID.out 2> ID.err,
-     * writing the exit code to ID.rc last. With "hold" it starts the server only once WORK_DIR/go exists.
-     */
-    static final String FAKE_CLAUDE = """
-            #!/usr/bin/env bash
-            server="$1"; bin="$2"; work="$3"; hold="${4:-}"
-            echo $$ > "$work/pid.tmp" && mv "$work/pid.tmp" "$work/pid"
-            exec 3<>"$work/requests"   # held open read-write: writers never block, reads never see end of file
-            (
-              exec </dev/null >/dev/null
-              while read -r id hook <&3; do
-                case "$hook" in session-start|inbox-poll|session-end) ;; *) echo "fake-claude: bad hook '$hook'" >&2; continue ;; esac
-                "$bin/claude-mesh-$hook" <"$work/$id.in" >"$work/$id.out" 2>"$work/$id.err" 3<&-
-                echo $? >"$work/$id.rc.tmp" && mv "$work/$id.rc.tmp" "$work/$id.rc"
-              done
-            ) &
-            loop=$!
-            trap 'kill "$loop" 2>/dev/null' EXIT
-            trap 'exit 143' TERM
-            if [ "$hold" = hold ]; then
-              while [ ! -e "$work/go" ]; do sleep 0.02; done
-            fi
-            "$server" 3<&-   # a child, not exec: this process stays the server's parent
-            exit $?
-            """;
-
     @TempDir
     Path tmp;
     MeshFixture mesh;
     Path backendDir;
-    Path script;
-    final List<Session> sessions = new ArrayList<>();
-    final AtomicInteger requests = new AtomicInteger();
+    final List<ClaudeStandIn> standIns = new ArrayList<>();
 
-    /** One stand-in Claude Code process, its server's MCP client (once up), and where its hooks' output goes. */
+    /** One stand-in Claude Code process and its server's MCP client (once up). */
     final class Session {
-        final String label;
-        final Path work;
+        final ClaudeStandIn claude;
         Peer peer;
         long pid;
 
         Session(String label) throws Exception {
-            this.label = label;
-            this.work = Files.createDirectories(tmp.resolve("claude-" + label));
-            Process mkfifo = new ProcessBuilder("mkfifo", work.resolve("requests").toString()).inheritIO().start();
-            assertTrue(mkfifo.waitFor(10, TimeUnit.SECONDS) && mkfifo.exitValue() == 0, "mkfifo failed");
-        }
-
-        List<String> args(boolean hold) {
-            List<String> args = new ArrayList<>(List.of(script.toString(), MeshFixture.bin("claude-mesh-server").toString(),
-                    MeshFixture.bin("claude-mesh-server").getParent().toString(), work.toString()));
-            if (hold) {
-                args.add("hold");
-            }
-            return args;
+            claude = new ClaudeStandIn(tmp.resolve("claude-" + label), backendDir, "sess-" + label);
+            standIns.add(claude);
         }
 
         long awaitPid() throws Exception {
-            Path file = work.resolve("pid");
-            for (int i = 0; i < 3000 && !Files.exists(file); i++) {
-                Thread.sleep(10);
-            }
-            pid = Long.parseLong(Files.readString(file).strip());
+            pid = claude.pid();
             return pid;
         }
 
-        /** Runs a hook as this session's descendant, with Claude Code's JSON for {@code event} on stdin. */
         HookRun hook(String command, String event, Map<String, Object> extra) throws Exception {
-            int id = requests.incrementAndGet();
-            Files.writeString(work.resolve(id + ".in"), hookJson(event, "sess-" + label, backendDir, extra));
-            try (OutputStream fifo = Files.newOutputStream(work.resolve("requests"), StandardOpenOption.WRITE)) {
-                fifo.write((id + " " + command + "\n").getBytes(StandardCharsets.UTF_8));
-            }
-            Path rc = work.resolve(id + ".rc");
-            for (int i = 0; i < 3000 && !Files.exists(rc); i++) {
-                Thread.sleep(20);
-            }
-            assertTrue(Files.exists(rc), command + " in session " + label + " did not finish within 60 s");
-            HookRun r = new HookRun(Integer.parseInt(Files.readString(rc).strip()),
-                    Files.readString(work.resolve(id + ".out")), Files.readString(work.resolve(id + ".err")));
-            assertEquals(0, r.exitCode(), "hooks always exit 0; stderr: " + r.stderr());
-            return r;
+            return claude.hook(command, event, extra);
         }
     }
 
@@ -127,39 +60,17 @@ class TwoSessionsOneProjectIT {
     void setUp() throws Exception {
         mesh = new MeshFixture(tmp);
         backendDir = mesh.project("backend");
-        script = tmp.resolve("fake-claude.sh");
-        Files.writeString(script, FAKE_CLAUDE);
     }
 
     @AfterEach
     void tearDown() {
-        List<ProcessHandle> started = new ArrayList<>();
-        for (Session s : sessions) {
-            if (s.pid != 0) {
-                ProcessHandle.of(s.pid).ifPresent(h -> {
-                    started.add(h);
-                    h.descendants().forEach(started::add);
-                });
-            }
-        }
-        mesh.close();
-        for (ProcessHandle h : started) {
-            h.destroyForcibly();
-        }
-        for (ProcessHandle h : started) {
-            try {
-                h.onExit().get(10, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                // it is being killed; nothing more to do
-            }
-        }
+        ClaudeStandIn.stopAll(standIns, mesh);
     }
 
     /** A session whose server is up (handshake done). */
     Session session(String label) throws Exception {
         Session s = new Session(label);
-        sessions.add(s);
-        s.peer = mesh.serverVia(backendDir, "bash", s.args(false));
+        s.peer = s.claude.startWithServer(mesh, false);
         s.awaitPid();
         return s;
     }
@@ -233,11 +144,9 @@ class TwoSessionsOneProjectIT {
     void hooksThatRunBeforeTheirServersStillEndUpOnTheirOwnSessionsPeerWhicheverServerStartsFirst() throws Exception {
         Session a = new Session("A");
         Session b = new Session("B");
-        sessions.add(a);
-        sessions.add(b);
-        CompletableFuture<Peer> serverA = CompletableFuture.supplyAsync(() -> mesh.serverVia(backendDir, "bash", a.args(true)));
+        CompletableFuture<Peer> serverA = CompletableFuture.supplyAsync(() -> a.claude.startWithServer(mesh, true));
         a.awaitPid();
-        CompletableFuture<Peer> serverB = CompletableFuture.supplyAsync(() -> mesh.serverVia(backendDir, "bash", b.args(true)));
+        CompletableFuture<Peer> serverB = CompletableFuture.supplyAsync(() -> b.claude.startWithServer(mesh, true));
         b.awaitPid();
 
         // Both sessions start together; their SessionStart hooks run before either server is up.
@@ -247,9 +156,9 @@ class TwoSessionsOneProjectIT {
         assertEquals("sess-B", row("SELECT session_id FROM peers WHERE name_key = 'backend-2'"));
 
         // B's server happens to come up first.
-        Files.createFile(b.work.resolve("go"));
+        b.claude.release();
         b.peer = serverB.get(60, TimeUnit.SECONDS);
-        Files.createFile(a.work.resolve("go"));
+        a.claude.release();
         a.peer = serverA.get(60, TimeUnit.SECONDS);
 
         assertEquals("2", row("SELECT count(*) FROM peers"), "still two peers");
