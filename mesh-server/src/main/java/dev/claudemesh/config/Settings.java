@@ -36,11 +36,14 @@ public final class Settings {
         return new Settings(env, dotEnv, null);
     }
 
+    /**
+     * The value of {@code name}, trimmed; empty when blank. A variable present in the environment wins even
+     * when blank, as in every dotenv tool: {@code MESH_DB_URL= bin/claude-mesh ...} uses the SQLite file for
+     * one command although .env names a PostgreSQL mesh (the demo, the cache's training run and the benchmark
+     * rely on it to stay off the user's mesh).
+     */
     public Optional<String> get(String name) {
-        String v = env.get(name);
-        if (v == null || v.isBlank()) {
-            v = dotEnv.get(name);
-        }
+        String v = env.containsKey(name) ? env.get(name) : dotEnv.get(name);
         return v == null || v.isBlank() ? Optional.empty() : Optional.of(v.trim());
     }
 

@@ -32,9 +32,10 @@ class SettingsTest {
     }
 
     @Test
-    void blankEnvironmentValueFallsBackToDotEnv() {
-        Settings s = Settings.of(Map.of("X", "   "), Map.of("X", "dot"));
-        assertEquals(Optional.of("dot"), s.get("X"));
+    void aBlankEnvironmentValueOverridesDotEnvAndMeansUnset() {
+        Settings s = Settings.of(Map.of("MESH_DB_URL", "", "X", "   "), Map.of("MESH_DB_URL", "jdbc:postgresql://db/mesh", "X", "dot"));
+        assertEquals(Optional.empty(), s.get("MESH_DB_URL"));
+        assertEquals(Optional.empty(), s.get("X"));
     }
 
     @Test
