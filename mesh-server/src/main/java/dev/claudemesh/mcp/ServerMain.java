@@ -16,6 +16,7 @@ import dev.claudemesh.store.Stores;
 import dev.claudemesh.store.StoreException;
 import io.modelcontextprotocol.json.jackson2.JacksonMcpJsonMapper;
 import io.modelcontextprotocol.server.McpServer;
+import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
 import io.modelcontextprotocol.server.McpSyncServer;
 import io.modelcontextprotocol.spec.McpSchema.ServerCapabilities;
 
@@ -26,6 +27,7 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -95,13 +97,15 @@ public final class ServerMain {
         ObjectMapper json = new ObjectMapper();
         InputStream in = new RequestTap(System.in, json, inFlight::cancel, initialized::countDown);
         var transport = new StdioTransport(new JacksonMcpJsonMapper(json), in, rpcOut, stdinClosed::countDown);
+        List<SyncToolSpecification> tools = new MeshTools(mesh, watch, identity, self, inFlight).all();
         McpSyncServer server = McpServer.sync(transport)
                 .serverInfo("claude-mesh", VERSION)
                 .instructions(INSTRUCTIONS)
                 .capabilities(push
                         ? ServerCapabilities.builder().tools(false).experimental(Map.of("claude/channel", Map.of())).build()
                         : ServerCapabilities.builder().tools(false).build())
-                .tools(new MeshTools(mesh, watch, identity, self, inFlight).all())
+                .tools(tools)
+                .jsonSchemaValidator(new ToolSchemas(json, tools))
                 .build();
         System.err.println("claude-mesh-server: '" + self.get() + "' in " + identity.projectPath() + " on " + store.where()
                 + (push ? "; pushing items as channel events" : ""));

@@ -158,6 +158,9 @@ public final class MeshFixture implements AutoCloseable {
                 .requestTimeout(Duration.ofSeconds(120))
                 .initializationTimeout(Duration.ofSeconds(60))
                 .progressConsumer(progress::add)
+                // Every result is checked against its tool's advertised output schema, as a strict client would
+                // (the server does not check its own results; see ToolSchemas).
+                .enableCallToolSchemaCaching(true)
                 .build();
         clients.add(client);
         client.initialize();
