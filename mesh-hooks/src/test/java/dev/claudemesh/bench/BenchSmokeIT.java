@@ -70,6 +70,10 @@ class BenchSmokeIT {
             assertTrue(!row.contains("not measured"), "row " + id + " was not measured: " + row + "\n" + stderr);
         }
         assertTrue(report.contains("**Targets met: "), "the report says which targets were met:\n" + report);
+        for (String section : List.of("## How each figure is measured", "## Notes from this run")) {
+            assertTrue(report.lines().anyMatch(section::equals), "a heading of its own, not indented into a code block: "
+                    + section + "\n" + report);
+        }
     }
 
     private static String read(Path p) throws Exception {

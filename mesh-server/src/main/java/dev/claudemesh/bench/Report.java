@@ -86,8 +86,8 @@ final class Report {
                leaves out the replier's own parsing and commit (and is negative when the asker's response overtakes
                the replier's); the notes give the time counted from the moment the reply was sent. One round trip at a
                time, after warm-ups, with 0–3 ms of random delay before each reply.
-   Rows 1c and 1d do the same with both servers on a new PostgreSQL database (`MESH_BENCH_PG_URL`, else
-   `MESH_TEST_PG_URL`: a user who may create databases), where the asker is woken by `LISTEN`/`NOTIFY`.
+               Rows 1c and 1d do the same with both servers on a new PostgreSQL database (`MESH_BENCH_PG_URL`, else
+               `MESH_TEST_PG_URL`: a user who may create databases), where the asker is woken by `LISTEN`/`NOTIFY`.
             2. **Hook wall time.** A new process per run, as Claude Code spawns a command hook: the launcher in `bin/`
                run through `/bin/sh -c`, the event's JSON written to its stdin and stdin closed; timed from just before
                the process is created until its exit is seen. The session's server runs meanwhile, as in a live
