@@ -2,6 +2,7 @@ package dev.claudemesh.mcp;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -21,9 +22,6 @@ import java.util.function.Consumer;
  */
 final class RequestTap extends InputStream {
     static final String META_KEY = "claude_mesh_request_id";
-    private static final byte[] TOOLS_CALL = "tools/call".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] CANCELLED = "notifications/cancelled".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] INITIALIZED = "notifications/initialized".getBytes(StandardCharsets.US_ASCII);
 
     private final InputStream in;
     private final ObjectMapper json;
@@ -90,7 +88,8 @@ final class RequestTap extends InputStream {
     }
 
     private byte[] inspect(byte[] raw) {
-        if (!isJson(raw)) {
+        Scan scan = Scan.of(json, raw);
+        if (scan == null) {
             // The SDK's transport stops reading for good after one line it cannot parse, which would leave
             // the session with a deaf server; a bad line is reported and dropped instead.
             if (!new String(raw, StandardCharsets.UTF_8).isBlank()) {
@@ -99,65 +98,145 @@ final class RequestTap extends InputStream {
             }
             return new byte[0];
         }
-        boolean call = contains(raw, TOOLS_CALL);
-        boolean cancel = !call && contains(raw, CANCELLED);
-        if (!call && !cancel) {
-            if (contains(raw, INITIALIZED)) {
-                onInitialized.run(); // the SDK handles the message itself; we only learn that pushing may start
+        if ("notifications/initialized".equals(scan.method)) {
+            onInitialized.run(); // the SDK handles the message itself; we only learn that pushing may start
+        } else if ("notifications/cancelled".equals(scan.method)) {
+            if (scan.cancelledId != null) {
+                onCancel.accept(scan.cancelledId);
             }
-            return raw;
-        }
-        try {
-            JsonNode msg = json.readTree(raw);
-            String method = msg.path("method").asText("");
-            if (cancel && method.equals("notifications/cancelled")) {
-                JsonNode id = msg.path("params").path("requestId");
-                if (!id.isMissingNode() && !id.isNull()) {
-                    onCancel.accept(id.asText());
-                }
-                return raw;
-            }
-            if (method.equals("tools/call") && msg.has("id") && msg.path("params").isObject()) {
-                ObjectNode params = (ObjectNode) msg.get("params");
-                JsonNode meta = params.get("_meta");
-                ObjectNode m = meta instanceof ObjectNode o ? o : params.putObject("_meta");
-                m.put(META_KEY, msg.get("id").asText());
-                byte[] out = json.writeValueAsBytes(msg);
-                byte[] withNewline = new byte[out.length + 1];
-                System.arraycopy(out, 0, withNewline, 0, out.length);
-                withNewline[out.length] = '\n';
-                return withNewline;
-            }
-        } catch (IOException | RuntimeException e) {
-            // Not ours to judge: the SDK reports malformed input itself.
+        } else if ("tools/call".equals(scan.method) && scan.id != null && scan.paramsIsObject) {
+            boolean spliceable = scan.paramsOpen >= 0 && (!scan.hasMeta || scan.metaOpen >= 0) && !scan.metaHasKey;
+            return spliceable ? splice(raw, scan) : rewriteTree(raw);
         }
         return raw;
     }
 
-    /** One complete JSON object and nothing else; checked by streaming, without building a tree. */
-    private boolean isJson(byte[] raw) {
-        try (JsonParser p = json.getFactory().createParser(raw)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                return false;
-            }
-            p.skipChildren();
-            return p.nextToken() == null;
-        } catch (IOException e) {
-            return false;
+    /**
+     * The line with the request id added to {@code params._meta}, written into the bytes where the scan found
+     * {@code _meta} (or {@code params}) open: no tree built and printed again for every call.
+     */
+    private static byte[] splice(byte[] raw, Scan scan) {
+        String id = "\"" + new String(JsonStringEncoder.getInstance().quoteAsString(scan.id)) + "\"";
+        String entry = "\"" + META_KEY + "\":" + id;
+        int at;
+        String insert;
+        if (scan.hasMeta) {
+            at = scan.metaOpen + 1;
+            insert = entry + (scan.metaEmpty ? "" : ",");
+        } else {
+            at = scan.paramsOpen + 1;
+            insert = "\"_meta\":{" + entry + "}" + (scan.paramsEmpty ? "" : ",");
+        }
+        byte[] add = insert.getBytes(StandardCharsets.UTF_8);
+        boolean newline = raw.length > 0 && raw[raw.length - 1] == '\n';
+        byte[] out = new byte[raw.length + add.length + (newline ? 0 : 1)];
+        System.arraycopy(raw, 0, out, 0, at);
+        System.arraycopy(add, 0, out, at, add.length);
+        System.arraycopy(raw, at, out, at + add.length, raw.length - at);
+        out[out.length - 1] = '\n';
+        return out;
+    }
+
+    /** The rare case where the client sent our key itself: ours replaces it, through a tree. */
+    private byte[] rewriteTree(byte[] raw) {
+        try {
+            JsonNode msg = json.readTree(raw);
+            ObjectNode params = (ObjectNode) msg.get("params");
+            JsonNode meta = params.get("_meta");
+            ObjectNode m = meta instanceof ObjectNode o ? o : params.putObject("_meta");
+            m.put(META_KEY, msg.get("id").asText());
+            byte[] out = json.writeValueAsBytes(msg);
+            byte[] withNewline = new byte[out.length + 1];
+            System.arraycopy(out, 0, withNewline, 0, out.length);
+            withNewline[out.length] = '\n';
+            return withNewline;
+        } catch (IOException | RuntimeException e) {
+            return raw; // not ours to judge: the SDK reports malformed input itself
         }
     }
 
-    private static boolean contains(byte[] hay, byte[] needle) {
-        outer:
-        for (int i = 0; i <= hay.length - needle.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (hay[i + j] != needle[j]) {
-                    continue outer;
+    /**
+     * What one streaming pass over a line finds: whether it is exactly one JSON object, its method, its id (as
+     * text), a cancellation's request id, and where {@code params} and {@code params._meta} open (-1: the
+     * parser's offset was not at a brace, so the line is rewritten through a tree instead).
+     */
+    static final class Scan {
+        String method;
+        String id;
+        String cancelledId;
+        boolean paramsIsObject;
+        int paramsOpen = -1;
+        boolean hasMeta;
+        boolean paramsEmpty;
+        int metaOpen = -1;
+        boolean metaEmpty;
+        boolean metaHasKey;
+
+        /** The scan of {@code raw}, or null when it is not one complete JSON object. */
+        static Scan of(ObjectMapper json, byte[] raw) {
+            Scan s = new Scan();
+            try (JsonParser p = json.getFactory().createParser(raw)) {
+                if (p.nextToken() != JsonToken.START_OBJECT) {
+                    return null;
+                }
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String field = p.currentName();
+                    JsonToken value = p.nextToken();
+                    switch (field) {
+                        case "method" -> s.method = value == JsonToken.VALUE_STRING ? p.getText() : null;
+                        case "id" -> s.id = value.isScalarValue() ? (value == JsonToken.VALUE_NULL ? "null" : p.getText()) : "";
+                        case "params" -> {
+                            if (value == JsonToken.START_OBJECT) {
+                                s.params(p, raw);
+                                continue;
+                            }
+                        }
+                        default -> {
+                        }
+                    }
+                    p.skipChildren();
+                }
+                if (p.currentToken() != JsonToken.END_OBJECT || p.nextToken() != null) {
+                    return null;
+                }
+                return s;
+            } catch (IOException e) {
+                return null;
+            }
+        }
+
+        /** Reads the params object the parser is at, to its end. */
+        private void params(JsonParser p, byte[] raw) throws IOException {
+            paramsIsObject = true;
+            paramsOpen = openingBrace(p, raw);
+            JsonToken t = p.nextToken();
+            paramsEmpty = t == JsonToken.END_OBJECT;
+            for (; t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+                String field = p.currentName();
+                JsonToken value = p.nextToken();
+                if (field.equals("_meta") && value == JsonToken.START_OBJECT) {
+                    hasMeta = true;
+                    metaOpen = openingBrace(p, raw);
+                    JsonToken m = p.nextToken();
+                    metaEmpty = m == JsonToken.END_OBJECT;
+                    for (; m == JsonToken.FIELD_NAME; m = p.nextToken()) {
+                        metaHasKey |= META_KEY.equals(p.currentName());
+                        p.nextToken();
+                        p.skipChildren();
+                    }
+                } else if (field.equals("requestId") && value.isScalarValue() && value != JsonToken.VALUE_NULL) {
+                    cancelledId = p.getText();
+                } else {
+                    p.skipChildren();
                 }
             }
-            return true;
         }
-        return false;
+
+        /** Where the object the parser is at opens; -1 (nothing spliced) should the offset not be that brace. */
+        private static int openingBrace(JsonParser p, byte[] raw) {
+            long at = p.currentTokenLocation().getByteOffset();
+            return at >= 0 && at < raw.length && raw[(int) at] == '{' ? (int) at : -1;
+        }
     }
 
     @Override
