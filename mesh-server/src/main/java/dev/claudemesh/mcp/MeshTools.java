@@ -392,43 +392,12 @@ final class MeshTools {
 
     // ------------------------------------------------------------------ plumbing
 
-    /** The call's arguments plus its progress token, if the client sent one. */
-    static final class Call {
-        private final ToolCall args;
-        private final Object progressToken;
-
-        Call(CallToolRequest request) {
-            this.args = new ToolCall(request.arguments());
-            this.progressToken = request.meta() == null ? null : request.meta().get("progressToken");
-        }
-
-        String requiredString(String n) {
-            return args.requiredString(n);
-        }
-
-        Optional<String> optionalString(String n) {
-            return args.optionalString(n);
-        }
-
-        Optional<Long> optionalInteger(String n) {
-            return args.optionalInteger(n);
-        }
-
-        Optional<Boolean> optionalBoolean(String n) {
-            return args.optionalBoolean(n);
-        }
-
-        Object progressToken() {
-            return progressToken;
-        }
-    }
-
-    private SyncToolSpecification spec(Tool tool, BiFunction<McpSyncServerExchange, Call, CallToolResult> handler) {
+    private SyncToolSpecification spec(Tool tool, BiFunction<McpSyncServerExchange, ToolCall, CallToolResult> handler) {
         return SyncToolSpecification.builder().tool(tool).callHandler((ex, req) -> {
             String requestId = req.meta() == null ? null : (String) req.meta().get(RequestTap.META_KEY);
             inFlight.enter(requestId);
             try {
-                return handler.apply(ex, new Call(req));
+                return handler.apply(ex, new ToolCall(req));
             } catch (MeshException | StoreException e) {
                 return error(e.getMessage());
             } catch (RuntimeException e) {

@@ -1,16 +1,26 @@
 package dev.claudemesh.mcp;
 
 import dev.claudemesh.mesh.MeshException;
+import io.modelcontextprotocol.spec.McpSchema.CallToolRequest;
 
 import java.util.Map;
 import java.util.Optional;
 
-/** Typed access to a tool call's arguments, with errors that name the argument and what it must be. */
+/**
+ * A tool call as its handler sees it: typed access to the arguments, with errors that name the argument and
+ * what it must be, and the progress token, if the client sent one.
+ */
 final class ToolCall {
     private final Map<String, Object> args;
+    private final Object progressToken;
 
-    ToolCall(Map<String, Object> args) {
-        this.args = args == null ? Map.of() : args;
+    ToolCall(CallToolRequest request) {
+        this.args = request.arguments() == null ? Map.of() : request.arguments();
+        this.progressToken = request.meta() == null ? null : request.meta().get("progressToken");
+    }
+
+    Object progressToken() {
+        return progressToken;
     }
 
     String requiredString(String name) {
