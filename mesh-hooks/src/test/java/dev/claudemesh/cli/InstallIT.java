@@ -332,6 +332,31 @@ class InstallIT {
     }
 
     @Test
+    void withClaudeConfigDirSetTheUserFilesAreThereAndDoctorLooksThereToo() throws Exception {
+        Path config = tmp.resolve("claude-config");
+        Map<String, String> env = Map.of("HOME", home.toString(), "MESH_DB_PATH", db.toString(), "CLAUDE_CONFIG_DIR", config.toString());
+
+        Run r = MeshCli.run(project, env, "install");
+
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals(bin.resolve("claude-mesh-server").toString(),
+                JSON.readTree(config.resolve(".claude.json").toFile()).get("mcpServers").get("claude-mesh").get("command").asText());
+        assertEquals(HOOK_EVENTS, fieldNames(JSON.readTree(config.resolve("settings.json").toFile()).get("hooks")));
+        assertFalse(Files.exists(claudeJson()), "nothing in $HOME when Claude Code keeps its files elsewhere");
+        assertFalse(Files.exists(settings()));
+
+        Run doctor = MeshCli.run(project, env, "doctor");
+        String server = doctor.out().lines().filter(l -> l.contains(" mcp server ")).findFirst().orElse("");
+        assertTrue(server.startsWith("ok ") && server.contains(config.resolve(".claude.json").toString()), doctor.out());
+        String stop = doctor.out().lines().filter(l -> l.contains(" hook Stop ")).findFirst().orElse("");
+        assertTrue(stop.startsWith("ok "), doctor.out());
+
+        assertEquals(0, MeshCli.run(project, env, "uninstall").exit());
+        assertFalse(Files.exists(config.resolve(".claude.json")) || Files.exists(config.resolve("settings.json")),
+                "the files install made there are gone again");
+    }
+
+    @Test
     void anUnknownScopeIsBadUsage() throws Exception {
         Run r = cli("install", "--scope", "global");
         assertEquals(2, r.exit(), r.toString());

@@ -3,7 +3,7 @@ package dev.claudemesh.cli;
 import dev.claudemesh.config.Settings;
 import dev.claudemesh.install.Check;
 import dev.claudemesh.install.Doctor;
-import dev.claudemesh.install.Home;
+import dev.claudemesh.install.UserFiles;
 import dev.claudemesh.install.Installation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -28,7 +28,7 @@ final class DoctorCommand implements Callable<Integer> {
         Installation here = ScopeOption.installation();
         Path project = ScopeOption.project();
         System.out.println("claude-mesh doctor: installation " + here.root() + ", project " + project);
-        List<Check> checks = new Doctor(Home.dir(), project, here, Settings.load(DoctorCommand.class),
+        List<Check> checks = new Doctor(UserFiles.current(), project, here, Settings.load(DoctorCommand.class),
                 Duration.ofSeconds(Math.max(1, timeout))).run();
         checks.forEach(c -> System.out.println(c.line()));
         long failed = checks.stream().filter(c -> !c.ok()).count();

@@ -3,6 +3,7 @@ package dev.claudemesh.cli;
 import dev.claudemesh.config.MeshConfig;
 import dev.claudemesh.config.Settings;
 import dev.claudemesh.install.Home;
+import dev.claudemesh.install.UserFiles;
 import dev.claudemesh.install.Installation;
 import dev.claudemesh.install.Installer;
 import dev.claudemesh.install.Preparation;
@@ -40,7 +41,7 @@ final class InstallCommand implements Callable<Integer> {
         Path home = Home.dir();
         // A configuration every session would refuse stops install before it writes anything.
         MeshConfig config = MeshConfig.from(Settings.load(InstallCommand.class));
-        Installer.Plan plan = Installer.install(scope.scope(), home, ScopeOption.project(), installation, withWake);
+        Installer.Plan plan = Installer.install(scope.scope(), UserFiles.current(), ScopeOption.project(), installation, withWake);
         System.out.println("claude-mesh install (" + scope.scope() + " scope) of " + installation.root()
                 + (dryRun ? ", dry run: nothing is written" : ""));
         EditReport.print(plan, dryRun, "unchanged");

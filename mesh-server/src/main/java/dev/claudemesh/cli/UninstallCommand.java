@@ -1,6 +1,6 @@
 package dev.claudemesh.cli;
 
-import dev.claudemesh.install.Home;
+import dev.claudemesh.install.UserFiles;
 import dev.claudemesh.install.Installer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,7 +21,7 @@ final class UninstallCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Installer.Plan plan = Installer.uninstall(scope.scope(), Home.dir(), ScopeOption.project());
+        Installer.Plan plan = Installer.uninstall(scope.scope(), UserFiles.current(), ScopeOption.project());
         System.out.println("claude-mesh uninstall (" + scope.scope() + " scope)" + (dryRun ? ", dry run: nothing is written" : ""));
         EditReport.print(plan, dryRun, "nothing of claude-mesh's in it");
         if (!dryRun) {

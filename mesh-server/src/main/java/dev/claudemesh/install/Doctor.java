@@ -28,14 +28,14 @@ import java.util.Optional;
  * (the server it starts runs on a throwaway database).
  */
 public final class Doctor {
-    private final Path home;
+    private final UserFiles home;
     private final Path project;
     private final Installation here;
     private final Settings settings;
     private final Duration serverTimeout;
     private MeshConfig config;
 
-    public Doctor(Path home, Path project, Installation here, Settings settings, Duration serverTimeout) {
+    public Doctor(UserFiles home, Path project, Installation here, Settings settings, Duration serverTimeout) {
         this.home = home;
         this.project = project;
         this.here = here;

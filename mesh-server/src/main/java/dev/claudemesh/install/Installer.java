@@ -33,7 +33,7 @@ public final class Installer {
         }
     }
 
-    public static Plan install(Scope scope, Path home, Path project, Installation installation, boolean withWake) {
+    public static Plan install(Scope scope, UserFiles home, Path project, Installation installation, boolean withWake) {
         Set<MeshHook> wanted = new LinkedHashSet<>(MeshHook.STANDARD);
         if (withWake) {
             wanted.add(MeshHook.WAKE);
@@ -48,7 +48,7 @@ public final class Installer {
         return new Plan(List.of(edit(mcp, servers, serverChanges, mode), edit(settings, hooks, hookChanges, mode)));
     }
 
-    public static Plan uninstall(Scope scope, Path home, Path project) {
+    public static Plan uninstall(Scope scope, UserFiles home, Path project) {
         List<FileEdit> edits = new ArrayList<>();
         edits.add(uninstall(JsonFile.read(scope.mcpFile(home, project)), McpServerEntry::uninstall));
         edits.add(uninstall(JsonFile.read(scope.settingsFile(home, project)), HookEntries::uninstall));

@@ -20,12 +20,12 @@ public enum Scope {
     }
 
     /** The MCP configuration file: user scope in ~/.claude.json, project scope in the project's .mcp.json. */
-    public Path mcpFile(Path home, Path project) {
-        return this == USER ? home.resolve(".claude.json") : project.resolve(".mcp.json");
+    public Path mcpFile(UserFiles user, Path project) {
+        return this == USER ? user.mcpFile() : project.resolve(".mcp.json");
     }
 
-    public Path settingsFile(Path home, Path project) {
-        return (this == USER ? home : project).resolve(".claude").resolve("settings.json");
+    public Path settingsFile(UserFiles user, Path project) {
+        return this == USER ? user.settingsFile() : project.resolve(".claude").resolve("settings.json");
     }
 
     @Override

@@ -100,13 +100,13 @@ class InstallerTest {
     }
 
     Installer.Plan install(Installation at, boolean wake) {
-        Installer.Plan plan = Installer.install(Scope.USER, home(), tmp.resolve("project"), at, wake);
+        Installer.Plan plan = Installer.install(Scope.USER, UserFiles.of(home(), java.util.Map.of()), tmp.resolve("project"), at, wake);
         plan.edits().forEach(FileEdit::apply);
         return plan;
     }
 
     Installer.Plan uninstall() {
-        Installer.Plan plan = Installer.uninstall(Scope.USER, home(), tmp.resolve("project"));
+        Installer.Plan plan = Installer.uninstall(Scope.USER, UserFiles.of(home(), java.util.Map.of()), tmp.resolve("project"));
         plan.edits().forEach(FileEdit::apply);
         return plan;
     }
@@ -314,7 +314,7 @@ class InstallerTest {
         assertTrue(e.getMessage().contains("runs 'npx', not a claude-mesh launcher"), e.getMessage());
         assertEquals(foreign, read(claudeJson()));
         assertFalse(Files.exists(settings()));
-        assertFalse(Installer.uninstall(Scope.USER, home(), tmp).changesAnything(), "uninstall leaves it alone too");
+        assertFalse(Installer.uninstall(Scope.USER, UserFiles.of(home(), java.util.Map.of()), tmp).changesAnything(), "uninstall leaves it alone too");
     }
 
     @Test
@@ -462,7 +462,7 @@ class InstallerTest {
     @Test
     void projectScopeWritesMcpJsonAndTheProjectSettings() throws Exception {
         Path project = Files.createDirectories(tmp.resolve("project"));
-        Installer.Plan plan = Installer.install(Scope.PROJECT, home(), project, HERE, false);
+        Installer.Plan plan = Installer.install(Scope.PROJECT, UserFiles.of(home(), java.util.Map.of()), project, HERE, false);
         plan.edits().forEach(FileEdit::apply);
 
         assertEquals("/opt/claude-mesh/bin/claude-mesh-server",

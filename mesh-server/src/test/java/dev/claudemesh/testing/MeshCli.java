@@ -46,7 +46,7 @@ public final class MeshCli {
             ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectOutput(out.toFile()).redirectError(err.toFile());
-            for (String v : List.of("CLAUDE_MESH_PROJECT_PATH", "CLAUDE_PROJECT_DIR", "MESH_CHANNEL", "MESH_DB_PATH", "MESH_DB_URL")) {
+            for (String v : List.of("CLAUDE_MESH_PROJECT_PATH", "CLAUDE_PROJECT_DIR", "CLAUDE_CONFIG_DIR", "MESH_CHANNEL", "MESH_DB_PATH", "MESH_DB_URL")) {
                 pb.environment().remove(v);
             }
             // Tests give each run a HOME of its own; the launchers' start-up cache (kept under HOME by default)
