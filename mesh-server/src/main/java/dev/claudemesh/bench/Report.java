@@ -120,7 +120,9 @@ final class Report {
                read once more: *lost* is sent but never received, *twice* is received more than once, at the wrong
                reader, or never sent. 6c counts the calls that got no response within 10 s. A server that leaves
                three calls in a row without a response has stopped answering: that run is aborted (and noted), and
-               the next run gets eight new servers on a new file; figure 4b treats its runs the same way.
+               the next run gets eight new servers on a new file; figure 4b treats its runs the same way. The same
+               eight servers serve a warm-up run and then every measured run, so what is measured is servers whose
+               hot code is compiled, as in a session that has been running a while.
             7. **Scale.** One server; the peers and the delivered history are written into its file by the benchmark
                process with the same store code the servers use. The time of one `list_peers` call (all peers active)
                and of one `poll_inbox` call that returns one new message, from the request written to the response

@@ -50,7 +50,9 @@ final class ThroughputSection extends Section {
     ThroughputSection(BenchContext ctx) {
         seconds = ctx.pick(10, 2);
         rounds = ctx.pick(3, 1);
-        warmupSeconds = ctx.pick(3, 0);
+        // Long enough for eight JVMs compiling their hot paths on two cores to settle: after a 3 s warm-up the
+        // first measured run still came out about a quarter below the next two in every full run.
+        warmupSeconds = ctx.pick(10, 0);
         rate = row("6a", String.format(Locale.ROOT, "Throughput: %d writer + %d reader processes on one file, %d s of sending per run",
                 WRITERS, READERS, seconds), Unit.PER_SECOND, Target.atLeast(2000, Unit.PER_SECOND));
         integrity = new Row("6b", "Throughput: messages lost / delivered twice, over all runs", Unit.PER_SECOND, null,

@@ -96,9 +96,12 @@ final class StdioTransport implements McpServerTransportProvider {
         private void write(McpSchema.JSONRPCMessage message) {
             try {
                 byte[] bytes = json.writeValueAsBytes(message);
+                // One write per message: stdout is unbuffered, and the line's end sent on its own would cost a
+                // second system call here and a second wake-up of the client reading it.
+                byte[] line = java.util.Arrays.copyOf(bytes, bytes.length + 1);
+                line[bytes.length] = '\n';
                 synchronized (writeLock) {
-                    out.write(bytes);
-                    out.write('\n');
+                    out.write(line);
                     out.flush();
                 }
             } catch (IOException e) {
