@@ -14,6 +14,7 @@ import java.sql.Statement;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -32,6 +33,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class PostgresStore extends JdbcStore {
     /** The notification channel every write transaction signals on. */
     static final String CHANNEL = "claude_mesh";
+    /** How long the LISTEN connection may stay silent before it is asked something (see listen()). */
+    static final long PROBE_AFTER_MS = 10_000;
     /** The advisory lock that serialises writers: the bytes of "cl-mesh!". */
     public static final long WRITE_LOCK = 0x636c2d6d65736821L;
 
@@ -286,10 +289,22 @@ public final class PostgresStore extends JdbcStore {
                 }
                 backoffMs = 100;
                 changed(); // notifications sent while nobody listened are lost: everyone looks again
+                // Waiting for notifications sends nothing, so a network that died without a reset (a route
+                // gone, a NAT that forgot us, a laptop lid) would look like a quiet mesh until TCP keepalive,
+                // hours later. After a quiet spell the connection is asked something; the driver's socket
+                // timeout then turns a dead network into an error, and the loop connects again.
+                int networkMs = c.getNetworkTimeout();
+                long probeAfterNs = TimeUnit.MILLISECONDS.toNanos(networkMs > 0
+                        ? Math.max(500, Math.min(PROBE_AFTER_MS, networkMs / 3)) : PROBE_AFTER_MS);
+                long heardAt = System.nanoTime();
                 while (!closed) {
                     PGNotification[] got = pg.getNotifications(2_000);
                     if (got != null && got.length > 0) {
                         changed();
+                        heardAt = System.nanoTime();
+                    } else if (System.nanoTime() - heardAt >= probeAfterNs) {
+                        s.execute("SELECT 1");
+                        heardAt = System.nanoTime();
                     }
                 }
             } catch (SQLException e) {

@@ -195,6 +195,29 @@ class PostgresStoreIT extends StoreContractTest {
     }
 
     @Test
+    void aListenerWhoseNetworkSilentlyDiesNoticesAndListensAgain() throws Exception {
+        java.net.URI server = java.net.URI.create(url().substring("jdbc:".length()));
+        try (dev.claudemesh.testing.TcpProxy proxy = new dev.claudemesh.testing.TcpProxy(server.getHost(), server.getPort())) {
+            // socketTimeout=3: how long the driver waits for an answer before calling the connection dead.
+            MeshStore a = open(TestDatabases.withHostPort(url(), "127.0.0.1:" + proxy.port()) + "&socketTimeout=3");
+            MeshStore b = second();
+            CountDownLatch first = new CountDownLatch(1);
+            a.onChange(first::countDown);
+            b.addQuestion(question("q_1", "alice", "bob", "before"));
+            assertTrue(first.await(10, TimeUnit.SECONDS), "the listener works through the relay");
+
+            proxy.blackHole(); // no reset, no close: the LISTEN connection just stops hearing anything
+            CountDownLatch heard = new CountDownLatch(1);
+            a.onChange(heard::countDown);
+            b.addQuestion(question("q_2", "alice", "bob", "into the void"));
+
+            // Its NOTIFY is lost; the listener must find out by itself that its connection is dead, connect
+            // again and wake everyone (who then read what they missed).
+            assertTrue(heard.await(30, TimeUnit.SECONDS), "the listener never noticed its dead connection");
+        }
+    }
+
+    @Test
     void anUnreachableServerIsReportedAsUnavailableWithoutTheCredentials() throws Exception {
         int port;
         try (ServerSocket free = new ServerSocket(0)) {

@@ -18,6 +18,7 @@ public final class TcpProxy implements AutoCloseable {
     private final int targetPort;
     private final int port;
     private final List<Socket> open = new CopyOnWriteArrayList<>();
+    private final java.util.Set<Socket> deaf = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile ServerSocket listener;
 
     public TcpProxy(String targetHost, int targetPort) throws IOException {
@@ -62,7 +63,12 @@ public final class TcpProxy implements AutoCloseable {
     private void pump(Socket from, Socket to) {
         Thread t = new Thread(() -> {
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-                in.transferTo(out);
+                byte[] buf = new byte[8192];
+                for (int n; (n = in.read(buf)) >= 0; ) {
+                    if (!deaf.contains(from)) {
+                        out.write(buf, 0, n);
+                    }
+                }
             } catch (IOException ignored) {
                 // one side closed
             } finally {
@@ -86,6 +92,14 @@ public final class TcpProxy implements AutoCloseable {
             closeQuietly(s);
         }
         open.clear();
+    }
+
+    /**
+     * The connections open now go silent, both ways, but stay open: no reset, no close, as when a route
+     * vanishes or a NAT forgets the flow. Only a timeout can tell. New connections work.
+     */
+    public void blackHole() {
+        deaf.addAll(open);
     }
 
     /** The network is back, on the same port. */
