@@ -77,6 +77,26 @@ public abstract class JdbcStore implements MeshStore {
         T run(Connection c) throws SQLException;
     }
 
+    /** One result row made into a value. */
+    @FunctionalInterface
+    private interface Row<T> {
+        T from(ResultSet rs) throws SQLException;
+    }
+
+    /** Every row {@code sql} returns with {@code args} bound, in order. */
+    private static <T> List<T> rows(Connection c, Row<T> row, String sql, Object... args) throws SQLException {
+        List<T> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            bind(ps, args);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(row.from(rs));
+                }
+            }
+        }
+        return out;
+    }
+
     protected <T> T read(Work<T> work) {
         for (int attempt = 1; ; attempt++) {
             long started = System.nanoTime();
@@ -232,16 +252,7 @@ public abstract class JdbcStore implements MeshStore {
 
     @Override
     public List<Peer> peers() {
-        return read(c -> {
-            List<Peer> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + PEER_COLUMNS + " FROM peers ORDER BY name_key");
-                 ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(peerFrom(rs));
-                }
-            }
-            return out;
-        });
+        return read(c -> rows(c, JdbcStore::peerFrom, "SELECT " + PEER_COLUMNS + " FROM peers ORDER BY name_key"));
     }
 
     private static Peer peerFrom(ResultSet rs) throws SQLException {
@@ -364,19 +375,8 @@ public abstract class JdbcStore implements MeshStore {
                 + "ORDER BY asked_at, id", key(asker));
     }
 
-    private List<Question> questions(String sql, String arg) {
-        return read(c -> {
-            List<Question> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                ps.setString(1, arg);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(questionFrom(rs));
-                    }
-                }
-            }
-            return out;
-        });
+    private List<Question> questions(String sql, Object... args) {
+        return read(c -> rows(c, JdbcStore::questionFrom, sql, args));
     }
 
     private static Question questionFrom(ResultSet rs) throws SQLException {
@@ -585,16 +585,7 @@ public abstract class JdbcStore implements MeshStore {
     }
 
     private static List<String> strings(Connection c, String sql, String arg) throws SQLException {
-        List<String> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, arg);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(rs.getString(1));
-                }
-            }
-        }
-        return out;
+        return rows(c, rs -> rs.getString(1), sql, arg);
     }
 
     private static final String TASK_COLUMNS = "id, delegator, assignee, description, context, status, result, "
@@ -658,22 +649,14 @@ public abstract class JdbcStore implements MeshStore {
     }
 
     private List<Task> tasks(String sql, String arg) {
-        return read(c -> {
-            List<Task> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                ps.setString(1, arg);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(new Task(rs.getString("id"), rs.getString("delegator"), rs.getString("assignee"),
-                                rs.getString("description"), Optional.ofNullable(rs.getString("context")),
-                                TaskStatus.fromWire(rs.getString("status")), Optional.ofNullable(rs.getString("result")),
-                                Instant.ofEpochMilli(rs.getLong("created_at")), instant(rs, "completed_at"),
-                                instant(rs, "named_at")));
-                    }
-                }
-            }
-            return out;
-        });
+        return read(c -> rows(c, JdbcStore::taskFrom, sql, arg));
+    }
+
+    private static Task taskFrom(ResultSet rs) throws SQLException {
+        return new Task(rs.getString("id"), rs.getString("delegator"), rs.getString("assignee"),
+                rs.getString("description"), Optional.ofNullable(rs.getString("context")),
+                TaskStatus.fromWire(rs.getString("status")), Optional.ofNullable(rs.getString("result")),
+                Instant.ofEpochMilli(rs.getLong("created_at")), instant(rs, "completed_at"), instant(rs, "named_at"));
     }
 
     @Override
@@ -708,20 +691,10 @@ public abstract class JdbcStore implements MeshStore {
 
     @Override
     public List<MeshEvent> answersSince(Instant since) {
-        return read(c -> {
-            List<MeshEvent> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT answered_at, target, asker, id, answer FROM questions "
-                    + "WHERE answered_at >= ? ORDER BY answered_at, id")) {
-                ps.setLong(1, since.toEpochMilli());
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(new MeshEvent(0, Instant.ofEpochMilli(rs.getLong(1)), "reply", rs.getString(2),
-                                rs.getString(3), rs.getString(4), rs.getString(5)));
-                    }
-                }
-            }
-            return out;
-        });
+        return read(c -> rows(c, rs -> new MeshEvent(0, Instant.ofEpochMilli(rs.getLong(1)), "reply", rs.getString(2),
+                        rs.getString(3), rs.getString(4), rs.getString(5)),
+                "SELECT answered_at, target, asker, id, answer FROM questions WHERE answered_at >= ? ORDER BY answered_at, id",
+                since.toEpochMilli()));
     }
 
     @Override
@@ -736,16 +709,7 @@ public abstract class JdbcStore implements MeshStore {
 
     @Override
     public List<Question> pendingQuestions() {
-        return read(c -> {
-            List<Question> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + QUESTION_COLUMNS + " FROM questions WHERE status = 'pending'");
-                 ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(questionFrom(rs));
-                }
-            }
-            return out;
-        });
+        return questions("SELECT " + QUESTION_COLUMNS + " FROM questions WHERE status = 'pending'");
     }
 
     @Override
