@@ -18,8 +18,7 @@ import java.util.Set;
  * keywords (an object of typed properties, required, no others allowed, enum, minimum, maximum, array items),
  * and {@link #problem} checks exactly those on the arguments as they are: no tree built, nothing printed, and
  * an error that names the argument and what it must be. A schema with any other keyword goes to the SDK's
- * validator, its compiled form looked up by the schema object's identity (the SDK's own key walks the whole
- * nested schema on each call). ToolSchemasTest holds both to the same verdicts on every tool's schema.
+ * validator. ToolSchemasTest holds both to the same verdicts on every tool's schema.
  *
  * <p>Results: the SDK would also check every structuredContent we return against our own output schema:
  * turn it into a tree, validate it, then print it to a string it throws away. That is a check of our code,
@@ -29,19 +28,16 @@ import java.util.Set;
  * result that drifts from its schema fails the tests that produce it.
  */
 final class ToolSchemas implements JsonSchemaValidator {
-    /** More distinct schema objects than this means they are not fixed; then keys come from their content. */
-    private static final int MAX_KEYED = 256;
-
     /** The keywords {@link #problem} understands; a schema using any other is left to the SDK's validator. */
     private static final Set<String> KNOWN = Set.of("type", "properties", "required", "additionalProperties", "enum",
             "minimum", "maximum", "items", "description", "title", "default");
 
     private final Set<Map<String, Object>> outputSchemas = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Set<Map<String, Object>> simpleInputs = Collections.newSetFromMap(new IdentityHashMap<>());
-    private final Keyed sdk;
+    private final DefaultJsonSchemaValidator sdk;
 
     ToolSchemas(ObjectMapper json, List<SyncToolSpecification> tools) {
-        this.sdk = new Keyed(json);
+        this.sdk = new DefaultJsonSchemaValidator(json);
         for (SyncToolSpecification t : tools) {
             if (t.tool().outputSchema() != null) {
                 outputSchemas.add(t.tool().outputSchema());
@@ -193,28 +189,5 @@ final class ToolSchemas implements JsonSchemaValidator {
             return "an array";
         }
         return String.valueOf(v);
-    }
-
-    /** The SDK's validator, with each fixed schema object's cache key made once. */
-    private static final class Keyed extends DefaultJsonSchemaValidator {
-        private final Map<Map<String, Object>, String> keys = Collections.synchronizedMap(new IdentityHashMap<>());
-
-        Keyed(ObjectMapper json) {
-            super(json);
-        }
-
-        @Override
-        protected String generateCacheKey(Map<String, Object> schema) {
-            String key = keys.get(schema);
-            if (key != null) {
-                return key;
-            }
-            if (keys.size() >= MAX_KEYED) {
-                return "content:" + super.generateCacheKey(schema);
-            }
-            synchronized (keys) {
-                return keys.computeIfAbsent(schema, s -> "claude-mesh-schema-" + keys.size());
-            }
-        }
     }
 }
