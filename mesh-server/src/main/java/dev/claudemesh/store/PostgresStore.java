@@ -5,9 +5,7 @@ import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 import org.postgresql.util.PSQLException;
 
-import java.io.EOFException;
 import java.io.IOException;
-import java.net.SocketException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -131,8 +129,7 @@ public final class PostgresStore extends JdbcStore {
             return true;
         }
         for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
-            if (t instanceof SocketException || t instanceof EOFException || t instanceof java.net.SocketTimeoutException
-                    || t instanceof IOException) {
+            if (t instanceof IOException) { // a reset, a closed stream, a socket timeout: all I/O failures
                 return true;
             }
         }
