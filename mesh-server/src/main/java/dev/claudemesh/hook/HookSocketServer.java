@@ -26,7 +26,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -48,7 +47,6 @@ public final class HookSocketServer implements AutoCloseable {
     private final MeshConfig config;
     private final MeshStore store;
     private final Processes processes;
-    private final Clock clock;
     private final PrintStream log;
     private final ServerSocketChannel listener;
     private final Path socket;
@@ -57,12 +55,10 @@ public final class HookSocketServer implements AutoCloseable {
     private final ScheduledExecutorService deadlines;
     private volatile boolean closed;
 
-    private HookSocketServer(MeshConfig config, MeshStore store, Processes processes, Clock clock,
-                             PrintStream log, ServerSocketChannel listener, Path socket, Object fileKey) {
+    private HookSocketServer(MeshConfig config, MeshStore store, Processes processes, PrintStream log, ServerSocketChannel listener, Path socket, Object fileKey) {
         this.config = config;
         this.store = store;
         this.processes = processes;
-        this.clock = clock;
         this.log = log;
         this.listener = listener;
         this.socket = socket;
@@ -75,7 +71,7 @@ public final class HookSocketServer implements AutoCloseable {
      * Starts answering hooks, or says on {@code log} why it cannot (the hooks then read the database, as
      * without a server). A socket another live server of the same Claude Code process holds is left to it.
      */
-    public static Optional<HookSocketServer> start(MeshConfig config, MeshStore store, Processes processes, Clock clock,
+    public static Optional<HookSocketServer> start(MeshConfig config, MeshStore store, Processes processes,
                                                    PrintStream log) {
         Optional<ProcessRef> claude = processes.parent();
         if (claude.isEmpty()) {
@@ -111,7 +107,7 @@ public final class HookSocketServer implements AutoCloseable {
             }
             Object key = Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class,
                     LinkOption.NOFOLLOW_LINKS).fileKey();
-            return Optional.of(new HookSocketServer(config, store, processes, clock, log, listener, socket, key));
+            return Optional.of(new HookSocketServer(config, store, processes, log, listener, socket, key));
         } catch (IOException | RuntimeException e) {
             log.println("claude-mesh-server: hooks will read the database themselves: cannot listen on " + socket + " (" + e + ")");
             return Optional.empty();
@@ -250,8 +246,7 @@ public final class HookSocketServer implements AutoCloseable {
                 r.projectOverride().isEmpty() ? Optional.empty() : Optional.of(Path.of(r.projectOverride())),
                 input.string("cwd"), Path.of(r.workingDir()));
         ProcessHandle hook = ProcessHandle.of(r.hookPid()).orElseThrow(); // checked in refusal()
-        Mesh mesh = new Mesh(store, new AsSeenByHook(Processes.ref(hook), Processes.ancestorsOf(hook), processes),
-                clock, config.host(), config.maxMessageChars(), config.heartbeatTimeout());
+        Mesh mesh = Mesh.of(store, config, new AsSeenByHook(Processes.ref(hook), Processes.ancestorsOf(hook), processes));
         return InboxPoll.answer(mesh, identity, input);
     }
 

@@ -25,7 +25,6 @@ import java.io.FileOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -81,8 +80,7 @@ public final class ServerMain {
         ProjectIdentity identity = ProjectIdentity.resolve(config, Optional.empty());
         MeshStore store = Stores.open(config);
         Processes processes = Processes.remembering(Processes.LOCAL); // every tell_peer asks if its target still runs
-        Mesh mesh = new Mesh(store, processes, Clock.systemUTC(), config.host(), config.maxMessageChars(),
-                config.heartbeatTimeout());
+        Mesh mesh = Mesh.of(store, config, processes);
         Peer me = mesh.joinAsServer(identity);
         if (me.summary().isEmpty()) {
             me = mesh.setSummary(me.name(), GitSummary.of(identity.projectPath()));
@@ -117,8 +115,7 @@ public final class ServerMain {
         }
 
         // The session's hooks ask this warm process instead of opening the database each time (see HookSocket).
-        Optional<HookSocketServer> hooks = HookSocketServer.start(config, store, processes,
-                Clock.systemUTC(), System.err);
+        Optional<HookSocketServer> hooks = HookSocketServer.start(config, store, processes, System.err);
 
         // SIGTERM (how many clients stop a server) skips the end-of-input path below; leave the mesh anyway.
         Thread onSignal = new Thread(() -> {

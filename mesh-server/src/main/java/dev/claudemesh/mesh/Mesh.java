@@ -58,7 +58,12 @@ public final class Mesh {
 
     /** A mesh on {@code store} configured as {@code config} says, for this process on this host. */
     public static Mesh of(MeshStore store, dev.claudemesh.config.MeshConfig config) {
-        return new Mesh(store, Processes.LOCAL, Clock.systemUTC(), config.host(), config.maxMessageChars(),
+        return of(store, config, Processes.LOCAL);
+    }
+
+    /** As {@link #of(MeshStore, dev.claudemesh.config.MeshConfig)}, judging processes through {@code processes}. */
+    public static Mesh of(MeshStore store, dev.claudemesh.config.MeshConfig config, Processes processes) {
+        return new Mesh(store, processes, Clock.systemUTC(), config.host(), config.maxMessageChars(),
                 config.heartbeatTimeout());
     }
 
