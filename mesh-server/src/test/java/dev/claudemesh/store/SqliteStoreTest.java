@@ -1,12 +1,5 @@
 package dev.claudemesh.store;
 
-import dev.claudemesh.mesh.InboxItem;
-import dev.claudemesh.mesh.Peer;
-import dev.claudemesh.mesh.PeerState;
-import dev.claudemesh.mesh.ProcessRef;
-import dev.claudemesh.mesh.Question;
-import dev.claudemesh.mesh.QuestionStatus;
-import dev.claudemesh.store.MeshStore.PeerClaim;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,17 +14,13 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
