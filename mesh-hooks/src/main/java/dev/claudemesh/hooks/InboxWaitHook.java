@@ -31,7 +31,7 @@ final class InboxWaitHook implements Callable<Object> {
     @Override
     public Object call() throws Exception {
         try (HookSession s = HookSession.open()) {
-            Optional<Peer> found = s.mesh.findHookPeer(s.identity);
+            Optional<Peer> found = s.mesh.sessionPeer();
             if (found.isEmpty()) {
                 return null;
             }

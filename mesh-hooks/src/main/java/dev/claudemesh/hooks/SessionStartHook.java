@@ -20,17 +20,29 @@ import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
 /**
- * SessionStart: joins the mesh and tells the model who it is, who else is here, and what waits for it:
- * open questions and pending tasks (again, after /clear), and anything queued while no session had its name.
+ * SessionStart: finds the peer this session's server made (waiting for it to join, since Claude Code starts
+ * both at once) and tells the model who it is, who else is here, and what waits for it: open questions and
+ * pending tasks (again, after /clear), and anything queued while no session had its name.
  */
 @Command(name = "session-start", mixinStandardHelpOptions = true,
         description = "SessionStart hook: registers this session as an active peer and prints who it is, who else is online, and what waits for it.")
 final class SessionStartHook implements Callable<String> {
+    /**
+     * How long to wait for this session's server to join: it starts with this hook, and a first start without
+     * the launchers' cache takes about a second. Inside the 10 s timeout install gives the hook.
+     */
+    static final java.time.Duration SERVER_WAIT = java.time.Duration.ofSeconds(8);
 
     @Override
     public String call() throws Exception {
         try (HookSession s = HookSession.open()) {
-            Peer me = s.mesh.startSession(s.identity, s.sessionId(), s.input.string("source").orElse(""));
+            java.util.Optional<Peer> found = s.mesh.startSession(s.sessionId(), SERVER_WAIT);
+            if (found.isEmpty()) {
+                // No claude-mesh server runs in this session (not configured for it, or it failed to start), so
+                // the session is not in the mesh and there is nothing true to tell the model.
+                return null;
+            }
+            Peer me = found.get();
             List<PeerView> online = s.mesh.listPeers(me.name(), s.identity, Scope.MACHINE, false);
             List<Question> questions = s.mesh.openQuestionsFor(me.name());
             List<Task> tasks = s.mesh.tasksAssignedTo(me.name()).stream().filter(t -> t.status() == TaskStatus.PENDING).toList();

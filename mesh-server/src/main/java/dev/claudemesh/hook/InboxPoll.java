@@ -43,7 +43,7 @@ public final class InboxPoll {
             throw new HookException("inbox-poll handles UserPromptSubmit and Stop, not '"
                     + PeerNames.printable(event) + "'; check the hooks in settings.json");
         }
-        Optional<Peer> found = mesh.findHookPeer(identity);
+        Optional<Peer> found = mesh.sessionPeer();
         if (found.isEmpty()) {
             return Answer.NOTHING; // this session is not in the mesh (no server registered it): nothing to show
         }

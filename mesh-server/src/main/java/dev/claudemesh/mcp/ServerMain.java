@@ -76,6 +76,9 @@ public final class ServerMain {
     }
 
     static int run(OutputStream rpcOut) {
+        if (HealthCheck.startedBy(ChannelMode.parentArguments())) {
+            return HealthCheck.serve(rpcOut, VERSION);
+        }
         MeshConfig config = MeshConfig.from(Settings.load(ServerMain.class));
         ProjectIdentity identity = ProjectIdentity.resolve(config, Optional.empty());
         MeshStore store = Stores.open(config);

@@ -79,35 +79,25 @@ public final class Mesh {
     // ------------------------------------------------------------------ identity and presence
 
     /**
-     * An MCP server joins: it takes its project's name or, when a live server of another session holds it,
-     * the next numbered one. A row left by this session's SessionStart hook (same project, no server yet) is
-     * adopted, so hook and server end up as one peer.
+     * An MCP server joins: it takes its project's name or, when a live session elsewhere holds it, the next
+     * numbered one. The server is the only process that claims a name for a session; the session's hooks find
+     * the row it made (see {@link #sessionPeer}).
      */
     public Peer joinAsServer(ProjectIdentity id) {
         ProcessRef self = processes.self();
         ProcessRef claude = processes.parent().orElse(null);
         PeerClaim claim = new PeerClaim(id.projectPath().toString(), id.gitRoot().toString(), host, null, null,
                 self, claude, now());
-        return store.claimName(candidates(id.baseName()), claim, row -> heldAgainstServer(row, id, self));
+        return store.claimName(candidates(id.baseName()), claim, row -> heldAgainstServer(row, self));
     }
 
-    private boolean heldAgainstServer(Peer row, ProjectIdentity id, ProcessRef self) {
+    /** Whether {@code row} belongs to a live session other than this server's. */
+    private boolean heldAgainstServer(Peer row, ProcessRef self) {
         if (row.state() == PeerState.OFFLINE || isGone(row)) {
             return false;
         }
-        if (row.server().isPresent()) {
-            // A pid names a process only on its own host; another host's server with our pid is not us.
-            return row.server().get().pid() != self.pid() || !host.equals(row.host());
-        }
-        // A row a SessionStart hook made before its server came up: ours if it is for our project and, when
-        // the hook recorded its ancestry, if our Claude Code process (our parent) is among those ancestors.
-        // Two sessions starting together in one project thus each adopt their own hook's row.
-        if (!row.projectPath().equals(id.projectPath().toString())) {
-            return true;
-        }
-        Optional<ProcessRef> claude = processes.parent();
-        return !row.hookAncestors().isEmpty() && claude.isPresent()
-                && row.hookAncestors().stream().noneMatch(a -> sameProcess(a, claude.get()));
+        // A pid names a process only on its own host; another host's server with our pid is not us.
+        return row.server().map(s -> s.pid() != self.pid() || !host.equals(row.host())).orElse(true);
     }
 
     /** The server re-announces itself (the register tool): active again, with a new summary if given. */
@@ -130,101 +120,105 @@ public final class Mesh {
     }
 
     /**
-     * Which peer a hook process belongs to: among the active peers of its project, the one whose recorded
-     * Claude Code process is an ancestor of this hook; else, when exactly one is active, that one.
+     * The Claude Code process of the session this (hook) process belongs to: its nearest ancestor with a
+     * claude-mesh server among its children. Claude Code starts a session's MCP server as its own child and runs
+     * its hooks below it too; the nearest such ancestor, not just any, so that a session started from inside
+     * another session (claude -p in a Bash tool) is not taken for the outer one.
      */
-    public Optional<Peer> findHookPeer(ProjectIdentity id) {
-        List<Peer> active = activeIn(id);
-        Optional<Peer> byAncestor = byAncestor(active);
-        if (byAncestor.isPresent()) {
-            return byAncestor;
-        }
-        return active.size() == 1 ? Optional.of(active.get(0)) : Optional.empty();
-    }
-
-    /**
-     * SessionStart: finds this session's peer as {@link #findHookPeer} does, except that it never takes over a
-     * peer whose server belongs to another Claude Code process; failing that it takes a name of its own,
-     * which this session's server adopts when it starts. Records the session id either way.
-     *
-     * @param source SessionStart's {@code source}: {@code startup} is a new Claude Code process; {@code clear},
-     *               {@code compact}, {@code resume} and others may continue the process that made a row
-     */
-    public Peer startSession(ProjectIdentity id, String sessionId, String source) {
-        List<Peer> active = activeIn(id);
-        boolean newProcess = "startup".equals(source);
-        // A row without a Claude Code process is one a SessionStart hook made before its server came up. After
-        // /clear it is ours whatever session it names; at startup only if it names no session or ours, since
-        // another session starting at the same moment in the same project made it otherwise.
-        Optional<Peer> mine = byAncestor(active)
-                .or(() -> single(active.stream().filter(p -> p.claude().isEmpty()
-                        && (!newProcess || p.sessionId().map(sessionId::equals).orElse(true))).toList()));
-        String ancestry = Peer.encode(processes.ancestors());
-        if (mine.isPresent()) {
-            if (mine.get().claude().isPresent()) {
-                store.recordSession(mine.get().name(), sessionId, now());
-            } else {
-                store.recordSessionStart(mine.get().name(), sessionId, ancestry, now());
+    public Optional<ProcessRef> sessionProcess() {
+        for (ProcessRef a : processes.ancestors()) {
+            if (processes.runsServerChild(a)) {
+                return Optional.of(a);
             }
-            return store.peer(mine.get().name()).orElseThrow();
         }
-        PeerClaim claim = new PeerClaim(id.projectPath().toString(), id.gitRoot().toString(), host, null, sessionId,
-                null, null, now(), ancestry, true);
-        return store.claimName(candidates(id.baseName()), claim, row -> row.state() == PeerState.ACTIVE && !isGone(row));
-    }
-
-    /** SessionStart whose source is not known: treated as one that may continue an existing process. */
-    public Peer startSession(ProjectIdentity id, String sessionId) {
-        return startSession(id, sessionId, "");
+        return Optional.empty();
     }
 
     /**
-     * Keeps the recorded session id current when the hook proves it belongs to this peer's Claude Code
-     * process (a prompt from the live session), so SessionEnd matches later.
+     * Which peer a hook process belongs to: the live row whose server was started by this hook's session
+     * process ({@link #sessionProcess}). A session without a running claude-mesh server has none.
+     */
+    public Optional<Peer> sessionPeer() {
+        return sessionProcess().flatMap(this::peerOfSession);
+    }
+
+    private Optional<Peer> peerOfSession(ProcessRef claude) {
+        return store.peers().stream()
+                .filter(p -> host.equals(p.host()) && p.claude().map(c -> sameProcess(c, claude)).orElse(false))
+                .filter(p -> statusOf(p) != PeerStatus.OFFLINE)
+                .min(java.util.Comparator.comparing(Peer::registeredAt));
+    }
+
+    /**
+     * SessionStart: Claude Code starts the session's server and this hook at the same moment, so the server
+     * may not have joined yet. Waits up to {@code wait} for the row of this session's server; gives up sooner,
+     * after {@link #NO_SERVER_GRACE}, when no server is starting at all. Records the session id on the row.
+     */
+    public Optional<Peer> startSession(String sessionId, Duration wait) {
+        // Real time, not the mesh's clock: this is a wait for another process, however the clock is set.
+        long start = System.nanoTime();
+        long counter = Long.MIN_VALUE;
+        Optional<ProcessRef> claude = Optional.empty();
+        while (true) {
+            if (claude.isEmpty()) {
+                claude = sessionProcess();
+            }
+            long c = store.changeCounter();
+            if (claude.isPresent() && c != counter) {
+                counter = c;
+                Optional<Peer> mine = peerOfSession(claude.get());
+                if (mine.isPresent()) {
+                    if (sessionId != null && !sessionId.equals(mine.get().sessionId().orElse(null))) {
+                        store.recordSession(mine.get().name(), sessionId, now());
+                    }
+                    return store.peer(mine.get().name());
+                }
+            }
+            long waited = System.nanoTime() - start;
+            if (waited >= wait.toNanos() || claude.isEmpty() && waited >= NO_SERVER_GRACE.toNanos()) {
+                return Optional.empty();
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Optional.empty();
+            }
+        }
+    }
+
+    /** How long SessionStart looks for a claude-mesh server starting in its session before deciding it has none. */
+    public static final Duration NO_SERVER_GRACE = Duration.ofMillis(1500);
+
+    /**
+     * Keeps the recorded session id current when a hook of this peer's session reports another one (after
+     * /clear or /resume), so SessionEnd matches later.
      */
     public void confirmSession(Peer peer, String sessionId) {
-        if (sessionId != null && !sessionId.equals(peer.sessionId().orElse(null)) && byAncestor(List.of(peer)).isPresent()) {
+        if (sessionId != null && !sessionId.equals(peer.sessionId().orElse(null))) {
             store.recordSession(peer.name(), sessionId, now());
         }
     }
 
     /**
-     * SessionEnd: the project's peer whose recorded session id is {@code sessionId} goes offline. Matching on
-     * the session id means a late SessionEnd from an earlier session (after /clear, say) finds nothing to end.
+     * SessionEnd: the peer whose recorded session id is {@code sessionId} goes offline, unless its server still
+     * runs: Claude Code stops the server before SessionEnd when the process exits (and the server leaves the mesh
+     * itself), while after /clear or /resume the same process and server go on under a new session id.
      *
      * @return the peer that went offline, if any
      */
-    public Optional<String> endSession(ProjectIdentity id, String sessionId) {
-        String project = id.projectPath().toString();
+    public Optional<String> endSession(String sessionId) {
         for (Peer p : store.peers()) {
-            if (p.projectPath().equals(project) && sessionId.equals(p.sessionId().orElse(null))
-                    && store.endSession(p.name(), sessionId, now())) {
+            if (sessionId.equals(p.sessionId().orElse(null)) && p.state() == PeerState.ACTIVE && host.equals(p.host())
+                    && isGone(p) && store.endSession(p.name(), sessionId, now())) {
                 return Optional.of(p.name());
             }
         }
         return Optional.empty();
     }
 
-    private List<Peer> activeIn(ProjectIdentity id) {
-        String project = id.projectPath().toString();
-        return store.peers().stream()
-                .filter(p -> p.projectPath().equals(project) && statusOf(p) != PeerStatus.OFFLINE)
-                .toList();
-    }
-
-    private Optional<Peer> byAncestor(List<Peer> peers) {
-        List<ProcessRef> ancestors = processes.ancestors();
-        return peers.stream()
-                .filter(p -> p.claude().isPresent() && ancestors.stream().anyMatch(a -> sameProcess(a, p.claude().get())))
-                .findFirst();
-    }
-
     private static boolean sameProcess(ProcessRef a, ProcessRef b) {
         return a.pid() == b.pid() && (a.startedAtMs() == 0 || b.startedAtMs() == 0 || Processes.sameStart(a.startedAtMs(), b.startedAtMs()));
-    }
-
-    private static <T> Optional<T> single(List<T> list) {
-        return list.size() == 1 ? Optional.of(list.get(0)) : Optional.empty();
     }
 
     private static List<String> candidates(String base) {
@@ -244,15 +238,16 @@ public final class Mesh {
     }
 
     /**
-     * A peer on this host whose recorded server (or, before it has one, Claude Code) process is gone; or a peer
-     * on another host whose last heartbeat is older than the heartbeat timeout.
+     * A peer on this host whose recorded server (or, lacking one, Claude Code) process is gone, or that records
+     * no process at all (a row an older version's SessionStart hook made); or a peer on another host whose last
+     * heartbeat is older than the heartbeat timeout.
      */
     private boolean isGone(Peer p) {
         if (!host.equals(p.host())) {
             return p.lastSeen().isBefore(now().minus(heartbeatTimeout));
         }
         Optional<ProcessRef> proc = p.server().or(p::claude);
-        return proc.isPresent() && !processes.isAlive(proc.get());
+        return proc.isEmpty() || !processes.isAlive(proc.get());
     }
 
     /**
@@ -546,8 +541,7 @@ public final class Mesh {
         PeerClaim claim = new PeerClaim(id.projectPath().toString(), id.gitRoot().toString(), host,
                 old == null ? null : old.summary(), old == null ? null : old.sessionId().orElse(null), me,
                 processes.parent().orElse(null), now());
-        Predicate<Peer> held = row -> heldAgainstServer(row, id, me)
-                || row.server().isEmpty() && row.state() == PeerState.ACTIVE && !isGone(row);
+        Predicate<Peer> held = row -> heldAgainstServer(row, me);
         Optional<Peer> current = store.peer(newName);
         if (current.isPresent() && held.test(current.get())) {
             throw new MeshException("'" + current.get().name() + "' is the name of a live session (" + current.get().projectPath()

@@ -171,7 +171,7 @@ public abstract class JdbcStore implements MeshStore {
     // ---------------------------------------------------------------- peers
 
     private static final String PEER_COLUMNS = "name, project_path, git_root, host, summary, state, session_id, "
-            + "server_pid, server_start, claude_pid, claude_start, registered_at, last_seen, hook_ancestors";
+            + "server_pid, server_start, claude_pid, claude_start, registered_at, last_seen";
 
     @Override
     public Peer claimName(List<String> candidates, PeerClaim claim, Predicate<Peer> held) {
@@ -183,18 +183,17 @@ public abstract class JdbcStore implements MeshStore {
                 }
                 try (PreparedStatement ps = c.prepareStatement(
                         "INSERT INTO peers (name_key, name, project_path, git_root, host, summary, state, session_id, "
-                                + "server_pid, server_start, claude_pid, claude_start, registered_at, last_seen, hook_ancestors) "
-                                + "VALUES (?, ?, ?, ?, ?, coalesce(?, ''), 'active', ?, ?, ?, ?, ?, ?, ?, ?) "
+                                + "server_pid, server_start, claude_pid, claude_start, registered_at, last_seen) "
+                                + "VALUES (?, ?, ?, ?, ?, coalesce(?, ''), 'active', ?, ?, ?, ?, ?, ?, ?) "
                                 + "ON CONFLICT (name_key) DO UPDATE SET name = excluded.name, "
                                 + "project_path = excluded.project_path, git_root = excluded.git_root, host = excluded.host, "
                                 + "summary = CASE WHEN ? IS NULL THEN peers.summary ELSE excluded.summary END, "
                                 + "state = 'active', "
                                 + "session_id = coalesce(excluded.session_id, peers.session_id), "
-                                + "server_pid = CASE WHEN ? THEN excluded.server_pid ELSE coalesce(excluded.server_pid, peers.server_pid) END, "
-                                + "server_start = CASE WHEN ? THEN excluded.server_start ELSE coalesce(excluded.server_start, peers.server_start) END, "
-                                + "claude_pid = CASE WHEN ? THEN excluded.claude_pid ELSE coalesce(excluded.claude_pid, peers.claude_pid) END, "
-                                + "claude_start = CASE WHEN ? THEN excluded.claude_start ELSE coalesce(excluded.claude_start, peers.claude_start) END, "
-                                + "hook_ancestors = CASE WHEN ? THEN excluded.hook_ancestors ELSE coalesce(excluded.hook_ancestors, peers.hook_ancestors) END, "
+                                + "server_pid = coalesce(excluded.server_pid, peers.server_pid), "
+                                + "server_start = coalesce(excluded.server_start, peers.server_start), "
+                                + "claude_pid = coalesce(excluded.claude_pid, peers.claude_pid), "
+                                + "claude_start = coalesce(excluded.claude_start, peers.claude_start), "
                                 + "registered_at = CASE WHEN peers.state = 'offline' THEN excluded.registered_at ELSE peers.registered_at END, "
                                 + "last_seen = excluded.last_seen")) {
                     long now = claim.now().toEpochMilli();
@@ -212,11 +211,7 @@ public abstract class JdbcStore implements MeshStore {
                     i += 2;
                     ps.setLong(i++, now);
                     ps.setLong(i++, now);
-                    ps.setString(i++, claim.hookAncestors());
                     ps.setString(i++, claim.summary());
-                    for (int k = 0; k < 5; k++) {
-                        ps.setBoolean(i++, claim.newSession());
-                    }
                     ps.executeUpdate();
                 }
                 // A session that kept its name keeps its session id only if this claim did not bring one.
@@ -261,8 +256,7 @@ public abstract class JdbcStore implements MeshStore {
                 PeerState.valueOf(rs.getString("state").toUpperCase(Locale.ROOT)),
                 Optional.ofNullable(rs.getString("session_id")),
                 process(rs, "server_pid", "server_start"), process(rs, "claude_pid", "claude_start"),
-                Instant.ofEpochMilli(rs.getLong("registered_at")), Instant.ofEpochMilli(rs.getLong("last_seen")),
-                Peer.decode(rs.getString("hook_ancestors")));
+                Instant.ofEpochMilli(rs.getLong("registered_at")), Instant.ofEpochMilli(rs.getLong("last_seen")));
     }
 
     private static Optional<ProcessRef> process(ResultSet rs, String pidCol, String startCol) throws SQLException {
@@ -287,12 +281,6 @@ public abstract class JdbcStore implements MeshStore {
     public void recordSession(String name, String sessionId, Instant now) {
         update("UPDATE peers SET session_id = ?, state = 'active', last_seen = ? WHERE name_key = ?",
                 sessionId, now.toEpochMilli(), key(name));
-    }
-
-    @Override
-    public void recordSessionStart(String name, String sessionId, String hookAncestors, Instant now) {
-        update("UPDATE peers SET session_id = ?, hook_ancestors = ?, state = 'active', last_seen = ? WHERE name_key = ?",
-                sessionId, hookAncestors, now.toEpochMilli(), key(name));
     }
 
     @Override

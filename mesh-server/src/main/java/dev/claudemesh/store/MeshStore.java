@@ -18,18 +18,9 @@ import java.util.function.Predicate;
  */
 public interface MeshStore extends AutoCloseable {
 
-    /**
-     * What a process wants recorded when it takes a name. Null fields keep the stored value, except that a
-     * claim with {@code newSession} set starts the row afresh: processes it does not know are cleared, so a
-     * dead server's pid does not make the new session look offline.
-     */
+    /** What a process wants recorded when it takes a name. Null fields keep the stored value. */
     record PeerClaim(String projectPath, String gitRoot, String host, String summary, String sessionId,
-                     dev.claudemesh.mesh.ProcessRef server, dev.claudemesh.mesh.ProcessRef claude, Instant now,
-                     String hookAncestors, boolean newSession) {
-        public PeerClaim(String projectPath, String gitRoot, String host, String summary, String sessionId,
-                         dev.claudemesh.mesh.ProcessRef server, dev.claudemesh.mesh.ProcessRef claude, Instant now) {
-            this(projectPath, gitRoot, host, summary, sessionId, server, claude, now, null, false);
-        }
+                     dev.claudemesh.mesh.ProcessRef server, dev.claudemesh.mesh.ProcessRef claude, Instant now) {
     }
 
     /**
@@ -47,9 +38,6 @@ public interface MeshStore extends AutoCloseable {
     void setSummary(String name, String summary, Instant now);
 
     void recordSession(String name, String sessionId, Instant now);
-
-    /** Records the session id and the ancestry of the SessionStart hook that claimed the row. */
-    void recordSessionStart(String name, String sessionId, String hookAncestors, Instant now);
 
     /** Marks the peer offline only when its recorded session id is {@code sessionId}. */
     boolean endSession(String name, String sessionId, Instant now);
