@@ -33,6 +33,7 @@ public final class ModelApi implements AutoCloseable {
     private final HttpServer server;
     private final Model model;
     private final List<ApiRequest> requests = new ArrayList<>();
+    private final Map<ApiRequest, Long> repliedAt = new java.util.IdentityHashMap<>();
     private final AtomicInteger ids = new AtomicInteger();
 
     public ModelApi(Model model) throws IOException {
@@ -55,6 +56,11 @@ public final class ModelApi implements AutoCloseable {
     /** Every Messages request so far, oldest first. */
     public synchronized List<ApiRequest> requests() {
         return List.copyOf(requests);
+    }
+
+    /** When the answer to {@code r} was sent ({@link System#nanoTime()}), or 0 before it was. */
+    public synchronized long repliedAt(ApiRequest r) {
+        return repliedAt.getOrDefault(r, 0L);
     }
 
     /** The main-loop requests (those that offer the session's tools), oldest first. */
@@ -119,6 +125,10 @@ public final class ModelApi implements AutoCloseable {
                 stream(ex, id, body.path("model").asText("claude"), reply);
             } else {
                 send(ex, 200, "application/json", JSON.writeValueAsString(message(id, body.path("model").asText("claude"), reply)));
+            }
+            synchronized (this) {
+                repliedAt.put(request, System.nanoTime());
+                notifyAll();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -138,6 +138,29 @@ public final class Sandbox implements AutoCloseable {
         return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
     }
 
+    /**
+     * Waits until {@code sql} (one number) on this sandbox's mesh gives at least {@code atLeast}. For pacing a
+     * scenario only (say, until a question is in the mesh); assertions are on what the model was shown.
+     */
+    public void awaitCount(String sql, long atLeast, java.time.Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long last = -1;
+        while (System.nanoTime() < deadline) {
+            try (Connection c = pgUrl.isPresent() ? DriverManager.getConnection(pgUrl.get())
+                    : DriverManager.getConnection("jdbc:sqlite:file:" + db + "?mode=ro");
+                 Statement s = c.createStatement(); java.sql.ResultSet rs = s.executeQuery(sql)) {
+                last = rs.next() ? rs.getLong(1) : -1;
+                if (last >= atLeast) {
+                    return;
+                }
+            } catch (SQLException notYet) {
+                // the database or its schema is not there yet
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("'" + sql + "' stayed at " + last + " (wanted " + atLeast + ") for " + timeout.toSeconds() + " s");
+    }
+
     /** What a command printed and how it exited. */
     public record Result(int exit, String output) {
     }

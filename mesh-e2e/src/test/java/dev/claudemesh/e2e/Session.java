@@ -112,6 +112,18 @@ public final class Session implements AutoCloseable {
             return build().runPrint(prompt, Duration.ofSeconds(180));
         }
 
+        /** As {@link #print}, on another thread: for a session that blocks (asking) while the test goes on. */
+        public java.util.concurrent.CompletableFuture<Session> printInBackground(String prompt) throws IOException {
+            Session s = build();
+            return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return s.runPrint(prompt, Duration.ofSeconds(300));
+                } catch (Exception e) {
+                    throw new IllegalStateException("session " + s.name + " failed: " + e + "\nstderr:\n" + s.stderr(), e);
+                }
+            });
+        }
+
         public Session streaming() throws IOException {
             return build().startStreaming();
         }
