@@ -68,13 +68,16 @@ public final class ModelApi implements AutoCloseable {
         return requests().stream().filter(ApiRequest::mainLoop).toList();
     }
 
-    /** Waits until some request satisfies {@code test}, and returns the first that does. */
+    /**
+     * Waits until some main-loop request (one that offers the session's tools; side requests such as a title
+     * also quote the conversation) satisfies {@code test}, and returns the first that does.
+     */
     public ApiRequest await(Predicate<ApiRequest> test, Duration timeout, String what) throws TimeoutException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (this) {
             while (true) {
                 for (ApiRequest r : requests) {
-                    if (test.test(r)) {
+                    if (r.mainLoop() && test.test(r)) {
                         return r;
                     }
                 }

@@ -79,6 +79,16 @@ public final class Sandbox implements AutoCloseable {
         Files.writeString(file, ModelApi.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(config));
     }
 
+    /** Puts a feature flag in Claude Code's cache of them, as its flag service would after a login that has it. */
+    public synchronized void cacheFeatureFlag(String flag, boolean value) throws IOException {
+        Path file = home.resolve(".claude.json");
+        ObjectNode config = (ObjectNode) ModelApi.JSON.readTree(Files.readString(file));
+        ObjectNode flags = config.has("cachedGrowthBookFeatures") ? (ObjectNode) config.get("cachedGrowthBookFeatures")
+                : config.putObject("cachedGrowthBookFeatures");
+        flags.put(flag, value);
+        Files.writeString(file, ModelApi.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(config));
+    }
+
     /**
      * The environment of a Claude Code session here: nothing of the outer environment but PATH, the JDK and
      * the locale, so a suite run from inside a Claude Code session does not leak that session into these.

@@ -87,16 +87,16 @@ public final class Session implements AutoCloseable {
 
         /**
          * Started with {@code --dangerously-load-development-channels server:claude-mesh}. With {@code accepted}
-         * the session's Claude Code also accepts channel events, as one with a login that allows channels does
-         * (the stand-in has no such login, so the feature flag is set for it: an evaluation override Claude Code
-         * reads, which needs its feature-flag client, hence non-essential traffic on; the network is closed
-         * anyway). Without, Claude Code says "Channels are not currently available" and drops every event, as
-         * for API-key, Bedrock and Vertex users.
+         * the session's Claude Code also accepts channel events, as one with a login that allows channels does:
+         * the stand-in has no such login, so the sandbox's cached feature flags say channels are on (which
+         * Claude Code reads only while its feature-flag client runs, hence non-essential traffic on; the network
+         * is closed anyway). Without, Claude Code says "Channels are not currently available" and drops every
+         * event, as it does for API-key, Bedrock and Vertex users.
          */
-        public Options channels(boolean accepted) {
+        public Options channels(boolean accepted) throws IOException {
             args("--dangerously-load-development-channels", "server:claude-mesh");
             if (accepted) {
-                env.put("CLAUDE_INTERNAL_FC_OVERRIDES", "{\"tengu_harbor\":true}");
+                sandbox.cacheFeatureFlag("tengu_harbor", true);
                 env.put("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "");
                 env.put("DISABLE_TELEMETRY", "");
             }
