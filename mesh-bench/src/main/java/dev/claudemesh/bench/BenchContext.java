@@ -1,11 +1,11 @@
 package dev.claudemesh.bench;
 
 import dev.claudemesh.config.MeshConfig;
-import dev.claudemesh.mesh.HostName;
+import dev.claudemesh.config.HostName;
 import dev.claudemesh.mesh.Mesh;
 import dev.claudemesh.mesh.Peer;
 import dev.claudemesh.mesh.Processes;
-import dev.claudemesh.store.MeshStore.PeerClaim;
+import dev.claudemesh.mesh.MeshStore.PeerClaim;
 import dev.claudemesh.store.SqliteStore;
 
 import java.io.IOException;
@@ -31,14 +31,14 @@ final class BenchContext implements AutoCloseable {
     final Path root;
     final Path tmp;
     final boolean quick;
-    final String host = HostName.get();
+    final String host = HostName.ofMachine();
     final List<String> notes = new CopyOnWriteArrayList<>();
     private final PrintStream log;
     private final long startNanos = System.nanoTime();
     private final List<McpProcess> live = new CopyOnWriteArrayList<>();
     private final List<McpProcess> everStarted = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
-    private final List<dev.claudemesh.store.MeshStore> stores = new CopyOnWriteArrayList<>();
+    private final List<dev.claudemesh.mesh.MeshStore> stores = new CopyOnWriteArrayList<>();
     /** The server's JVM as its launcher started it. */
     volatile Jvm serverJvm;
     /** The hooks' JVM as their launcher started it. */
@@ -242,7 +242,7 @@ final class BenchContext implements AutoCloseable {
     public void close() {
         closed = true;
         stopServers();
-        for (dev.claudemesh.store.MeshStore s : stores) {
+        for (dev.claudemesh.mesh.MeshStore s : stores) {
             try {
                 s.close();
             } catch (RuntimeException ignored) {

@@ -38,7 +38,7 @@ public record MeshConfig(Path dbPath, Optional<Path> projectOverride, int maxMes
 
     public MeshConfig(Path dbPath, Optional<Path> projectOverride, int maxMessageChars) {
         this(dbPath, projectOverride, maxMessageChars, "auto", DEFAULT_WAIT_SECONDS, DEFAULT_SERVER_NAME, Optional.empty(),
-                DEFAULT_HEARTBEAT_SECONDS, DEFAULT_HEARTBEAT_GRACE_SECONDS, dev.claudemesh.mesh.HostName.get());
+                DEFAULT_HEARTBEAT_SECONDS, DEFAULT_HEARTBEAT_GRACE_SECONDS, HostName.ofMachine());
     }
 
     /** Where the mesh lives, safe to print: the file, or postgresql://host:port/db without credentials. */
@@ -74,9 +74,14 @@ public record MeshConfig(Path dbPath, Optional<Path> projectOverride, int maxMes
         int beat = beatValue != null ? parsePositive(HEARTBEAT_SECONDS, beatValue) : DEFAULT_HEARTBEAT_SECONDS;
         String graceValue = settings.get(HEARTBEAT_GRACE_SECONDS).orElse(null);
         int grace = graceValue != null ? parsePositive(HEARTBEAT_GRACE_SECONDS, graceValue) : DEFAULT_HEARTBEAT_GRACE_SECONDS;
+        return new MeshConfig(db.toAbsolutePath().normalize(), project, max, channel, wait, serverName, url, beat, grace,
+                host(settings));
+    }
+
+    /** MESH_HOST_NAME (environment or .env), else the machine's own name. */
+    public static String host(Settings settings) {
         String hostValue = nonBlank(settings.get(HOST_NAME).orElse(null));
-        String host = hostValue != null ? hostValue : dev.claudemesh.mesh.HostName.get();
-        return new MeshConfig(db.toAbsolutePath().normalize(), project, max, channel, wait, serverName, url, beat, grace, host);
+        return hostValue != null ? hostValue : HostName.ofMachine();
     }
 
     /** The value stripped, or null when absent or only blanks. */

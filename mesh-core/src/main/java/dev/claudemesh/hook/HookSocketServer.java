@@ -7,8 +7,8 @@ import dev.claudemesh.mesh.Mesh;
 import dev.claudemesh.mesh.MeshException;
 import dev.claudemesh.mesh.ProcessRef;
 import dev.claudemesh.mesh.Processes;
-import dev.claudemesh.store.MeshStore;
-import dev.claudemesh.store.StoreException;
+import dev.claudemesh.mesh.MeshStore;
+import dev.claudemesh.mesh.StoreException;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;

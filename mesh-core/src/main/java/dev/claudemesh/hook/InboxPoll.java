@@ -24,7 +24,7 @@ public final class InboxPoll {
 
     /**
      * What to print, and which items that took off {@code recipient}'s inbox: should the text never reach
-     * the model, they go back (see {@link dev.claudemesh.store.MeshStore#undeliver}).
+     * the model, they go back (see {@link dev.claudemesh.mesh.MeshStore#undeliver}).
      */
     public record Answer(String stdout, String recipient, List<String> taken) {
         static final Answer NOTHING = new Answer("", "", List.of());

@@ -36,7 +36,7 @@ public final class ChangeWatch implements AutoCloseable {
     }
 
     /** A watch on {@code store}: told of changes by the store when it can push them, else polling as above. */
-    public static ChangeWatch on(dev.claudemesh.store.MeshStore store, long fastMs, long slowMs) {
+    public static ChangeWatch on(MeshStore store, long fastMs, long slowMs) {
         ChangeWatch w = new ChangeWatch(store::changeCounter, fastMs, slowMs);
         if (store.pushesChanges()) {
             synchronized (w) {
@@ -47,7 +47,7 @@ public final class ChangeWatch implements AutoCloseable {
         return w;
     }
 
-    public static ChangeWatch on(dev.claudemesh.store.MeshStore store, long intervalMs) {
+    public static ChangeWatch on(MeshStore store, long intervalMs) {
         return on(store, intervalMs, intervalMs);
     }
 

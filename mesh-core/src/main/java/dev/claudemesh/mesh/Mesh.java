@@ -2,8 +2,7 @@ package dev.claudemesh.mesh;
 
 import dev.claudemesh.identity.PeerNames;
 import dev.claudemesh.identity.ProjectIdentity;
-import dev.claudemesh.store.MeshStore;
-import dev.claudemesh.store.MeshStore.PeerClaim;
+import dev.claudemesh.mesh.MeshStore.PeerClaim;
 
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -314,7 +313,7 @@ public final class Mesh {
             Question cur;
             try {
                 cur = store.question(q.id()).orElseThrow();
-            } catch (dev.claudemesh.store.StoreUnavailableException down) {
+            } catch (StoreUnavailableException down) {
                 // The database is out of reach (restarting, network gone). The question and any answer are
                 // safe in it; keep waiting, and look again when it is back, until the question's own time is up.
                 if (!now().isBefore(q.expiresAt())) {
@@ -346,7 +345,7 @@ public final class Mesh {
                 boolean targetGone;
                 try {
                     targetGone = store.peer(q.target()).map(this::statusOf).orElse(PeerStatus.OFFLINE) == PeerStatus.OFFLINE;
-                } catch (dev.claudemesh.store.StoreUnavailableException down) {
+                } catch (StoreUnavailableException down) {
                     targetGone = false; // unknown while the database is away; asked again in a second
                 }
                 if (targetGone) {
@@ -556,7 +555,7 @@ public final class Mesh {
         Peer taken;
         try {
             taken = store.claimName(List.of(newName), claim, held);
-        } catch (dev.claudemesh.store.StoreException raced) {
+        } catch (StoreException raced) {
             throw new MeshException("'" + newName + "' was just taken by another session; pick another name.");
         }
         store.releaseServer(self, me.pid(), now());

@@ -1,5 +1,7 @@
 package dev.claudemesh.store;
 
+import dev.claudemesh.mesh.MeshStore;
+import dev.claudemesh.mesh.StoreException;
 import dev.claudemesh.mesh.InboxItem;
 import dev.claudemesh.mesh.MeshEvent;
 import dev.claudemesh.mesh.Outgoing;

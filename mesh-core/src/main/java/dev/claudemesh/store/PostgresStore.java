@@ -1,6 +1,8 @@
 package dev.claudemesh.store;
 
 import dev.claudemesh.config.DbUrl;
+import dev.claudemesh.mesh.StoreException;
+import dev.claudemesh.mesh.StoreUnavailableException;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 import org.postgresql.util.PSQLException;

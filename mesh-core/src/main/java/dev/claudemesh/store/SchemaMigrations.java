@@ -1,5 +1,6 @@
 package dev.claudemesh.store;
 
+import dev.claudemesh.mesh.StoreException;
 import org.flywaydb.core.Flyway;
 import org.sqlite.SQLiteDataSource;
 

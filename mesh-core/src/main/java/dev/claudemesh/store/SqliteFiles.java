@@ -1,5 +1,6 @@
 package dev.claudemesh.store;
 
+import dev.claudemesh.mesh.StoreException;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;

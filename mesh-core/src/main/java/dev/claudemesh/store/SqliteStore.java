@@ -1,5 +1,6 @@
 package dev.claudemesh.store;
 
+import dev.claudemesh.mesh.StoreException;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;

@@ -1,5 +1,6 @@
 package dev.claudemesh.store;
 
+import dev.claudemesh.mesh.MeshStore;
 import dev.claudemesh.config.MeshConfig;
 
 /** Opens the mesh the configuration names: PostgreSQL when MESH_DB_URL is set, else the SQLite file. */

@@ -50,6 +50,18 @@ class MeshConfigTest {
     }
 
     @Test
+    void hostNameComesFromDotEnvLikeEveryOtherSetting() {
+        assertEquals("laptop-b", MeshConfig.from(Settings.of(Map.of(), Map.of("MESH_HOST_NAME", " laptop-b "))).host());
+        assertEquals("from-env", MeshConfig.from(Settings.of(Map.of("MESH_HOST_NAME", "from-env"),
+                Map.of("MESH_HOST_NAME", "laptop-b"))).host());
+    }
+
+    @Test
+    void blankHostNameFallsBackToTheMachinesName() {
+        assertEquals(HostName.ofMachine(), config(Map.of("MESH_HOST_NAME", "  ")).host());
+    }
+
+    @Test
     void meshProjectPathBeatsClaudeProjectDir() {
         MeshConfig c = config(Map.of("CLAUDE_MESH_PROJECT_PATH", "/p/mesh", "CLAUDE_PROJECT_DIR", "/p/claude"));
         assertEquals(Optional.of(Path.of("/p/mesh")), c.projectOverride());

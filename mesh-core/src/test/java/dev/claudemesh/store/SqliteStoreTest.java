@@ -1,5 +1,7 @@
 package dev.claudemesh.store;
 
+import dev.claudemesh.mesh.MeshStore;
+import dev.claudemesh.mesh.StoreException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,12 +1,14 @@
 package dev.claudemesh.store;
 
+import dev.claudemesh.mesh.MeshStore;
+import dev.claudemesh.mesh.StoreException;
 import dev.claudemesh.mesh.InboxItem;
 import dev.claudemesh.mesh.Peer;
 import dev.claudemesh.mesh.PeerState;
 import dev.claudemesh.mesh.ProcessRef;
 import dev.claudemesh.mesh.Question;
 import dev.claudemesh.mesh.QuestionStatus;
-import dev.claudemesh.store.MeshStore.PeerClaim;
+import dev.claudemesh.mesh.MeshStore.PeerClaim;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;

@@ -6,7 +6,7 @@ import dev.claudemesh.hook.HookException;
 import dev.claudemesh.hook.HookInput;
 import dev.claudemesh.identity.ProjectIdentity;
 import dev.claudemesh.mesh.Mesh;
-import dev.claudemesh.store.MeshStore;
+import dev.claudemesh.mesh.MeshStore;
 import dev.claudemesh.store.Stores;
 
 

@@ -4,7 +4,7 @@ import dev.claudemesh.config.MeshConfig;
 import dev.claudemesh.config.Settings;
 import dev.claudemesh.hook.HookSocketServer;
 import dev.claudemesh.mesh.Processes;
-import dev.claudemesh.store.MeshStore;
+import dev.claudemesh.mesh.MeshStore;
 import dev.claudemesh.store.Stores;
 
 import java.io.ByteArrayInputStream;

@@ -236,7 +236,7 @@ class HookSocketIT {
 
         // A hook that takes the answer and dies before confirming it (this test process plays it).
         HookSocket.Request request = new HookSocket.Request(HookSocket.INBOX_POLL, mesh.where(),
-                dev.claudemesh.mesh.HostName.get(), backendDir.toString(),
+                dev.claudemesh.config.MeshConfig.host(dev.claudemesh.config.Settings.of(System.getenv(), Map.of())), backendDir.toString(),
                 backendDir.toString(), ProcessHandle.current().pid(),
                 hookJson("UserPromptSubmit", "sess-backend", backendDir, Map.of("prompt", "hi")).getBytes(StandardCharsets.UTF_8));
         try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(backend.socket()))) {

@@ -2,7 +2,10 @@ package dev.claudemesh.store;
 
 import dev.claudemesh.config.DbUrl;
 import dev.claudemesh.mesh.InboxItem;
+import dev.claudemesh.mesh.MeshStore;
 import dev.claudemesh.mesh.Outgoing;
+import dev.claudemesh.mesh.StoreException;
+import dev.claudemesh.mesh.StoreUnavailableException;
 import dev.claudemesh.testing.TestDatabases;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;

@@ -2,7 +2,7 @@ package dev.claudemesh.cli;
 
 import dev.claudemesh.config.ConfigException;
 import dev.claudemesh.mesh.MeshException;
-import dev.claudemesh.store.StoreException;
+import dev.claudemesh.mesh.StoreException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

@@ -8,8 +8,8 @@ import dev.claudemesh.mesh.Mesh;
 import dev.claudemesh.mesh.MeshException;
 import dev.claudemesh.mesh.Peer;
 import dev.claudemesh.mesh.Processes;
-import dev.claudemesh.store.MeshStore.PeerClaim;
-import dev.claudemesh.store.MeshStore;
+import dev.claudemesh.mesh.MeshStore.PeerClaim;
+import dev.claudemesh.mesh.MeshStore;
 import dev.claudemesh.store.Stores;
 
 import java.util.List;

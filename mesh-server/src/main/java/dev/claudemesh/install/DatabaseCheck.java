@@ -1,7 +1,7 @@
 package dev.claudemesh.install;
 
 import dev.claudemesh.store.SqliteStore;
-import dev.claudemesh.store.StoreException;
+import dev.claudemesh.mesh.StoreException;
 
 import java.io.IOException;
 import java.nio.file.Files;

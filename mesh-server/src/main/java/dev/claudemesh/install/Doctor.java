@@ -9,7 +9,7 @@ import dev.claudemesh.identity.ProjectIdentity;
 import dev.claudemesh.mcp.ChannelMode;
 import dev.claudemesh.mesh.Mesh;
 import dev.claudemesh.mesh.Peer;
-import dev.claudemesh.store.MeshStore;
+import dev.claudemesh.mesh.MeshStore;
 import dev.claudemesh.store.Stores;
 
 import java.nio.file.Files;

@@ -13,7 +13,7 @@ import dev.claudemesh.mesh.Question;
 import dev.claudemesh.mesh.Scope;
 import dev.claudemesh.mesh.Task;
 import dev.claudemesh.mesh.TaskStatus;
-import dev.claudemesh.store.StoreException;
+import dev.claudemesh.mesh.StoreException;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
 import io.modelcontextprotocol.server.McpSyncServerExchange;
 import io.modelcontextprotocol.spec.McpSchema.CallToolResult;

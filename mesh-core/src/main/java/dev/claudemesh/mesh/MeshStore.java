@@ -1,9 +1,5 @@
-package dev.claudemesh.store;
+package dev.claudemesh.mesh;
 
-import dev.claudemesh.mesh.InboxItem;
-import dev.claudemesh.mesh.Peer;
-import dev.claudemesh.mesh.Question;
-import dev.claudemesh.mesh.QuestionStatus;
 
 import java.time.Instant;
 import java.util.Collection;
@@ -24,10 +20,10 @@ public interface MeshStore extends AutoCloseable {
      * dead server's pid does not make the new session look offline.
      */
     record PeerClaim(String projectPath, String gitRoot, String host, String summary, String sessionId,
-                     dev.claudemesh.mesh.ProcessRef server, dev.claudemesh.mesh.ProcessRef claude, Instant now,
+                     ProcessRef server, ProcessRef claude, Instant now,
                      String hookAncestors, boolean newSession) {
         public PeerClaim(String projectPath, String gitRoot, String host, String summary, String sessionId,
-                         dev.claudemesh.mesh.ProcessRef server, dev.claudemesh.mesh.ProcessRef claude, Instant now) {
+                         ProcessRef server, ProcessRef claude, Instant now) {
             this(projectPath, gitRoot, host, summary, sessionId, server, claude, now, null, false);
         }
     }
@@ -96,7 +92,7 @@ public interface MeshStore extends AutoCloseable {
     // ------------------------------------------------------------------ messages, topics, tasks
 
     /** Puts {@code item} in each recipient's inbox, atomically. */
-    void deliver(dev.claudemesh.mesh.Outgoing item, Collection<String> recipients);
+    void deliver(Outgoing item, Collection<String> recipients);
 
     /** Subscribes {@code name} to {@code topic} (idempotent) and returns its topics after the change. */
     List<String> subscribe(String name, String topic, Instant now);
@@ -110,20 +106,20 @@ public interface MeshStore extends AutoCloseable {
     List<String> subscribers(String topic);
 
     /** Stores a pending task and puts it in the assignee's inbox, atomically. */
-    void addTask(dev.claudemesh.mesh.Task task, dev.claudemesh.mesh.Outgoing item);
+    void addTask(Task task, Outgoing item);
 
-    Optional<dev.claudemesh.mesh.Task> task(String id);
+    Optional<Task> task(String id);
 
     /**
      * Ends a pending task given to {@code assignee} and puts {@code result} in the delegator's inbox,
      * atomically; false when the task was not pending (or not this assignee's).
      */
-    boolean completeTask(String id, String assignee, dev.claudemesh.mesh.TaskStatus status, String result,
-                         dev.claudemesh.mesh.Outgoing resultItem);
+    boolean completeTask(String id, String assignee, TaskStatus status, String result,
+                         Outgoing resultItem);
 
-    List<dev.claudemesh.mesh.Task> tasksDelegatedBy(String name);
+    List<Task> tasksDelegatedBy(String name);
 
-    List<dev.claudemesh.mesh.Task> tasksAssignedTo(String name);
+    List<Task> tasksAssignedTo(String name);
 
     /** Records that a Stop hook named these tasks in a block. */
     void markTasksNamed(Collection<String> ids, Instant now);
@@ -131,10 +127,10 @@ public interface MeshStore extends AutoCloseable {
     // ------------------------------------------------------------------ history and housekeeping
 
     /** Items sent after inbox position {@code afterSeq} (one event per item id, not per recipient), oldest first. */
-    List<dev.claudemesh.mesh.MeshEvent> itemsAfter(long afterSeq, int limit);
+    List<MeshEvent> itemsAfter(long afterSeq, int limit);
 
     /** Questions answered at or after {@code since}, oldest first. */
-    List<dev.claudemesh.mesh.MeshEvent> answersSince(Instant since);
+    List<MeshEvent> answersSince(Instant since);
 
     /** The newest inbox position, 0 for an empty mesh. */
     long lastSeq();

@@ -1,18 +1,18 @@
-package dev.claudemesh.mesh;
+package dev.claudemesh.config;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 
-/** This machine's name, recorded with each peer: process ids mean something only on the host that made them. */
+/**
+ * This machine's own name, recorded with each peer: process ids mean something only on the host that made them.
+ * MESH_HOST_NAME, which overrides it, is a setting like any other and read by {@link MeshConfig#host(Settings)}.
+ */
 public final class HostName {
     private HostName() {
     }
 
-    public static String get() {
-        String env = System.getenv("MESH_HOST_NAME");
-        if (env != null && !env.isBlank()) {
-            return env.trim();
-        }
+    /** The operating system's name for this machine. */
+    public static String ofMachine() {
         String h = System.getenv("HOSTNAME");
         if (h != null && !h.isBlank()) {
             return h.trim();

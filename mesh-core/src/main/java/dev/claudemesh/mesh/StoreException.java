@@ -1,4 +1,4 @@
-package dev.claudemesh.store;
+package dev.claudemesh.mesh;
 
 /** The store could not be opened or used: a path, permission, lock or corruption problem, said plainly. */
 public class StoreException extends RuntimeException {

@@ -1,4 +1,4 @@
-package dev.claudemesh.store;
+package dev.claudemesh.mesh;
 
 /**
  * The mesh database could not be reached (a PostgreSQL server restarting, a network gone). Nothing was
