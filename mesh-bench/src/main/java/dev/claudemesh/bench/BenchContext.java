@@ -5,7 +5,7 @@ import dev.claudemesh.config.HostName;
 import dev.claudemesh.mesh.Mesh;
 import dev.claudemesh.mesh.Peer;
 import dev.claudemesh.mesh.Processes;
-import dev.claudemesh.mesh.MeshStore.PeerClaim;
+import dev.claudemesh.identity.ProjectIdentity;
 import dev.claudemesh.store.SqliteStore;
 
 import java.io.IOException;
@@ -183,9 +183,7 @@ final class BenchContext implements AutoCloseable {
 
     /** Takes {@code name} for this benchmark process, which stays alive, so the peer counts as active. */
     Peer join(Mesh mesh, String name, Path project, String summary) {
-        PeerClaim claim = new PeerClaim(project.toString(), project.toString(), host, summary, null,
-                Processes.LOCAL.self(), Processes.LOCAL.parent().orElse(null), mesh.now());
-        return mesh.store().claimName(List.of(name), claim, row -> false);
+        return mesh.joinAs(name, new ProjectIdentity(project, project, name), summary);
     }
 
     /** Closes every server started so far (their stdin, as Claude Code does) and waits until they exited. */

@@ -2,7 +2,7 @@ package dev.claudemesh.bench;
 
 import dev.claudemesh.mesh.Mesh;
 import dev.claudemesh.mesh.Question;
-import dev.claudemesh.mesh.QuestionStatus;
+import dev.claudemesh.identity.ProjectIdentity;
 
 import java.io.OutputStream;
 import java.nio.file.Path;
@@ -99,7 +99,7 @@ final class HooksSection extends Section {
             }
             // Close them, so every run starts with exactly ten open questions.
             for (Question q : qs) {
-                mesh.store().close(q.id(), QuestionStatus.CANCELLED, mesh.now());
+                mesh.cancel(q);
             }
             if (i >= warmups) {
                 withQuestions.add(r.wallMs());
@@ -130,7 +130,7 @@ final class HooksSection extends Section {
                 throw new BenchException("session-start did not report its peer '" + name + "': " + r.stdout());
             }
             // Offline again, so each run sees the same mesh (two other peers online).
-            mesh.store().markOffline(name, mesh.now());
+            mesh.endSession(ProjectIdentity.of(fresh), "bench-start-" + i);
             if (i >= warmups) {
                 starts.add(r.wallMs());
             }

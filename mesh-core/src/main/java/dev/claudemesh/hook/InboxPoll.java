@@ -67,7 +67,7 @@ public final class InboxPoll {
      * that never reached the model is made again by the next Stop that does not follow one.
      */
     private static Answer onStop(Mesh mesh, Peer me, boolean stopHookActive) {
-        StopVerdict v = mesh.stop(me.name(), stopHookActive);
+        StopVerdict v = mesh.stopVerdict(me.name(), stopHookActive);
         if (!v.block()) {
             return Answer.NOTHING;
         }

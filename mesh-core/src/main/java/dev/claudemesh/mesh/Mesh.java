@@ -9,7 +9,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -23,7 +25,9 @@ import java.util.stream.Collectors;
  */
 public final class Mesh {
     public static final Duration STALE_AFTER = Duration.ofMinutes(30);
-    public static final Duration DEFAULT_ASK_TIMEOUT = Duration.ofSeconds(300);
+    /** How long an ask waits when the asker names no timeout: ask_peer and {@code claude-mesh ask} alike. */
+    public static final int DEFAULT_ASK_TIMEOUT_SECONDS = 300;
+    public static final Duration DEFAULT_ASK_TIMEOUT = Duration.ofSeconds(DEFAULT_ASK_TIMEOUT_SECONDS);
     public static final int MAX_ASK_TIMEOUT_SECONDS = 3600;
     /** How many sessions of one project may hold numbered names (backend, backend-2, ...). */
     static final int MAX_SESSIONS_PER_NAME = 50;
@@ -121,6 +125,39 @@ public final class Mesh {
     /** Heartbeat: the server is alive and responsive. */
     public void heartbeat(String self) {
         store.touch(self, now());
+    }
+
+    /**
+     * A process that is not a Claude Code session (the command line) takes {@code name}, so peers see who sent
+     * what and can write back (to a queue, once it has exited). Refused when a live session's server holds the
+     * name; any other holder (an offline row, an earlier command line) gives it up.
+     */
+    public Peer joinAs(String name, ProjectIdentity id, String summary) {
+        String problem = PeerNames.problem(name);
+        if (problem != null) {
+            throw new MeshException(problem);
+        }
+        ProcessRef me = processes.self();
+        Optional<Peer> existing = store.peer(name);
+        if (existing.isPresent() && existing.get().server().isPresent() && statusOf(existing.get()) != PeerStatus.OFFLINE
+                && existing.get().server().get().pid() != me.pid()) {
+            throw new MeshException("'" + name + "' is a live session's name; pick another");
+        }
+        PeerClaim claim = new PeerClaim(id.projectPath().toString(), id.gitRoot().toString(), host, summary, null,
+                me, processes.parent().orElse(null), now());
+        return store.claimName(List.of(name), claim, row -> false);
+    }
+
+    /**
+     * Whether the session that holds {@code name} is still there: not offline (SessionEnd, or its processes
+     * gone) and, when {@code sessionId} is given, still that session (another has not taken the name).
+     */
+    public boolean sessionGoesOn(String name, String sessionId) {
+        Optional<Peer> p = store.peer(name);
+        if (p.isEmpty() || statusOf(p.get()) == PeerStatus.OFFLINE) {
+            return false;
+        }
+        return sessionId == null || p.get().sessionId().isEmpty() || sessionId.equals(p.get().sessionId().get());
     }
 
     /** The server is shutting down: offline, unless another process has taken the name meanwhile. */
@@ -262,7 +299,16 @@ public final class Mesh {
         return store.peer(name).filter(p -> !p.projectPath().equals(projectPath) && statusOf(p) != PeerStatus.OFFLINE);
     }
 
-    public List<PeerView> listPeers(String self, ProjectIdentity selfId, Scope scope, boolean includeStale) {
+    /** Every peer the mesh knows, with its status now (the command line's list). */
+    public List<PeerView> allPeers() {
+        return store.peers().stream().map(this::view).toList();
+    }
+
+    private PeerView view(Peer p) {
+        return new PeerView(p.name(), statusOf(p), p.summary(), p.projectPath(), p.lastSeen(), p.host());
+    }
+
+    public List<PeerView> listPeers(String self, ProjectIdentity selfId, PeerScope scope, boolean includeStale) {
         String selfKey = PeerNames.key(self);
         Predicate<Peer> inScope = switch (scope) {
             case MACHINE -> p -> true;
@@ -272,7 +318,7 @@ public final class Mesh {
         return store.peers().stream()
                 .filter(p -> !PeerNames.key(p.name()).equals(selfKey))
                 .filter(inScope)
-                .map(p -> new PeerView(p.name(), statusOf(p), p.summary(), p.projectPath(), p.lastSeen(), p.host()))
+                .map(this::view)
                 .filter(v -> includeStale || v.status() == PeerStatus.ACTIVE)
                 .toList();
     }
@@ -367,9 +413,17 @@ public final class Mesh {
         }
     }
 
+    /**
+     * The asker gives up on {@code q} (Ctrl-C in {@code claude-mesh ask}): cancelled, unless it was answered or
+     * closed first. Says whether it was this call that cancelled it.
+     */
+    public boolean cancel(Question q) {
+        return store.closeQuestion(q.id(), QuestionStatus.CANCELLED);
+    }
+
     /** Closes a question the asker stops waiting for, unless an answer got there first. */
     private AskOutcome endWait(Question q, QuestionStatus closeAs, String outcome) {
-        if (store.close(q.id(), closeAs, now())) {
+        if (store.closeQuestion(q.id(), closeAs)) {
             return new AskOutcome(outcome, q.id(), q.target(), Optional.empty());
         }
         Question cur = store.question(q.id()).orElseThrow();
@@ -391,7 +445,7 @@ public final class Mesh {
                     + "'); only '" + q.target() + "' can answer it.");
         }
         if (q.status() == QuestionStatus.PENDING && !now().isBefore(q.expiresAt())) {
-            store.close(q.id(), QuestionStatus.EXPIRED, now()); // its asker stopped waiting, even if it could not say so
+            store.closeQuestion(q.id(), QuestionStatus.EXPIRED); // its asker stopped waiting, even if it could not say so
         }
         if (q.status() == QuestionStatus.PENDING && store.answer(q.id(), self, answer, now())) {
             return store.question(q.id()).orElseThrow();
@@ -416,9 +470,9 @@ public final class Mesh {
         List<Question> open = new ArrayList<>();
         for (Question q : store.pendingQuestionsFor(self)) {
             if (!now.isBefore(q.expiresAt())) {
-                store.close(q.id(), QuestionStatus.EXPIRED, now);
+                store.closeQuestion(q.id(), QuestionStatus.EXPIRED);
             } else if (askerGone(q)) {
-                store.close(q.id(), QuestionStatus.ABANDONED, now);
+                store.closeQuestion(q.id(), QuestionStatus.ABANDONED);
             } else {
                 open.add(q);
             }
@@ -427,6 +481,19 @@ public final class Mesh {
     }
 
     // ------------------------------------------------------------------ delivery
+
+    /** How many items wait undelivered for {@code self}. */
+    public int waitingCount(String self) {
+        return store.waitingCount(self);
+    }
+
+    /**
+     * A watch on this mesh's commits, for a process that waits for something to change; checked every
+     * {@code intervalMs} on a file (a PostgreSQL mesh is told of each commit instead).
+     */
+    public ChangeWatch watchChanges(long intervalMs) {
+        return ChangeWatch.on(store, intervalMs);
+    }
 
     /** Everything new for {@code self}, marked delivered in the same step: a second call returns only newer items. */
     public List<InboxItem> takeInbox(String self) {
@@ -450,7 +517,7 @@ public final class Mesh {
      * says this stop already follows a block ({@code stopHookActive}) and every open item was named before,
      * the session may stop.
      */
-    public StopVerdict stop(String self, boolean stopHookActive) {
+    public StopVerdict stopVerdict(String self, boolean stopHookActive) {
         List<Question> open = openQuestionsFor(self);
         List<Task> tasks = store.tasksAssignedTo(self).stream().filter(t -> t.status() == TaskStatus.PENDING).toList();
         if (open.isEmpty() && tasks.isEmpty()) {
@@ -645,9 +712,9 @@ public final class Mesh {
         int abandoned = 0;
         for (Question q : store.pendingQuestions()) {
             if (!now.isBefore(q.expiresAt())) {
-                expired += store.close(q.id(), QuestionStatus.EXPIRED, now) ? 1 : 0;
+                expired += store.closeQuestion(q.id(), QuestionStatus.EXPIRED) ? 1 : 0;
             } else if (askerGone(q)) {
-                abandoned += store.close(q.id(), QuestionStatus.ABANDONED, now) ? 1 : 0;
+                abandoned += store.closeQuestion(q.id(), QuestionStatus.ABANDONED) ? 1 : 0;
             }
         }
         int pruned = keep.map(k -> store.pruneHistory(now.minus(k))).orElse(0);
@@ -661,6 +728,25 @@ public final class Mesh {
             return isGone(asker.get());
         }
         return q.askerProcess().isPresent() && !processes.isAlive(q.askerProcess().get());
+    }
+
+    /** The position of the newest item sent, for {@link #history}; 0 for an empty mesh. */
+    public long historyEnd() {
+        return store.lastSeq();
+    }
+
+    /** Replies made at or after {@code since}, oldest first. */
+    public List<MeshEvent> repliesSince(Instant since) {
+        return store.answersSince(since);
+    }
+
+    /** Where the mesh is, its schema, its peers by status (names in stored order) and what waits for whom. */
+    public MeshStatus status() {
+        Map<PeerStatus, List<String>> byStatus = new EnumMap<>(PeerStatus.class);
+        for (Peer p : store.peers()) {
+            byStatus.computeIfAbsent(statusOf(p), k -> new ArrayList<>()).add(p.name());
+        }
+        return new MeshStatus(store.where(), store.schemaVersion(), byStatus, store.waitingByRecipient());
     }
 
     /** Items sent after {@code afterSeq}, and replies made at or after {@code since}, in time order. */

@@ -68,7 +68,7 @@ public interface MeshStore extends AutoCloseable {
     boolean answer(String id, String target, String answer, Instant now);
 
     /** Moves a pending question to {@code status}; false when it was no longer pending. */
-    boolean close(String id, QuestionStatus status, Instant now);
+    boolean closeQuestion(String id, QuestionStatus status);
 
     /** Records that a Stop hook named these questions in a block. */
     void markNamed(Collection<String> ids, Instant now);

@@ -412,7 +412,7 @@ public abstract class JdbcStore implements MeshStore {
     }
 
     @Override
-    public boolean close(String id, QuestionStatus status, Instant now) {
+    public boolean closeQuestion(String id, QuestionStatus status) {
         return update("UPDATE questions SET status = ? WHERE id = ? AND status = 'pending'", status.wire(), id) > 0;
     }
 

@@ -515,14 +515,14 @@ class MeshTest {
         a.mesh().heartbeat("alpha");
         gamma.mesh().heartbeat("gamma");
 
-        List<PeerView> active = a.mesh().listPeers("ALPHA", a.id(), Scope.MACHINE, false);
+        List<PeerView> active = a.mesh().listPeers("ALPHA", a.id(), PeerScope.MACHINE, false);
         assertEquals(List.of("gamma"), active.stream().map(PeerView::name).toList());
 
-        List<PeerView> all = a.mesh().listPeers("alpha", a.id(), Scope.MACHINE, true);
+        List<PeerView> all = a.mesh().listPeers("alpha", a.id(), PeerScope.MACHINE, true);
         assertEquals(List.of("beta", "gamma"), all.stream().map(PeerView::name).toList());
         assertEquals(PeerStatus.STALE, all.get(0).status());
 
-        assertTrue(a.mesh().listPeers("alpha", a.id(), Scope.DIRECTORY, true).isEmpty());
+        assertTrue(a.mesh().listPeers("alpha", a.id(), PeerScope.DIRECTORY, true).isEmpty());
     }
 
     // ------------------------------------------------------------------ ask
@@ -855,12 +855,12 @@ class MeshTest {
         Node alice = server("alice", 100, 1000);
         Node bob = server("bob", 200, 2000);
         Question q = alice.mesh().ask("alice", "bob", "port?", Duration.ofSeconds(60));
-        assertTrue(bob.mesh().stop("bob", false).block(), "precondition: the live question blocks");
+        assertTrue(bob.mesh().stopVerdict("bob", false).block(), "precondition: the live question blocks");
         dead.add(100L);
 
         assertTrue(bob.mesh().openQuestionsFor("bob").isEmpty());
         assertEquals(QuestionStatus.ABANDONED, store.question(q.id()).orElseThrow().status());
-        assertFalse(bob.mesh().stop("bob", false).block());
+        assertFalse(bob.mesh().stopVerdict("bob", false).block());
         MeshException e = assertThrows(MeshException.class, () -> bob.mesh().reply("bob", q.id(), "8080"));
         assertTrue(e.getMessage().contains("abandoned"), e.getMessage());
     }
@@ -880,7 +880,7 @@ class MeshTest {
     @Test
     void stopAllowsWhenNothingIsOpen() throws IOException {
         Node bob = server("bob", 200, 2000);
-        StopVerdict v = bob.mesh().stop("bob", false);
+        StopVerdict v = bob.mesh().stopVerdict("bob", false);
         assertFalse(v.block());
         assertTrue(v.questions().isEmpty());
     }
@@ -891,12 +891,12 @@ class MeshTest {
         Node bob = server("bob", 200, 2000);
         Question q1 = alice.mesh().ask("alice", "bob", "port?", Duration.ofSeconds(60));
 
-        StopVerdict first = bob.mesh().stop("bob", false);
+        StopVerdict first = bob.mesh().stopVerdict("bob", false);
         assertTrue(first.block());
         assertEquals(List.of(q1.id()), first.questions().stream().map(Question::id).toList());
         assertTrue(store.question(q1.id()).orElseThrow().namedAt().isPresent(), "the block names the question");
 
-        StopVerdict second = bob.mesh().stop("bob", true);
+        StopVerdict second = bob.mesh().stopVerdict("bob", true);
         assertFalse(second.block(), "no second block for the same questions within one stop sequence");
     }
 
@@ -905,11 +905,11 @@ class MeshTest {
         Node alice = server("alice", 100, 1000);
         Node bob = server("bob", 200, 2000);
         Question q1 = alice.mesh().ask("alice", "bob", "port?", Duration.ofSeconds(60));
-        assertTrue(bob.mesh().stop("bob", false).block());
+        assertTrue(bob.mesh().stopVerdict("bob", false).block());
         clock.advance(Duration.ofSeconds(1));
         Question q2 = alice.mesh().ask("alice", "bob", "host?", Duration.ofSeconds(60));
 
-        StopVerdict v = bob.mesh().stop("bob", true);
+        StopVerdict v = bob.mesh().stopVerdict("bob", true);
 
         assertTrue(v.block());
         assertEquals(List.of(q1.id(), q2.id()), v.questions().stream().map(Question::id).toList());
@@ -920,9 +920,9 @@ class MeshTest {
         Node alice = server("alice", 100, 1000);
         Node bob = server("bob", 200, 2000);
         alice.mesh().ask("alice", "bob", "port?", Duration.ofSeconds(60));
-        assertTrue(bob.mesh().stop("bob", false).block());
+        assertTrue(bob.mesh().stopVerdict("bob", false).block());
 
-        assertTrue(bob.mesh().stop("bob", false).block(), "a new stop sequence blocks again while the question is open");
+        assertTrue(bob.mesh().stopVerdict("bob", false).block(), "a new stop sequence blocks again while the question is open");
     }
 
     @Test
@@ -930,7 +930,7 @@ class MeshTest {
         Node alice = server("alice", 100, 1000);
         Node bob = server("bob", 200, 2000);
         alice.mesh().ask("alice", "bob", "port?", Duration.ofSeconds(60));
-        assertTrue(bob.mesh().stop("bob", false).block());
+        assertTrue(bob.mesh().stopVerdict("bob", false).block());
 
         assertEquals(0, store.waitingCount("bob"));
         assertTrue(bob.mesh().takeInbox("bob").isEmpty());
@@ -943,7 +943,7 @@ class MeshTest {
         Question q = alice.mesh().ask("alice", "bob", "port?", Duration.ofSeconds(60));
         bob.mesh().reply("bob", q.id(), "8080");
 
-        assertFalse(bob.mesh().stop("bob", false).block());
+        assertFalse(bob.mesh().stopVerdict("bob", false).block());
     }
 
     // ------------------------------------------------------------------ inbox

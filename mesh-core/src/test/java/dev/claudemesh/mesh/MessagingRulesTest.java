@@ -615,18 +615,18 @@ class MessagingRulesTest {
         Node bob = server("bob", 200, 2000);
         Task t = alice.mesh().delegate("alice", "bob", "migrate", Optional.empty());
 
-        StopVerdict first = bob.mesh().stop("bob", false);
+        StopVerdict first = bob.mesh().stopVerdict("bob", false);
         assertTrue(first.block());
         assertEquals(List.of(t.id()), first.tasks().stream().map(Task::id).toList());
         assertTrue(first.questions().isEmpty());
         assertTrue(store.task(t.id()).orElseThrow().namedAt().isPresent(), "the block names the task");
         assertEquals(0, store.waitingCount("bob"), "naming it in the block delivers it");
 
-        assertFalse(bob.mesh().stop("bob", true).block(), "no second block for the same task in one stop sequence");
-        assertTrue(bob.mesh().stop("bob", false).block(), "a new stop sequence reminds again");
+        assertFalse(bob.mesh().stopVerdict("bob", true).block(), "no second block for the same task in one stop sequence");
+        assertTrue(bob.mesh().stopVerdict("bob", false).block(), "a new stop sequence reminds again");
 
         bob.mesh().complete("bob", t.id(), TaskStatus.FAILED, "cannot");
-        assertFalse(bob.mesh().stop("bob", false).block(), "an ended task no longer blocks");
+        assertFalse(bob.mesh().stopVerdict("bob", false).block(), "an ended task no longer blocks");
     }
 
     @Test
@@ -634,11 +634,11 @@ class MessagingRulesTest {
         Node alice = server("alice", 100, 1000);
         Node bob = server("bob", 200, 2000);
         Task t1 = alice.mesh().delegate("alice", "bob", "one", Optional.empty());
-        assertTrue(bob.mesh().stop("bob", false).block());
+        assertTrue(bob.mesh().stopVerdict("bob", false).block());
         clock.advance(Duration.ofSeconds(1));
         Task t2 = alice.mesh().delegate("alice", "bob", "two", Optional.empty());
 
-        StopVerdict v = bob.mesh().stop("bob", true);
+        StopVerdict v = bob.mesh().stopVerdict("bob", true);
 
         assertTrue(v.block());
         assertEquals(List.of(t1.id(), t2.id()), v.tasks().stream().map(Task::id).toList());
@@ -649,10 +649,10 @@ class MessagingRulesTest {
         Node alice = server("alice", 100, 1000);
         Node bob = server("bob", 200, 2000);
         Question q = alice.mesh().ask("alice", "bob", "port?", Duration.ofSeconds(600));
-        assertTrue(bob.mesh().stop("bob", false).block());
+        assertTrue(bob.mesh().stopVerdict("bob", false).block());
         Task t = alice.mesh().delegate("alice", "bob", "migrate", Optional.empty());
 
-        StopVerdict v = bob.mesh().stop("bob", true);
+        StopVerdict v = bob.mesh().stopVerdict("bob", true);
 
         assertTrue(v.block());
         assertEquals(List.of(q.id()), v.questions().stream().map(Question::id).toList());
@@ -665,7 +665,7 @@ class MessagingRulesTest {
         server("bob", 200, 2000);
         alice.mesh().delegate("alice", "bob", "migrate", Optional.empty());
 
-        assertFalse(alice.mesh().stop("alice", false).block(), "the delegator is not the one who must work");
+        assertFalse(alice.mesh().stopVerdict("alice", false).block(), "the delegator is not the one who must work");
     }
 
     // ------------------------------------------------------------------ housekeeping

@@ -160,8 +160,8 @@ abstract class StoreContractTest {
     void closeOnlyMovesPendingQuestions() {
         MeshStore s = store();
         s.addQuestion(question("q_1", "alice", "bob", "?"));
-        assertTrue(s.close("q_1", QuestionStatus.EXPIRED, T0));
-        assertFalse(s.close("q_1", QuestionStatus.CANCELLED, T0));
+        assertTrue(s.closeQuestion("q_1", QuestionStatus.EXPIRED));
+        assertFalse(s.closeQuestion("q_1", QuestionStatus.CANCELLED));
         assertFalse(s.answer("q_1", "bob", "late", T0));
         assertEquals(QuestionStatus.EXPIRED, s.question("q_1").orElseThrow().status());
     }
@@ -172,7 +172,7 @@ abstract class StoreContractTest {
         s.addQuestion(question("q_1", "Alice", "Bob", "1"));
         s.addQuestion(question("q_2", "carol", "bob", "2"));
         s.addQuestion(question("q_3", "alice", "carol", "3"));
-        s.close("q_2", QuestionStatus.CANCELLED, T0);
+        s.closeQuestion("q_2", QuestionStatus.CANCELLED);
 
         assertEquals(List.of("q_1"), s.pendingQuestionsFor("BOB").stream().map(Question::id).toList());
         assertEquals(List.of("q_1", "q_3"), s.pendingQuestionsFrom("alice").stream().map(Question::id).toList());

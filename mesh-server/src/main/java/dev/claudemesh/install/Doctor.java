@@ -6,7 +6,7 @@ import dev.claudemesh.config.MeshConfig;
 import dev.claudemesh.config.Settings;
 import dev.claudemesh.identity.PeerNames;
 import dev.claudemesh.identity.ProjectIdentity;
-import dev.claudemesh.mcp.ChannelMode;
+import dev.claudemesh.config.ChannelMode;
 import dev.claudemesh.mesh.Mesh;
 import dev.claudemesh.mesh.Peer;
 import dev.claudemesh.mesh.MeshStore;

@@ -10,7 +10,7 @@ import dev.claudemesh.mesh.MeshException;
 import dev.claudemesh.mesh.Peer;
 import dev.claudemesh.mesh.PeerView;
 import dev.claudemesh.mesh.Question;
-import dev.claudemesh.mesh.Scope;
+import dev.claudemesh.mesh.PeerScope;
 import dev.claudemesh.mesh.Task;
 import dev.claudemesh.mesh.TaskStatus;
 import dev.claudemesh.mesh.StoreException;
@@ -125,7 +125,7 @@ final class MeshTools {
                 .annotations(annotations(true, true))
                 .build();
         return spec(tool, (ex, call) -> {
-            Scope scope = Scope.fromWire(call.optionalString("scope").orElse(null));
+            PeerScope scope = PeerScope.fromWire(call.optionalString("scope").orElse(null));
             boolean includeStale = call.optionalBoolean("include_stale").orElse(false);
             sighted();
             List<PeerView> peers = mesh.listPeers(self(), identity, scope, includeStale);
@@ -151,7 +151,8 @@ final class MeshTools {
                         "to", string("The peer's name, from list_peers."),
                         "question", string("The question, self-contained: the peer does not see your conversation."),
                         "timeout_seconds", obj("type", "integer", "minimum", 1, "maximum", Mesh.MAX_ASK_TIMEOUT_SECONDS,
-                                "description", "How long to wait; default 300.")), List.of("to", "question")))
+                                "description", "How long to wait; default " + Mesh.DEFAULT_ASK_TIMEOUT_SECONDS + ".")),
+                        List.of("to", "question")))
                 .outputSchema(outSchema(obj(
                         "status", obj("type", "string", "enum", List.of("answered", "timed_out", "peer_offline", "cancelled")),
                         "question_id", string("The question's id"),
@@ -225,7 +226,7 @@ final class MeshTools {
         return spec(tool, (ex, call) -> {
             sighted();
             List<InboxItem> items = mesh.takeInbox(self(), POLL_BUDGET_CHARS);
-            int more = items.isEmpty() ? 0 : mesh.store().waitingCount(self());
+            int more = items.isEmpty() ? 0 : mesh.waitingCount(self());
             List<Map<String, Object>> rows = new ArrayList<>();
             StringBuilder text = new StringBuilder(items.isEmpty() ? "Inbox empty." : items.size() + " new item(s):");
             for (InboxItem i : items) {
@@ -342,11 +343,9 @@ final class MeshTools {
                 .annotations(annotations(false, false))
                 .build();
         return spec(tool, (ex, call) -> {
-            String status = call.requiredString("status");
-            if (!status.equals("completed") && !status.equals("failed")) {
-                throw new MeshException("status must be 'completed' or 'failed' (got '" + status + "')");
-            }
-            Task t = mesh.complete(self(), call.requiredString("task_id"), TaskStatus.fromWire(status), call.requiredString("result"));
+            // The input schema admits completed and failed only; Mesh.complete refuses pending.
+            Task t = mesh.complete(self(), call.requiredString("task_id"), TaskStatus.fromWire(call.requiredString("status")),
+                    call.requiredString("result"));
             return ok("Task " + t.id() + " " + t.status().wire() + "; '" + t.delegator() + "' is told.",
                     obj("task_id", t.id(), "status", t.status().wire()));
         });

@@ -1,6 +1,7 @@
 package dev.claudemesh.mcp;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.claudemesh.config.ChannelMode;
 import dev.claudemesh.config.ConfigException;
 import dev.claudemesh.config.MeshConfig;
 import dev.claudemesh.config.Settings;

@@ -1,4 +1,4 @@
-package dev.claudemesh.hooks;
+package dev.claudemesh.hookcmd;
 
 import dev.claudemesh.config.MeshConfig;
 import dev.claudemesh.config.Settings;

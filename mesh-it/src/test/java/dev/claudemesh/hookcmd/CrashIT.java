@@ -1,4 +1,4 @@
-package dev.claudemesh.hooks;
+package dev.claudemesh.hookcmd;
 
 import dev.claudemesh.testing.MeshFixture;
 import dev.claudemesh.testing.MeshFixture.HookRun;

@@ -1,4 +1,4 @@
-package dev.claudemesh.hooks;
+package dev.claudemesh.hookcmd;
 
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;

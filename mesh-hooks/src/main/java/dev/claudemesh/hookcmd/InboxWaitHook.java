@@ -1,11 +1,9 @@
-package dev.claudemesh.hooks;
+package dev.claudemesh.hookcmd;
 
 import dev.claudemesh.hook.HookText;
 import dev.claudemesh.mesh.ChangeWatch;
 import dev.claudemesh.mesh.InboxItem;
 import dev.claudemesh.mesh.Peer;
-import dev.claudemesh.mesh.PeerState;
-import dev.claudemesh.mesh.PeerStatus;
 import picocli.CommandLine.Command;
 
 import java.io.IOException;
@@ -41,21 +39,21 @@ final class InboxWaitHook implements Callable<Object> {
             String myToken = ProcessHandle.current().pid() + "";
             Files.writeString(token, myToken, StandardCharsets.UTF_8); // a newer waiter replaces older ones
             long deadline = System.nanoTime() + s.config.waitSeconds() * 1_000_000_000L;
-            try (ChangeWatch watch = ChangeWatch.on(s.mesh.store(), POLL_MS)) {
+            try (ChangeWatch watch = s.mesh.watchChanges(POLL_MS)) {
                 long seen = watch.current();
                 long nextCheck = 0;
                 while (System.nanoTime() < deadline) {
-                    if (s.mesh.store().waitingCount(me) > 0) {
+                    if (s.mesh.waitingCount(me) > 0) {
                         List<InboxItem> items = s.mesh.takeInbox(me, HookText.BUDGET);
                         if (items.isEmpty()) {
                             return null; // delivered another way first (a prompt, poll_inbox, a push)
                         }
-                        int left = s.mesh.store().waitingCount(me);
+                        int left = s.mesh.waitingCount(me);
                         return new Wake("claude-mesh (you are '" + me + "'): " + HookText.items(items, left));
                     }
                     if (System.nanoTime() >= nextCheck) {
                         nextCheck = System.nanoTime() + 1_000_000_000L;
-                        if (sessionOver(s, me, session) || !myToken.equals(read(token))) {
+                        if (!s.mesh.sessionGoesOn(me, session) || !myToken.equals(read(token))) {
                             return null;
                         }
                     }
@@ -68,15 +66,6 @@ final class InboxWaitHook implements Callable<Object> {
                 }
             }
         }
-    }
-
-    /** The session ended (SessionEnd ran, or its processes are gone), or another session took the name. */
-    private static boolean sessionOver(HookSession s, String me, String session) {
-        Optional<Peer> p = s.mesh.store().peer(me);
-        if (p.isEmpty() || p.get().state() == PeerState.OFFLINE || s.mesh.statusOf(p.get()) == PeerStatus.OFFLINE) {
-            return true;
-        }
-        return session != null && p.get().sessionId().isPresent() && !session.equals(p.get().sessionId().get());
     }
 
     private static String read(Path token) {

@@ -1,10 +1,11 @@
-package dev.claudemesh.mcp;
+package dev.claudemesh.config;
 
 import java.util.List;
 import java.util.Optional;
 
 /**
- * Whether this server pushes items as Claude Code channel events. Claude Code drops channel notifications
+ * Whether a server pushes items as Claude Code channel events (MESH_CHANNEL), and how Claude Code must be
+ * started to accept them (what install and doctor print). Claude Code drops channel notifications
  * silently unless the session opted in at launch, and an item we push counts as delivered, so the server
  * must know before it pushes: {@code on}, {@code off}, or {@code auto}, which looks at the arguments of the
  * Claude Code process that started this server (our parent).
@@ -26,7 +27,7 @@ public final class ChannelMode {
      * @param serverName the name this server has in the user's MCP configuration
      * @param parentArgs the parent process's arguments, when the OS tells them
      */
-    static boolean enabled(String mode, String serverName, Optional<List<String>> parentArgs) {
+    public static boolean enabled(String mode, String serverName, Optional<List<String>> parentArgs) {
         return switch (mode) {
             case "on" -> true;
             case "off" -> false;
@@ -68,7 +69,7 @@ public final class ChannelMode {
     }
 
     /** The parent's arguments from the OS ({@code /proc} on Linux, the process table on macOS). */
-    static Optional<List<String>> parentArguments() {
+    public static Optional<List<String>> parentArguments() {
         return ProcessHandle.current().parent()
                 .flatMap(p -> p.info().arguments())
                 .map(List::of);

@@ -3,10 +3,10 @@ package dev.claudemesh.mesh;
 import java.util.Locale;
 
 /** Which peers list_peers shows: everyone, those in the same project directory, or in the same git repo. */
-public enum Scope {
+public enum PeerScope {
     MACHINE, DIRECTORY, REPO;
 
-    public static Scope fromWire(String s) {
+    public static PeerScope fromWire(String s) {
         if (s == null || s.isBlank()) {
             return MACHINE;
         }

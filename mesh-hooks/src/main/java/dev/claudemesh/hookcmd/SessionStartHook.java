@@ -1,4 +1,4 @@
-package dev.claudemesh.hooks;
+package dev.claudemesh.hookcmd;
 
 import dev.claudemesh.hook.HookOutput;
 import dev.claudemesh.hook.HookText;
@@ -7,7 +7,7 @@ import dev.claudemesh.mesh.Peer;
 import dev.claudemesh.mesh.PeerText;
 import dev.claudemesh.mesh.PeerView;
 import dev.claudemesh.mesh.Question;
-import dev.claudemesh.mesh.Scope;
+import dev.claudemesh.mesh.PeerScope;
 import dev.claudemesh.mesh.Task;
 import dev.claudemesh.mesh.TaskStatus;
 import picocli.CommandLine.Command;
@@ -31,7 +31,7 @@ final class SessionStartHook implements Callable<String> {
     public String call() throws Exception {
         try (HookSession s = HookSession.open()) {
             Peer me = s.mesh.startSession(s.identity, s.sessionId(), s.input.string("source").orElse(""));
-            List<PeerView> online = s.mesh.listPeers(me.name(), s.identity, Scope.MACHINE, false);
+            List<PeerView> online = s.mesh.listPeers(me.name(), s.identity, PeerScope.MACHINE, false);
             List<Question> questions = s.mesh.openQuestionsFor(me.name());
             List<Task> tasks = s.mesh.tasksAssignedTo(me.name()).stream().filter(t -> t.status() == TaskStatus.PENDING).toList();
             Set<String> shown = new java.util.HashSet<>();
