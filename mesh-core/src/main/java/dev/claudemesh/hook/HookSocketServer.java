@@ -136,7 +136,8 @@ public final class HookSocketServer implements AutoCloseable {
     }
 
     private static boolean answers(Path socket) {
-        try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+        try {
+            SocketChannel.open(UnixDomainSocketAddress.of(socket)).close(); // someone accepted: the socket is live
             return true;
         } catch (IOException e) {
             return false;

@@ -6,6 +6,8 @@ package dev.claudemesh.mesh;
  * line; it never carries a stack trace to the user.
  */
 public class MeshException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     public MeshException(String message) {
         super(message);
     }

@@ -6,6 +6,8 @@ package dev.claudemesh.mesh;
  * waits (a blocked ask_peer) keeps waiting instead of giving up.
  */
 public class StoreUnavailableException extends StoreException {
+    private static final long serialVersionUID = 1L;
+
     public StoreUnavailableException(String message, Throwable cause) {
         super(message, cause);
     }

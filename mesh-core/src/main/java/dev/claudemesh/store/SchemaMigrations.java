@@ -86,6 +86,8 @@ final class SchemaMigrations {
      * Migrates when needed. Several processes may start at once on a new file, so the migration runs under an
      * exclusive lock on a side file, and the version is checked again once the lock is held.
      */
+    // "try": the file lock is a resource held for the block and never referenced in it; holding it is its use.
+    @SuppressWarnings("try")
     static void ensureCurrent(Connection c, Path db, String url, int busyTimeoutMs) throws SQLException {
         if (LATEST.equals(currentVersion(c))) {
             return;

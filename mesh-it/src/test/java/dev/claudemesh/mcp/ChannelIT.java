@@ -12,7 +12,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -64,8 +63,7 @@ class ChannelIT {
             Map<String, JsonNode> byKind = new HashMap<>();
             for (JsonNode e : events) {
                 JsonNode meta = e.path("params").path("meta");
-                for (Iterator<Map.Entry<String, JsonNode>> it = meta.fields(); it.hasNext(); ) {
-                    Map.Entry<String, JsonNode> f = it.next();
+                for (Map.Entry<String, JsonNode> f : meta.properties()) {
                     assertTrue(f.getKey().matches("[A-Za-z0-9_]+"), "meta key " + f.getKey());
                     assertTrue(f.getValue().isTextual(), "meta value of " + f.getKey() + " must be a string");
                 }

@@ -88,7 +88,7 @@ public final class Doctor {
 
         Map<String, String> env() {
             Map<String, String> env = new HashMap<>();
-            entry.path("env").fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
+            entry.path("env").properties().forEach(e -> env.put(e.getKey(), e.getValue().asText()));
             return env;
         }
     }

@@ -170,11 +170,11 @@ public final class MeshFixture implements AutoCloseable {
     /** One server seen through its MCP client. */
     public record Peer(McpSyncClient client, List<ProgressNotification> progress) {
         public CallToolResult call(String tool, Map<String, Object> args) {
-            return client.callTool(new CallToolRequest(tool, args));
+            return client.callTool(CallToolRequest.builder(tool).arguments(args).build());
         }
 
         public CallToolResult callWithProgress(String tool, Map<String, Object> args, String token) {
-            return client.callTool(new CallToolRequest(tool, args, Map.of("progressToken", token)));
+            return client.callTool(CallToolRequest.builder(tool).arguments(args).progressToken(token).build());
         }
 
         /** The structured result of a successful call; fails the test with the error text otherwise. */
