@@ -33,11 +33,6 @@ public final class HookInput {
         this.fields = fields;
     }
 
-    /** Reads and parses stdin; the exception's message is one line saying what was wrong with it. */
-    public static HookInput read(InputStream in) throws HookException {
-        return parse(readBytes(in));
-    }
-
     /** Reads stdin whole, refusing nothing at all and anything far too large to come from Claude Code. */
     public static byte[] readBytes(InputStream in) throws HookException {
         byte[] data = readLimited(in);

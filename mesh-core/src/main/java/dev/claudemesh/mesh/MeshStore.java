@@ -61,9 +61,6 @@ public interface MeshStore extends AutoCloseable {
     /** Pending questions addressed to {@code target}, oldest first. */
     List<Question> pendingQuestionsFor(String target);
 
-    /** Pending questions asked by {@code asker}. */
-    List<Question> pendingQuestionsFrom(String asker);
-
     /** Answers a pending question addressed to {@code target}; false when it was no longer pending. */
     boolean answer(String id, String target, String answer, Instant now);
 

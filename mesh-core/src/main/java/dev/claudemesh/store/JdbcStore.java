@@ -30,6 +30,8 @@ import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 
+import static dev.claudemesh.identity.PeerNames.key;
+
 /**
  * The mesh's SQL, shared by both backends: every statement here runs unchanged on SQLite and PostgreSQL.
  * A backend supplies the connection, how a write transaction starts and ends (it must serialise writers,
@@ -369,12 +371,6 @@ public abstract class JdbcStore implements MeshStore {
     public List<Question> pendingQuestionsFor(String target) {
         return questions("SELECT " + QUESTION_COLUMNS + " FROM questions WHERE target_key = ? AND status = 'pending' "
                 + "ORDER BY asked_at, id", key(target));
-    }
-
-    @Override
-    public List<Question> pendingQuestionsFrom(String asker) {
-        return questions("SELECT " + QUESTION_COLUMNS + " FROM questions WHERE asker_key = ? AND status = 'pending' "
-                + "ORDER BY asked_at, id", key(asker));
     }
 
     private List<Question> questions(String sql, Object... args) {
@@ -757,10 +753,5 @@ public abstract class JdbcStore implements MeshStore {
             }
             return out;
         });
-    }
-
-
-    protected static String key(String name) {
-        return name.toLowerCase(Locale.ROOT);
     }
 }

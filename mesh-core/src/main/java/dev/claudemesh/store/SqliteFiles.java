@@ -14,7 +14,7 @@ import java.util.Set;
  * readable by other users, not even for a moment. SQLite gives its -wal and -shm files the database file's
  * permissions. On file systems without POSIX permissions (Windows) this falls back to plain creation.
  */
-final class SqliteFiles {
+public final class SqliteFiles {
     private SqliteFiles() {
     }
 
@@ -55,7 +55,7 @@ final class SqliteFiles {
         }
         try {
             Set<PosixFilePermission> perms = Files.getPosixFilePermissions(db);
-            if (perms.contains(PosixFilePermission.GROUP_WRITE) || perms.contains(PosixFilePermission.OTHERS_WRITE)) {
+            if (writableByOthers(perms)) {
                 throw new StoreException("the mesh database " + db + " is writable by other users (mode "
                         + PosixFilePermissions.toString(perms) + "), so they could send messages as any peer; "
                         + "run: chmod 600 '" + db + "'");
@@ -63,6 +63,11 @@ final class SqliteFiles {
         } catch (IOException e) {
             throw new StoreException("cannot read the permissions of " + db + " (" + describe(e) + ")", e);
         }
+    }
+
+    /** The one test of "other users can write it" (group or world write), for the store and for doctor. */
+    public static boolean writableByOthers(Set<PosixFilePermission> perms) {
+        return perms.contains(PosixFilePermission.GROUP_WRITE) || perms.contains(PosixFilePermission.OTHERS_WRITE);
     }
 
     private static void createPrivate(Path p, boolean directory) throws IOException {

@@ -21,9 +21,4 @@ public final class Stores {
                 ? PostgresStore.open(config.dbUrl().get(), SqliteStore.HOOK_BUSY_TIMEOUT_MS / 1000)
                 : SqliteStore.open(config.dbPath(), SqliteStore.HOOK_BUSY_TIMEOUT_MS);
     }
-
-    /** The schema version this code migrates to, the same on both backends. */
-    public static String latestSchemaVersion() {
-        return SchemaMigrations.LATEST;
-    }
 }

@@ -167,7 +167,7 @@ abstract class StoreContractTest {
     }
 
     @Test
-    void pendingQuestionListsAreByTargetAndByAskerIgnoringCase() {
+    void pendingQuestionListsAreByTargetIgnoringCaseAndLeaveClosedOnesOut() {
         MeshStore s = store();
         s.addQuestion(question("q_1", "Alice", "Bob", "1"));
         s.addQuestion(question("q_2", "carol", "bob", "2"));
@@ -175,7 +175,8 @@ abstract class StoreContractTest {
         s.closeQuestion("q_2", QuestionStatus.CANCELLED);
 
         assertEquals(List.of("q_1"), s.pendingQuestionsFor("BOB").stream().map(Question::id).toList());
-        assertEquals(List.of("q_1", "q_3"), s.pendingQuestionsFrom("alice").stream().map(Question::id).toList());
+        assertEquals(java.util.Set.of("q_1", "q_3"), s.pendingQuestions().stream().map(Question::id)
+                .collect(java.util.stream.Collectors.toSet()));
     }
 
     @Test
