@@ -93,6 +93,10 @@ public final class HookMain implements Runnable {
         }
     }
 
+    /**
+     * The hook's one stderr line. Output, not logging: Claude Code shows it to the user, so it goes to stderr as
+     * it is, and slf4j is not loaded for it (a hook answered by its server never loads it at all).
+     */
     static void warn(Throwable t) {
         String msg = t instanceof HookException || t instanceof RuntimeException && t.getMessage() != null
                 ? t.getMessage() : t.toString();

@@ -27,6 +27,8 @@ final class InboxPollHook implements Callable<String> {
         byte[] stdin = HookInput.readBytes(System.in);
         MeshConfig config = MeshConfig.from(Settings.load(HookSession.class));
         HookSocketClient.Outcome asked = HookSocketClient.ask(HookSocket.INBOX_POLL, config, stdin);
+        // The trace is output the user asked for (CLAUDE_MESH_HOOK_TRACE), one line on stderr, not logging: a hook
+        // answered by its server never loads slf4j.
         boolean trace = System.getenv(TRACE) != null;
         if (asked.answered()) {
             if (trace) {

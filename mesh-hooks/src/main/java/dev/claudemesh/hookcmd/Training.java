@@ -54,7 +54,9 @@ final class Training {
         try {
             command.call();
         } catch (Exception e) {
-            System.err.println("training: " + e.getMessage());
+            // Diagnostics (the launcher's prepare step keeps them out of sight): a hook that fails in training
+            // still leaves its classes in the archive.
+            org.slf4j.LoggerFactory.getLogger(Training.class).warn("training: {}", e.getMessage());
         }
     }
 }

@@ -34,6 +34,7 @@ final class AskCommand implements Callable<Integer> {
             String self = m.joinAs(as).name();
             try {
                 Question q = m.mesh.ask(self, peer, String.join(" ", words), Duration.ofSeconds(timeout));
+                // The command's own output (stdout carries only the answer), not logging.
                 System.err.println("asked " + q.target() + " (" + q.id() + "); waiting up to " + timeout + " s...");
                 // Ctrl-C: the question is cancelled rather than left pending for its peer.
                 Thread cancel = new Thread(() -> m.mesh.cancel(q));
