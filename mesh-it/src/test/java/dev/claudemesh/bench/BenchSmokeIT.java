@@ -16,8 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@code bin/claude-mesh bench --quick} runs to the end on this build and reports every figure. A smoke test:
  * it asserts nothing about the timings (benchmarks are not tests), only that each figure was measured and
- * the report has its header and every row. It lives in this module because the suite runs the hooks too,
- * whose jar exists only once this module is packaged.
+ * the report has its header and every row. It goes through bin/claude-mesh, so the CLI's hand-off to the
+ * suite's own jar is tested too.
  */
 // The benchmark makes its own meshes; it does not read the test backend.
 @org.junit.jupiter.api.Tag("sqlite-only")
