@@ -86,7 +86,7 @@ class PostgresStoreIT extends StoreContractTest {
     }
 
     private static Set<String> versions(String dir) throws IOException {
-        Path root = Path.of("src/main/resources").resolve(dir);
+        Path root = dev.claudemesh.testing.MeshFixture.repoRoot().resolve("mesh-core/src/main/resources").resolve(dir);
         try (Stream<Path> files = Files.list(root)) {
             return files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("V"))
                     .map(n -> n.substring(1, n.indexOf("__"))).collect(Collectors.toSet());
