@@ -17,7 +17,7 @@ import java.util.concurrent.Callable;
  * on temporary databases. Prints one markdown report and writes it to {@code --out}. Run from its own jar
  * ({@code mesh-bench/target/claude-mesh-bench.jar}), to which {@code bin/claude-mesh bench} hands off.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(name = "bench", mixinStandardHelpOptions = true, version = "claude-mesh bench 0.1.0",
         description = {"Measure this installation: ask/reply latency, hook wall time, server start, memory, idle CPU, "
                 + "throughput, scale and channel push latency, with real processes on temporary databases.",
                 "Prints a markdown report (with the machine, JDK and date) and writes it to --out. Takes about "
