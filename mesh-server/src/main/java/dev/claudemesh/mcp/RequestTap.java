@@ -7,6 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,6 +24,7 @@ import java.util.function.Consumer;
  * with the id it names. Every line is passed on; lines that are neither go through byte for byte.
  */
 final class RequestTap extends InputStream {
+    private static final Logger LOG = LoggerFactory.getLogger(RequestTap.class);
     static final String META_KEY = "claude_mesh_request_id";
 
     private final InputStream in;
@@ -93,8 +97,7 @@ final class RequestTap extends InputStream {
             // The SDK's transport stops reading for good after one line it cannot parse, which would leave
             // the session with a deaf server; a bad line is reported and dropped instead.
             if (!new String(raw, StandardCharsets.UTF_8).isBlank()) {
-                System.err.println("claude-mesh-server: ignored an input line that is not JSON-RPC ("
-                        + raw.length + " bytes)");
+                LOG.warn("ignored an input line that is not JSON-RPC ({} bytes)", raw.length);
             }
             return new byte[0];
         }

@@ -8,6 +8,9 @@ import io.modelcontextprotocol.spec.McpServerTransport;
 import io.modelcontextprotocol.spec.McpServerTransportProvider;
 import reactor.core.publisher.Mono;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,6 +31,7 @@ import java.nio.charset.StandardCharsets;
  * so responses to calls already read still go out.
  */
 final class StdioTransport implements McpServerTransportProvider {
+    private static final Logger LOG = LoggerFactory.getLogger(StdioTransport.class);
     private final McpJsonMapper json;
     private final InputStream in;
     private final OutputStream out;
@@ -61,14 +65,13 @@ final class StdioTransport implements McpServerTransportProvider {
                 try {
                     message = McpSchema.deserializeJsonRpcMessage(json, line);
                 } catch (IOException | RuntimeException e) {
-                    System.err.println("claude-mesh-server: ignored an input line that is not a JSON-RPC message");
+                    LOG.warn("ignored an input line that is not a JSON-RPC message");
                     continue;
                 }
-                session.handle(message).subscribe(v -> { }, e ->
-                        System.err.println("claude-mesh-server: handling a message failed: " + e));
+                session.handle(message).subscribe(v -> { }, e -> LOG.warn("handling a message failed: {}", e.toString()));
             }
         } catch (IOException e) {
-            System.err.println("claude-mesh-server: reading stdin failed: " + e.getMessage());
+            LOG.warn("reading stdin failed: {}", e.getMessage());
         } finally {
             onEndOfInput.run();
         }

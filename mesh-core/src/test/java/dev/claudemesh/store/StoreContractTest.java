@@ -1,0 +1,343 @@
+package dev.claudemesh.store;
+
+import dev.claudemesh.mesh.MeshStore;
+import dev.claudemesh.mesh.StoreException;
+import dev.claudemesh.mesh.InboxItem;
+import dev.claudemesh.mesh.Peer;
+import dev.claudemesh.mesh.PeerState;
+import dev.claudemesh.mesh.ProcessRef;
+import dev.claudemesh.mesh.Question;
+import dev.claudemesh.mesh.QuestionStatus;
+import dev.claudemesh.mesh.MeshStore.PeerClaim;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What every MeshStore backend must do, run against each: SQLite (SqliteStoreTest) and PostgreSQL
+ * (PostgresStoreIT). Each test gets an empty mesh.
+ */
+abstract class StoreContractTest {
+    static final Instant T0 = Instant.parse("2025-01-01T10:00:00Z");
+
+    /** The store under test, on an empty mesh of this test's own (the same one on every call). */
+    abstract MeshStore store();
+
+    /** A second store (its own connections) on the same mesh as {@link #store()}. */
+    abstract MeshStore second();
+
+    static Question question(String id, String asker, String target, String body) {
+        return new Question(id, asker, Optional.of(new ProcessRef(100, 5)), target, body, QuestionStatus.PENDING,
+                T0, T0.plusSeconds(300), Optional.empty(), Optional.empty(), Optional.empty());
+    }
+
+    static PeerClaim claim(String sessionId) {
+        return new PeerClaim("/proj", "/proj", "test-host", null, sessionId, new ProcessRef(100, 5),
+                new ProcessRef(99, 4), T0);
+    }
+
+    /** The counter moves after a commit: at once on SQLite, within moments when a notification carries it. */
+    static void assertCounterMoves(MeshStore s, long before) {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (s.changeCounter() == before && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        }
+        assertNotEquals(before, s.changeCounter());
+    }
+
+    // ------------------------------------------------------------ inbox and delivery
+
+    static List<String> ids(List<InboxItem> items) {
+        return items.stream().map(InboxItem::id).toList();
+    }
+
+    @Test
+    void offerableListsTheRecipientsQueuedItemsOldestFirstAndChangesNothing() {
+        MeshStore s = store();
+        s.addQuestion(question("q_1", "alice", "bob", "first"));
+        s.addQuestion(question("q_2", "alice", "bob", "second"));
+        s.addQuestion(question("q_3", "bob", "carol", "for carol"));
+
+        List<InboxItem> got = s.offerable("BOB", List.of(), 10);
+        assertEquals(List.of("q_1", "q_2"), ids(got));
+        assertEquals("alice", got.get(0).from());
+        assertEquals(InboxItem.QUESTION, got.get(0).kind());
+        assertEquals("first", got.get(0).body());
+        assertEquals(List.of("q_1", "q_2"), ids(s.offerable("bob", List.of(), 10)), "reading takes nothing");
+        assertEquals(List.of("q_1"), ids(s.offerable("bob", List.of(), 1)));
+        assertEquals(List.of(), ids(s.offerable("bob", List.of(InboxItem.MESSAGE), 10)));
+        assertEquals(2, s.unseenCount("bob", 100));
+        assertEquals(1, s.unseenCount("bob", 1), "the count stops at its cap");
+    }
+
+    @Test
+    void offerIsCompareAndSetSoTwoReadersNeverOfferTheSameItem() {
+        MeshStore s = store();
+        s.addQuestion(question("q_1", "alice", "bob", "first"));
+        s.addQuestion(question("q_2", "alice", "bob", "second"));
+
+        assertEquals(List.of("q_1"), s.offer("bob", List.of("q_1"), "prompt", "/t.jsonl", 10, T0));
+        assertEquals(List.of("q_2"), second().offer("bob", List.of("q_1", "q_2"), "channel", "/t.jsonl", 20, T0),
+                "q_1 was offered already");
+        assertEquals(List.of(), s.offerable("bob", List.of(), 10));
+        assertEquals(2, s.unseenCount("bob", 100), "offered is not seen");
+        List<dev.claudemesh.mesh.Offer> open = s.openOffers("bob", 10);
+        assertEquals(List.of("q_1", "q_2"), open.stream().map(dev.claudemesh.mesh.Offer::id).toList());
+        assertEquals("prompt", open.get(0).via());
+        assertEquals("/t.jsonl", open.get(0).log());
+        assertEquals(10, open.get(0).mark());
+    }
+
+    @Test
+    void anOfferThatFailedGoesBackToTheQueueAndOneSeenNeverDoes() {
+        MeshStore s = store();
+        s.addQuestion(question("q_1", "alice", "bob", "first"));
+        s.addQuestion(question("q_2", "alice", "bob", "second"));
+        s.offer("bob", List.of("q_1", "q_2"), "prompt", "/t.jsonl", 0, T0);
+
+        assertEquals(List.of("q_1"), s.markSeen("bob", List.of("q_1"), "transcript", T0.plusSeconds(1)));
+        assertEquals(List.of("q_2"), s.release("bob", List.of("q_1", "q_2"), T0.plusSeconds(2)), "a seen item is not released");
+        assertEquals(List.of("q_2"), ids(s.offerable("bob", List.of(), 10)));
+        assertEquals(List.of(), s.markSeen("bob", List.of("q_1"), "transcript", T0.plusSeconds(3)), "seen once");
+        assertEquals(1, s.unseenCount("bob", 100));
+    }
+
+    @Test
+    void markSeenIgnoresIdsOfOtherRecipients() {
+        MeshStore s = store();
+        s.addQuestion(question("q_1", "alice", "bob", "hi"));
+        assertEquals(List.of(), s.markSeen("carol", List.of("q_1"), "tool-result", T0));
+        assertEquals(1, s.unseenCount("bob", 100));
+        assertEquals(List.of("q_1"), s.markSeen("Bob", List.of("q_1"), "tool-result", T0));
+        assertEquals(0, s.unseenCount("bob", 100));
+    }
+
+    @Test
+    void everyChangeOfStateIsAReceiptInOrder() {
+        MeshStore s = store();
+        s.addQuestion(question("q_1", "alice", "bob", "hi"));
+        s.offer("bob", List.of("q_1"), "prompt", "/t.jsonl", 0, T0.plusSeconds(1));
+        s.release("bob", List.of("q_1"), T0.plusSeconds(2));
+        s.offer("bob", List.of("q_1"), "stop", "/t.jsonl", 5, T0.plusSeconds(3));
+        s.accept("bob", List.of("q_1"), T0.plusSeconds(4));
+        s.markSeen("bob", List.of("q_1"), "transcript", T0.plusSeconds(5));
+
+        List<dev.claudemesh.mesh.Receipt.Change> changes = s.receiptsAfter(0, 100);
+        assertEquals(List.of("queued", "offered", "queued", "offered", "accepted", "seen"),
+                changes.stream().map(dev.claudemesh.mesh.Receipt.Change::state).toList());
+        assertEquals(Optional.of("stop"), changes.get(3).via());
+        assertEquals(List.of("seen"), s.receiptsAfter(changes.get(4).seq(), 100).stream()
+                .map(dev.claudemesh.mesh.Receipt.Change::state).toList());
+
+        dev.claudemesh.mesh.Receipt r = s.receipts("q_1").get(0);
+        assertEquals("seen", r.state());
+        assertEquals("alice", r.sender());
+        assertEquals(Optional.of("stop"), r.offeredVia());
+        assertEquals(Optional.of(T0.plusSeconds(5)), r.seenAt());
+        assertEquals(Optional.of("transcript"), r.seenVia());
+    }
+
+    // ------------------------------------------------------------ questions
+
+    @Test
+    void answerIsCompareAndSet() {
+        MeshStore s = store();
+        s.addQuestion(question("q_1", "alice", "bob", "why?"));
+
+        assertTrue(s.answer("q_1", "Bob", "because", T0.plusSeconds(1)));
+        assertFalse(s.answer("q_1", "bob", "second thoughts", T0.plusSeconds(2)));
+
+        Question q = s.question("q_1").orElseThrow();
+        assertEquals(QuestionStatus.ANSWERED, q.status());
+        assertEquals(Optional.of("because"), q.answer());
+        assertEquals(Optional.of(T0.plusSeconds(1)), q.answeredAt());
+    }
+
+    @Test
+    void answerByWrongTargetFailsAndLeavesQuestionPending() {
+        MeshStore s = store();
+        s.addQuestion(question("q_1", "alice", "bob", "why?"));
+
+        assertFalse(s.answer("q_1", "carol", "me!", T0));
+
+        Question q = s.question("q_1").orElseThrow();
+        assertEquals(QuestionStatus.PENDING, q.status());
+        assertEquals(Optional.empty(), q.answer());
+    }
+
+    @Test
+    void answeringProvesTheQuestionReachedItsTarget() {
+        MeshStore s = store();
+        s.addQuestion(question("q_1", "alice", "bob", "why?"));
+        assertTrue(s.answer("q_1", "bob", "because", T0));
+        assertEquals(0, s.unseenCount("bob", 100));
+        assertEquals(Optional.of("answered"), s.receipts("q_1").get(0).seenVia());
+    }
+
+    @Test
+    void aQuestionThatClosesUnansweredIsWithdrawnFromItsTargetsInbox() {
+        MeshStore s = store();
+        s.addQuestion(question("q_1", "alice", "bob", "still there?"));
+        assertTrue(s.closeQuestion("q_1", QuestionStatus.EXPIRED, T0));
+        assertEquals(0, s.unseenCount("bob", 100));
+        assertEquals(List.of(), s.offerable("bob", List.of(), 10), "nobody waits for it: it is not offered");
+        assertEquals("withdrawn", s.receipts("q_1").get(0).state());
+    }
+
+    @Test
+    void closeOnlyMovesPendingQuestions() {
+        MeshStore s = store();
+        s.addQuestion(question("q_1", "alice", "bob", "?"));
+        assertTrue(s.closeQuestion("q_1", QuestionStatus.EXPIRED, java.time.Instant.now()));
+        assertFalse(s.closeQuestion("q_1", QuestionStatus.CANCELLED, java.time.Instant.now()));
+        assertFalse(s.answer("q_1", "bob", "late", T0));
+        assertEquals(QuestionStatus.EXPIRED, s.question("q_1").orElseThrow().status());
+    }
+
+    @Test
+    void pendingQuestionListsAreByTargetIgnoringCaseAndLeaveClosedOnesOut() {
+        MeshStore s = store();
+        s.addQuestion(question("q_1", "Alice", "Bob", "1"));
+        s.addQuestion(question("q_2", "carol", "bob", "2"));
+        s.addQuestion(question("q_3", "alice", "carol", "3"));
+        s.closeQuestion("q_2", QuestionStatus.CANCELLED, java.time.Instant.now());
+
+        assertEquals(List.of("q_1"), s.pendingQuestionsFor("BOB").stream().map(Question::id).toList());
+        assertEquals(java.util.Set.of("q_1", "q_3"), s.pendingQuestions().stream().map(Question::id)
+                .collect(java.util.stream.Collectors.toSet()));
+    }
+
+    @Test
+    void questionRoundTripsAllFields() {
+        MeshStore s = store();
+        s.addQuestion(question("q_1", "alice", "bob", "body text"));
+        s.markNamed(List.of("q_1"), T0.plusSeconds(3));
+
+        Question q = s.question("q_1").orElseThrow();
+        assertEquals("alice", q.asker());
+        assertEquals("bob", q.target());
+        assertEquals(Optional.of(new ProcessRef(100, 5)), q.askerProcess());
+        assertEquals(T0, q.askedAt());
+        assertEquals(T0.plusSeconds(300), q.expiresAt());
+        assertEquals(Optional.of(T0.plusSeconds(3)), q.namedAt());
+        assertTrue(s.question("q_missing").isEmpty());
+    }
+
+    // ------------------------------------------------------------ peers
+
+    @Test
+    void claimNameStoresTheClaimAsActive() {
+        MeshStore s = store();
+        Peer p = s.claimName(List.of("Backend"), claim("s1"), row -> true);
+
+        assertEquals("Backend", p.name());
+        assertEquals(PeerState.ACTIVE, p.state());
+        assertEquals(Optional.of("s1"), p.sessionId());
+        assertEquals(Optional.of(new ProcessRef(100, 5)), p.server());
+        assertEquals(Optional.of(new ProcessRef(99, 4)), p.claude());
+        assertEquals("", p.summary());
+        assertEquals(Optional.of(p), s.peer("backend"));
+    }
+
+    @Test
+    void claimNameSkipsHeldNames() {
+        MeshStore s = store();
+        s.claimName(List.of("backend"), claim("s1"), row -> true);
+
+        Peer second = s.claimName(List.of("backend", "backend-2"), claim("s2"), row -> true);
+
+        assertEquals("backend-2", second.name());
+        assertEquals(2, s.peers().size());
+    }
+
+    @Test
+    void claimNameFailsWhenEveryCandidateIsHeld() {
+        MeshStore s = store();
+        s.claimName(List.of("backend"), claim("s1"), row -> true);
+        assertThrows(StoreException.class, () -> s.claimName(List.of("backend"), claim("s2"), row -> true));
+    }
+
+    @Test
+    void endSessionWithAnotherSessionIdChangesNothing() {
+        MeshStore s = store();
+        s.claimName(List.of("backend"), claim("current"), row -> true);
+
+        assertFalse(s.endSession("backend", "older", T0.plusSeconds(5)));
+        assertEquals(PeerState.ACTIVE, s.peer("backend").orElseThrow().state());
+
+        assertTrue(s.endSession("BACKEND", "current", T0.plusSeconds(6)));
+        Peer p = s.peer("backend").orElseThrow();
+        assertEquals(PeerState.OFFLINE, p.state());
+        assertEquals(T0.plusSeconds(6), p.lastSeen());
+    }
+
+    @Test
+    void releaseServerOnlyWhenTheServerPidStillMatches() {
+        MeshStore s = store();
+        s.claimName(List.of("backend"), claim("s1"), row -> true);
+
+        assertFalse(s.releaseServer("backend", 4242, T0));
+        assertEquals(PeerState.ACTIVE, s.peer("backend").orElseThrow().state());
+        assertTrue(s.releaseServer("backend", 100, T0));
+        assertEquals(PeerState.OFFLINE, s.peer("backend").orElseThrow().state());
+    }
+
+    @Test
+    void touchAndSetSummaryUpdateThePeer() {
+        MeshStore s = store();
+        s.claimName(List.of("backend"), claim("s1"), row -> true);
+        s.touch("backend", T0.plusSeconds(10));
+        assertEquals(T0.plusSeconds(10), s.peer("backend").orElseThrow().lastSeen());
+        s.setSummary("Backend", "works on auth", T0.plusSeconds(20));
+        Peer p = s.peer("backend").orElseThrow();
+        assertEquals("works on auth", p.summary());
+        assertEquals(T0.plusSeconds(20), p.lastSeen());
+    }
+
+    // ------------------------------------------------------------ two connections
+
+    @Test
+    void twoStoresOnOneFileSeeEachOthersCommits() {
+        MeshStore a = store();
+        MeshStore b = second();
+
+        a.addQuestion(question("q_1", "alice", "bob", "from a"));
+        assertEquals("from a", b.question("q_1").orElseThrow().body());
+
+        assertTrue(b.answer("q_1", "bob", "from b", T0));
+        assertEquals(Optional.of("from b"), a.question("q_1").orElseThrow().answer());
+    }
+
+    @Test
+    void changeCounterMovesAfterAnotherConnectionCommits() {
+        MeshStore a = store();
+        MeshStore b = second();
+
+        long before = a.changeCounter();
+        assertEquals(before, a.changeCounter(), "no commit in between, so no change");
+
+        b.addQuestion(question("q_1", "alice", "bob", "ping"));
+
+        assertCounterMoves(a, before);
+    }
+
+    @Test
+    void changeCounterAlsoMovesAfterThisStoresOwnCommit() {
+        MeshStore a = store();
+        long before = a.changeCounter();
+        a.addQuestion(question("q_1", "alice", "bob", "ping"));
+        assertCounterMoves(a, before);
+    }
+}
