@@ -208,6 +208,11 @@ public final class MeshFixture implements AutoCloseable {
             throw new AssertionError("no " + kind + " arrived in the inbox within 30 s");
         }
 
+        /** Closes this server's stdin, as Claude Code does when a session ends, and waits for it to leave. */
+        public void stop() {
+            client.closeGracefully();
+        }
+
         @SuppressWarnings("unchecked")
         public List<Map<String, Object>> inbox() {
             return (List<Map<String, Object>>) ok("poll_inbox", Map.of()).get("items");
@@ -238,6 +243,23 @@ public final class MeshFixture implements AutoCloseable {
         @SuppressWarnings("unchecked")
         public String additionalContext() {
             return (String) ((Map<String, Object>) json().get("hookSpecificOutput")).get("additionalContext");
+        }
+
+        /**
+         * A Stop hook's context: the turn goes on with it (Claude Code shows it once). Fails on the old
+         * {@code decision: block}, which Claude Code shows twice and labels an error.
+         */
+        @SuppressWarnings("unchecked")
+        public String stopContext() {
+            Map<String, Object> out = json();
+            if (out.containsKey("decision")) {
+                throw new AssertionError("a Stop hook must not answer decision:block: " + stdout);
+            }
+            Map<String, Object> specific = (Map<String, Object>) out.get("hookSpecificOutput");
+            if (!"Stop".equals(specific.get("hookEventName"))) {
+                throw new AssertionError("not Stop hook output: " + stdout);
+            }
+            return (String) specific.get("additionalContext");
         }
     }
 
