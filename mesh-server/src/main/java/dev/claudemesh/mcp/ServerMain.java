@@ -20,11 +20,15 @@ import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
 import io.modelcontextprotocol.server.McpSyncServer;
 import io.modelcontextprotocol.spec.McpSchema.ServerCapabilities;
 
+import java.io.BufferedInputStream;
 import java.io.FileDescriptor;
+import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +37,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -93,7 +98,10 @@ public final class ServerMain {
         CountDownLatch stdinClosed = new CountDownLatch(1);
         InFlight inFlight = new InFlight();
         ObjectMapper json = new ObjectMapper();
-        InputStream in = new RequestTap(System.in, json, inFlight::cancel, initialized::countDown);
+        // stdin is read through a channel, which another thread can close under a blocked read (see onSignal).
+        FileChannel stdin = new FileInputStream(FileDescriptor.in).getChannel();
+        InputStream in = new RequestTap(new BufferedInputStream(Channels.newInputStream(stdin), 64 * 1024), json,
+                inFlight::cancel, initialized::countDown);
         var transport = new StdioTransport(new JacksonMcpJsonMapper(json), in, rpcOut, stdinClosed::countDown);
         List<SyncToolSpecification> tools = new MeshTools(mesh, watch, identity, self, inFlight).all();
         McpSyncServer server = McpServer.sync(transport)
@@ -117,14 +125,25 @@ public final class ServerMain {
         // The session's hooks ask this warm process instead of opening the database each time (see HookSocket).
         Optional<HookSocketServer> hooks = HookSocketServer.start(config, store, processes, System.err);
 
-        // SIGTERM (how many clients stop a server) skips the end-of-input path below; leave the mesh anyway.
-        Thread onSignal = new Thread(() -> {
-            hooks.ifPresent(HookSocketServer::close);
-            try {
-                mesh.leaveAsServer(self.get());
-            } catch (RuntimeException ignored) {
-                // the store may already be closed
+        // Leaving happens once, whichever way the server ends: stdin closed (below), or a signal.
+        AtomicBoolean left = new AtomicBoolean();
+        Runnable leave = () -> {
+            if (left.compareAndSet(false, true)) {
+                hooks.ifPresent(HookSocketServer::close);
+                try {
+                    mesh.leaveAsServer(self.get());
+                } catch (RuntimeException e) {
+                    System.err.println("claude-mesh-server: could not mark '" + self.get() + "' offline: " + e.getMessage());
+                }
             }
+        };
+        // SIGINT (how Claude Code stops a server, SIGTERM ~100 ms later) and SIGTERM skip the end-of-input path
+        // below: leave the mesh, then let the JVM go at once. It waits up to 300 ms for threads blocked in native
+        // code before it exits, so the blocked stdin read and the store's sockets are closed first.
+        Thread onSignal = new Thread(() -> {
+            leave.run();
+            closeQuietly(stdin);
+            store.close();
         }, "mesh-leave");
         Runtime.getRuntime().addShutdownHook(onSignal);
 
@@ -151,20 +170,23 @@ public final class ServerMain {
         // since the SDK's threads would otherwise keep the JVM alive.
         heartbeat.shutdownNow();
         pusher.stop();
-        hooks.ifPresent(HookSocketServer::close);
         try {
             inFlight.drain(Duration.ofMillis(150), Duration.ofSeconds(3));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         watch.close();
-        try {
-            mesh.leaveAsServer(self.get());
-        } catch (RuntimeException e) {
-            System.err.println("claude-mesh-server: could not mark '" + self.get() + "' offline: " + e.getMessage());
-        }
+        leave.run();
         server.closeGracefully();
         store.close();
         return 0;
+    }
+
+    private static void closeQuietly(java.io.Closeable c) {
+        try {
+            c.close();
+        } catch (java.io.IOException ignored) {
+            // closing is best effort
+        }
     }
 }

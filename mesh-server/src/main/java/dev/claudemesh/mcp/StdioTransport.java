@@ -67,6 +67,8 @@ final class StdioTransport implements McpServerTransportProvider {
                 session.handle(message).subscribe(v -> { }, e ->
                         System.err.println("claude-mesh-server: handling a message failed: " + e));
             }
+        } catch (java.nio.channels.ClosedChannelException e) {
+            // closed on purpose: the server is stopping on a signal
         } catch (IOException e) {
             System.err.println("claude-mesh-server: reading stdin failed: " + e.getMessage());
         } finally {
