@@ -20,11 +20,9 @@ import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
 import io.modelcontextprotocol.server.McpSyncServer;
 import io.modelcontextprotocol.spec.McpSchema.ServerCapabilities;
 
-import java.io.BufferedInputStream;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.channels.Channels;
@@ -100,9 +98,10 @@ public final class ServerMain {
         ObjectMapper json = new ObjectMapper();
         // stdin is read through a channel, which another thread can close under a blocked read (see onSignal).
         FileChannel stdin = new FileInputStream(FileDescriptor.in).getChannel();
-        InputStream in = new RequestTap(new BufferedInputStream(Channels.newInputStream(stdin), 64 * 1024), json,
-                inFlight::cancel, initialized::countDown);
-        var transport = new StdioTransport(new JacksonMcpJsonMapper(json), in, rpcOut, stdinClosed::countDown);
+        RpcOut out = new RpcOut(rpcOut, json);
+        RequestTap tap = new RequestTap(json, out, inFlight::cancel, initialized::countDown);
+        var transport = new StdioTransport(new JacksonMcpJsonMapper(json), Channels.newInputStream(stdin), tap, out,
+                stdinClosed::countDown);
         List<SyncToolSpecification> tools = new MeshTools(mesh, watch, identity, self, inFlight).all();
         McpSyncServer server = McpServer.sync(transport)
                 .serverInfo("claude-mesh", VERSION)
