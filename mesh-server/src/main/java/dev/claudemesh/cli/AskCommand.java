@@ -2,6 +2,7 @@ package dev.claudemesh.cli;
 
 import dev.claudemesh.mesh.AskOutcome;
 import dev.claudemesh.mesh.ChangeWatch;
+import dev.claudemesh.mesh.Mesh;
 import dev.claudemesh.mesh.Question;
 import dev.claudemesh.mesh.QuestionStatus;
 import picocli.CommandLine.Command;
@@ -21,7 +22,7 @@ final class AskCommand implements Callable<Integer> {
     @Parameters(index = "1..*", arity = "1..*", paramLabel = "QUESTION", description = "The question (words are joined with spaces).")
     List<String> words;
 
-    @Option(names = {"-t", "--timeout"}, paramLabel = "SECONDS", defaultValue = "300",
+    @Option(names = {"-t", "--timeout"}, paramLabel = "SECONDS", defaultValue = "" + Mesh.DEFAULT_ASK_TIMEOUT_SECONDS,
             description = "How long to wait (default: ${DEFAULT-VALUE}).")
     long timeout;
 
