@@ -31,17 +31,20 @@ final class InFlight {
          */
         <T> T onThisThread(Supplier<T> body) {
             Thread t = Thread.currentThread();
+            Runnable interrupt = t::interrupt;
             synchronized (this) {
                 if (cancelled) {
                     t.interrupt();
                 }
-                onCancel = t::interrupt;
+                onCancel = interrupt;
             }
             try {
                 return body.get();
             } finally {
                 synchronized (this) {
-                    onCancel = null;
+                    if (onCancel == interrupt) {
+                        onCancel = null; // unless the body handed cancelling to what it started (onCancel)
+                    }
                     Thread.interrupted();
                 }
             }

@@ -36,6 +36,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
 
 import static dev.claudemesh.mcp.Json.obj;
 import static dev.claudemesh.mcp.Json.outSchema;
@@ -210,10 +211,11 @@ final class MeshTools {
                 .outputSchema(askOutput())
                 .annotations(annotations(false, false))
                 .build();
-        return waiting(tool, (ex, call) -> {
+        return waiting(tool, (call, tick) -> {
             Duration timeout = Duration.ofSeconds(call.optionalInteger("timeout_seconds")
                     .orElse((long) Mesh.DEFAULT_ASK_TIMEOUT_SECONDS));
-            return mesh.ask(self(), call.requiredString("to"), call.requiredString("question"), timeout);
+            return waits.ask(self(), call.requiredString("to"), call.requiredString("question"), timeout,
+                    Optional.of(waitLimit), PROGRESS_EVERY, tick);
         });
     }
 
@@ -227,7 +229,8 @@ final class MeshTools {
                 .outputSchema(askOutput())
                 .annotations(annotations(false, false))
                 .build();
-        return waiting(tool, (ex, call) -> mesh.ownQuestion(self(), call.requiredString("question_id")));
+        return waiting(tool, (call, tick) -> waits.await(mesh.ownQuestion(self(), call.requiredString("question_id")),
+                Optional.of(waitLimit), PROGRESS_EVERY, tick));
     }
 
     private static Map<String, Object> askOutput() {
@@ -242,22 +245,30 @@ final class MeshTools {
                 "note", string("How to treat peer text")), List.of("status", "question_id"));
     }
 
+    /** Starts a wait for a question's outcome (asking it first, or finding it), reporting progress to {@code tick}. */
+    @FunctionalInterface
+    private interface WaitStart {
+        AnswerWaits.Wait start(ToolCall call, Consumer<Duration> tick);
+    }
+
     /**
-     * A tool that starts (or finds) a question, then waits for its outcome without holding a thread: the wait is
-     * one entry in {@link AnswerWaits}, bounded by {@link #waitLimit}, and a cancellation ends it at once.
+     * A tool that waits for a question's outcome without holding a thread: the wait is one entry in
+     * {@link AnswerWaits}, bounded by {@link #waitLimit}, and a cancellation ends it at once.
      */
-    private AsyncToolSpecification waiting(Tool tool, BiFunction<McpAsyncServerExchange, ToolCall, Question> start) {
+    private AsyncToolSpecification waiting(Tool tool, WaitStart start) {
         return async(tool, (ex, call, flight) -> {
-            Question q = start.apply(ex, call);
             Object token = call.progressToken();
-            AnswerWaits.Wait w = waits.await(q, Optional.of(waitLimit), PROGRESS_EVERY, waited -> {
-                if (token != null) {
+            AtomicReference<Question> asked = new AtomicReference<>();
+            AnswerWaits.Wait w = start.start(call, waited -> {
+                Question q = asked.get();
+                if (token != null && q != null) {
                     ex.progressNotification(new ProgressNotification(token, (double) waited.toSeconds(), null,
                                     "waiting for " + q.target() + " to answer " + q.id()))
                             .subscribeOn(Schedulers.boundedElastic())
                             .subscribe(v -> { }, e -> LOG.warn("progress for {} not sent: {}", q.id(), e.toString()));
                 }
             });
+            asked.set(w.question());
             // Cancelling writes to the store: off the thread that reads stdin.
             flight.onCancel(() -> Schedulers.boundedElastic().schedule(w::cancel));
             return Mono.fromFuture(w.outcome(), true)

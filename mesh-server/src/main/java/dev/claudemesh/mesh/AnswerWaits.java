@@ -143,6 +143,32 @@ public final class AnswerWaits implements AutoCloseable {
      */
     public Wait await(Question q, Optional<Duration> limit, Duration tickEvery, Consumer<Duration> tick) {
         mesh.store().holdAnswer(q.id());
+        return register(q, limit, tickEvery, tick);
+    }
+
+    /**
+     * Asks ({@link Mesh#ask}) and waits for the answer as {@link #await} does. The answer is held from before
+     * the question is stored: a peer quick enough to answer before the wait begins cannot have its answer
+     * taken by another reader of this process first, and shown twice.
+     */
+    public Wait ask(String from, String to, String text, Duration timeout, Optional<Duration> limit, Duration tickEvery,
+                    Consumer<Duration> tick) {
+        List<String> held = new ArrayList<>(1);
+        Question q;
+        try {
+            q = mesh.ask(from, to, text, timeout, id -> {
+                mesh.store().holdAnswer(id);
+                held.add(id);
+            });
+        } catch (RuntimeException e) {
+            held.forEach(mesh.store()::releaseAnswer);
+            throw e;
+        }
+        return register(q, limit, tickEvery, tick);
+    }
+
+    /** Adds a wait for {@code q}, whose answer is already held for it. */
+    private Wait register(Question q, Optional<Duration> limit, Duration tickEvery, Consumer<Duration> tick) {
         Wait w = new Wait(q, limit, tickEvery, tick);
         synchronized (this) {
             if (closed) {

@@ -288,6 +288,14 @@ public final class Mesh {
 
     /** Records a question from {@code from} to {@code to}; fails at once when the target cannot answer. */
     public Question ask(String from, String to, String text, Duration timeout) {
+        return ask(from, to, text, timeout, id -> { });
+    }
+
+    /**
+     * As {@link #ask(String, String, String, Duration)}, calling {@code beforeStored} with the question's id
+     * once it is checked and before it is stored, that is before anyone can answer it.
+     */
+    Question ask(String from, String to, String text, Duration timeout, Consumer<String> beforeStored) {
         Peer target = existingPeer(from, to, "ask");
         checkText("question", text, maxMessageChars, false);
         if (timeout.isNegative() || timeout.isZero() || timeout.getSeconds() > MAX_ASK_TIMEOUT_SECONDS) {
@@ -301,6 +309,7 @@ public final class Mesh {
         Instant now = now();
         Question q = new Question(newId("q_"), from, Optional.of(processes.self()), target.name(), text,
                 QuestionStatus.PENDING, now, now.plus(timeout), Optional.empty(), Optional.empty(), Optional.empty());
+        beforeStored.accept(q.id());
         store.addQuestion(q);
         return q;
     }

@@ -40,6 +40,7 @@ class ServerLifecycleIT {
         try (RawServer front = RawServer.started(mesh.env(mesh.project("frontend")))) {
             front.callTool(7, "ask_peer", Map.of("to", "backend", "question", "long one", "timeout_seconds", 600));
             String id = awaitQuestion("pending");
+            Thread.sleep(300); // the call is waiting by now, not still recording its question
             front.send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":7,\"reason\":\"user pressed Esc\"}}");
             JsonNode r = front.response(7, 20);
             assertEquals("cancelled", r.path("result").path("structuredContent").path("status").asText(), r.toString());
