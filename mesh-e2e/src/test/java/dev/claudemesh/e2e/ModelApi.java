@@ -33,6 +33,7 @@ public final class ModelApi implements AutoCloseable {
     private final HttpServer server;
     private final Model model;
     private final List<ApiRequest> requests = new ArrayList<>();
+    private final Map<ApiRequest, Long> repliedAt = new java.util.IdentityHashMap<>();
     private final AtomicInteger ids = new AtomicInteger();
 
     public ModelApi(Model model) throws IOException {
@@ -57,18 +58,26 @@ public final class ModelApi implements AutoCloseable {
         return List.copyOf(requests);
     }
 
+    /** When the answer to {@code r} was sent ({@link System#nanoTime()}), or 0 before it was. */
+    public synchronized long repliedAt(ApiRequest r) {
+        return repliedAt.getOrDefault(r, 0L);
+    }
+
     /** The main-loop requests (those that offer the session's tools), oldest first. */
     public List<ApiRequest> turns() {
         return requests().stream().filter(ApiRequest::mainLoop).toList();
     }
 
-    /** Waits until some request satisfies {@code test}, and returns the first that does. */
+    /**
+     * Waits until some main-loop request (one that offers the session's tools; side requests such as a title
+     * also quote the conversation) satisfies {@code test}, and returns the first that does.
+     */
     public ApiRequest await(Predicate<ApiRequest> test, Duration timeout, String what) throws TimeoutException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (this) {
             while (true) {
                 for (ApiRequest r : requests) {
-                    if (test.test(r)) {
+                    if (r.mainLoop() && test.test(r)) {
                         return r;
                     }
                 }
@@ -119,6 +128,10 @@ public final class ModelApi implements AutoCloseable {
                 stream(ex, id, body.path("model").asText("claude"), reply);
             } else {
                 send(ex, 200, "application/json", JSON.writeValueAsString(message(id, body.path("model").asText("claude"), reply)));
+            }
+            synchronized (this) {
+                repliedAt.put(request, System.nanoTime());
+                notifyAll();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

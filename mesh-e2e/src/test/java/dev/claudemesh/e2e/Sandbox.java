@@ -79,6 +79,16 @@ public final class Sandbox implements AutoCloseable {
         Files.writeString(file, ModelApi.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(config));
     }
 
+    /** Puts a feature flag in Claude Code's cache of them, as its flag service would after a login that has it. */
+    public synchronized void cacheFeatureFlag(String flag, boolean value) throws IOException {
+        Path file = home.resolve(".claude.json");
+        ObjectNode config = (ObjectNode) ModelApi.JSON.readTree(Files.readString(file));
+        ObjectNode flags = config.has("cachedGrowthBookFeatures") ? (ObjectNode) config.get("cachedGrowthBookFeatures")
+                : config.putObject("cachedGrowthBookFeatures");
+        flags.put(flag, value);
+        Files.writeString(file, ModelApi.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(config));
+    }
+
     /**
      * The environment of a Claude Code session here: nothing of the outer environment but PATH, the JDK and
      * the locale, so a suite run from inside a Claude Code session does not leak that session into these.
@@ -136,6 +146,29 @@ public final class Sandbox implements AutoCloseable {
             throw new IllegalStateException(String.join(" ", cmd) + " did not finish within " + timeoutSeconds + " s");
         }
         return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Waits until {@code sql} (one number) on this sandbox's mesh gives at least {@code atLeast}. For pacing a
+     * scenario only (say, until a question is in the mesh); assertions are on what the model was shown.
+     */
+    public void awaitCount(String sql, long atLeast, java.time.Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long last = -1;
+        while (System.nanoTime() < deadline) {
+            try (Connection c = pgUrl.isPresent() ? DriverManager.getConnection(pgUrl.get())
+                    : DriverManager.getConnection("jdbc:sqlite:file:" + db + "?mode=ro");
+                 Statement s = c.createStatement(); java.sql.ResultSet rs = s.executeQuery(sql)) {
+                last = rs.next() ? rs.getLong(1) : -1;
+                if (last >= atLeast) {
+                    return;
+                }
+            } catch (SQLException notYet) {
+                // the database or its schema is not there yet
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("'" + sql + "' stayed at " + last + " (wanted " + atLeast + ") for " + timeout.toSeconds() + " s");
     }
 
     /** What a command printed and how it exited. */

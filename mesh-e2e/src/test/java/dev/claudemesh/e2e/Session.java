@@ -87,16 +87,16 @@ public final class Session implements AutoCloseable {
 
         /**
          * Started with {@code --dangerously-load-development-channels server:claude-mesh}. With {@code accepted}
-         * the session's Claude Code also accepts channel events, as one with a login that allows channels does
-         * (the stand-in has no such login, so the feature flag is set for it: an evaluation override Claude Code
-         * reads, which needs its feature-flag client, hence non-essential traffic on; the network is closed
-         * anyway). Without, Claude Code says "Channels are not currently available" and drops every event, as
-         * for API-key, Bedrock and Vertex users.
+         * the session's Claude Code also accepts channel events, as one with a login that allows channels does:
+         * the stand-in has no such login, so the sandbox's cached feature flags say channels are on (which
+         * Claude Code reads only while its feature-flag client runs, hence non-essential traffic on; the network
+         * is closed anyway). Without, Claude Code says "Channels are not currently available" and drops every
+         * event, as it does for API-key, Bedrock and Vertex users.
          */
-        public Options channels(boolean accepted) {
+        public Options channels(boolean accepted) throws IOException {
             args("--dangerously-load-development-channels", "server:claude-mesh");
             if (accepted) {
-                env.put("CLAUDE_INTERNAL_FC_OVERRIDES", "{\"tengu_harbor\":true}");
+                sandbox.cacheFeatureFlag("tengu_harbor", true);
                 env.put("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "");
                 env.put("DISABLE_TELEMETRY", "");
             }
@@ -110,6 +110,18 @@ public final class Session implements AutoCloseable {
         /** {@code claude -p PROMPT}: runs one turn to the end and returns the session, finished. */
         public Session print(String prompt) throws IOException, InterruptedException, TimeoutException {
             return build().runPrint(prompt, Duration.ofSeconds(180));
+        }
+
+        /** As {@link #print}, on another thread: for a session that blocks (asking) while the test goes on. */
+        public java.util.concurrent.CompletableFuture<Session> printInBackground(String prompt) throws IOException {
+            Session s = build();
+            return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return s.runPrint(prompt, Duration.ofSeconds(300));
+                } catch (Exception e) {
+                    throw new IllegalStateException("session " + s.name + " failed: " + e + "\nstderr:\n" + s.stderr(), e);
+                }
+            });
         }
 
         public Session streaming() throws IOException {

@@ -4,7 +4,6 @@ import dev.claudemesh.mesh.AskOutcome;
 import dev.claudemesh.mesh.ChangeWatch;
 import dev.claudemesh.mesh.Mesh;
 import dev.claudemesh.mesh.Question;
-import dev.claudemesh.mesh.QuestionStatus;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -31,13 +30,14 @@ final class AskCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (MeshOpener m = new MeshOpener(); ChangeWatch watch = ChangeWatch.on(m.store, 3)) {
+        try (MeshOpener m = new MeshOpener(); ChangeWatch watch = m.mesh.watchChanges(3)) {
             String self = m.joinAs(as).name();
             try {
                 Question q = m.mesh.ask(self, peer, String.join(" ", words), Duration.ofSeconds(timeout));
+                // The command's own output (stdout carries only the answer), not logging.
                 System.err.println("asked " + q.target() + " (" + q.id() + "); waiting up to " + timeout + " s...");
                 // Ctrl-C: the question is cancelled rather than left pending for its peer.
-                Thread cancel = new Thread(() -> m.store.close(q.id(), QuestionStatus.CANCELLED, m.mesh.now()));
+                Thread cancel = new Thread(() -> m.mesh.cancel(q));
                 Runtime.getRuntime().addShutdownHook(cancel);
                 AskOutcome r = m.mesh.awaitAnswer(q, watch, Duration.ofDays(1), waited -> { });
                 Runtime.getRuntime().removeShutdownHook(cancel);

@@ -1,6 +1,6 @@
 package dev.claudemesh.cli;
 
-import dev.claudemesh.mesh.Peer;
+import dev.claudemesh.mesh.PeerView;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -14,8 +14,8 @@ final class PeersCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (MeshOpener m = new MeshOpener()) {
-            for (Peer p : m.store.peers()) {
-                String status = m.mesh.statusOf(p).wire();
+            for (PeerView p : m.mesh.allPeers()) {
+                String status = p.status().wire();
                 if (all || status.equals("active")) {
                     System.out.printf("%-24s %-8s %-20s %s%s%n", p.name(), status, p.lastSeen().toString().substring(0, 19) + "Z",
                             p.projectPath() + (p.host().equals(m.mesh.host()) ? "" : " on " + p.host()),

@@ -1,13 +1,10 @@
 package dev.claudemesh.cli;
 
-import dev.claudemesh.mesh.Peer;
+import dev.claudemesh.mesh.MeshStatus;
 import dev.claudemesh.mesh.PeerStatus;
 import picocli.CommandLine.Command;
 
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
@@ -16,19 +13,15 @@ final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (MeshOpener m = new MeshOpener()) {
-            System.out.println("database: " + m.store.where());
-            System.out.println("schema:   version " + m.store.schemaVersion());
-            Map<PeerStatus, List<String>> byStatus = new EnumMap<>(PeerStatus.class);
-            for (Peer p : m.store.peers()) {
-                byStatus.computeIfAbsent(m.mesh.statusOf(p), k -> new java.util.ArrayList<>()).add(p.name());
-            }
+            MeshStatus status = m.mesh.status();
+            System.out.println("database: " + status.where());
+            System.out.println("schema:   version " + status.schemaVersion());
             for (PeerStatus s : PeerStatus.values()) {
-                List<String> names = byStatus.getOrDefault(s, List.of());
+                List<String> names = status.peers().getOrDefault(s, List.of());
                 System.out.printf("%-9s %d%s%n", s.wire() + ":", names.size(), names.isEmpty() ? "" : "  (" + String.join(", ", names) + ")");
             }
-            Map<String, Integer> waiting = new TreeMap<>(m.store.waitingByRecipient());
-            int total = waiting.values().stream().mapToInt(Integer::intValue).sum();
-            System.out.println("queued:   " + total + (waiting.isEmpty() ? "" : "  " + waiting));
+            int total = status.waiting().values().stream().mapToInt(Integer::intValue).sum();
+            System.out.println("queued:   " + total + (status.waiting().isEmpty() ? "" : "  " + status.waiting()));
             return 0;
         }
     }

@@ -38,13 +38,13 @@ final class TailCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        try (MeshOpener m = new MeshOpener(); ChangeWatch watch = ChangeWatch.on(m.store, 20)) {
-            long seq = fromStart ? 0 : m.store.lastSeq();
+        try (MeshOpener m = new MeshOpener(); ChangeWatch watch = m.mesh.watchChanges(20)) {
+            long seq = fromStart ? 0 : m.mesh.historyEnd();
             Instant start = m.mesh.now();
             Set<String> repliesShown = new LinkedHashSet<>();
             if (!fromStart) {
                 // Replies made before we started are history, not news.
-                m.store.answersSince(start.minus(REPLY_LOOKBACK)).forEach(e -> repliesShown.add(e.id()));
+                m.mesh.repliesSince(start.minus(REPLY_LOOKBACK)).forEach(e -> repliesShown.add(e.id()));
             }
             int printed = 0;
             long seen = watch.current();

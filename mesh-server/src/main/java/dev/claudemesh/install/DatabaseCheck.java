@@ -1,7 +1,8 @@
 package dev.claudemesh.install;
 
+import dev.claudemesh.store.SqliteFiles;
 import dev.claudemesh.store.SqliteStore;
-import dev.claudemesh.store.StoreException;
+import dev.claudemesh.mesh.StoreException;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -51,7 +52,7 @@ final class DatabaseCheck {
             try {
                 Set<PosixFilePermission> perms = Files.getPosixFilePermissions(db);
                 mode = ", mode " + PosixFilePermissions.toString(perms);
-                if (perms.contains(PosixFilePermission.GROUP_WRITE) || perms.contains(PosixFilePermission.OTHERS_WRITE)) {
+                if (SqliteFiles.writableByOthers(perms)) {
                     return Check.fail(name, db + " is writable by other users (mode " + PosixFilePermissions.toString(perms)
                             + "), so they could speak as any peer; sessions refuse it", "chmod 600 '" + db + "'");
                 }

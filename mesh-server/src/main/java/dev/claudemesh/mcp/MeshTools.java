@@ -12,10 +12,10 @@ import dev.claudemesh.mesh.Peer;
 import dev.claudemesh.mesh.PeerText;
 import dev.claudemesh.mesh.PeerView;
 import dev.claudemesh.mesh.Question;
-import dev.claudemesh.mesh.Scope;
+import dev.claudemesh.mesh.PeerScope;
 import dev.claudemesh.mesh.Task;
 import dev.claudemesh.mesh.TaskStatus;
-import dev.claudemesh.store.StoreException;
+import dev.claudemesh.mesh.StoreException;
 import io.modelcontextprotocol.server.McpAsyncServerExchange;
 import io.modelcontextprotocol.server.McpServerFeatures.AsyncToolSpecification;
 import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
@@ -123,10 +123,9 @@ final class MeshTools {
     }
 
     private AsyncToolSpecification register() {
-        Tool tool = Tool.builder().name("register")
-                .description("Announce this session as active, optionally with a summary, or take another free name (a role such as planner) while it lives. Idempotent.")
-                .inputSchema(schema(obj("summary", string("What this session is working on, shown to peers."),
+        Tool tool = Tool.builder("register", schema(obj("summary", string("What this session is working on, shown to peers."),
                         "name", string("A new name for this session (letters, digits, . _ -); the old one is released.")), List.of()))
+                .description("Announce this session as active, optionally with a summary, or take another free name (a role such as planner) while it lives. Idempotent.")
                 .outputSchema(outSchema(obj("name", string("This session's peer name"),
                         "project_path", string("Its project directory"), "summary", string("Its summary")),
                         List.of("name", "project_path", "summary")))
@@ -150,12 +149,11 @@ final class MeshTools {
     }
 
     private AsyncToolSpecification listPeers() {
-        Tool tool = Tool.builder().name("list_peers")
-                .description("List other sessions in the mesh. scope: machine (default, all), directory (same project), repo (same git repo). Stale and offline peers only with include_stale.")
-                .inputSchema(schema(obj(
+        Tool tool = Tool.builder("list_peers", schema(obj(
                         "scope", obj("type", "string", "enum", List.of("machine", "directory", "repo"),
                                 "description", "Which peers to list; default machine."),
                         "include_stale", obj("type", "boolean", "description", "Also list stale and offline peers.")), List.of()))
+                .description("List other sessions in the mesh. scope: machine (default, all), directory (same project), repo (same git repo). Stale and offline peers only with include_stale.")
                 .outputSchema(outSchema(obj("self", string("This session's peer name"),
                         "peers", obj("type", "array", "items", outSchema(obj(
                                 "name", string("Peer name, for ask_peer's 'to'"),
@@ -170,7 +168,7 @@ final class MeshTools {
                 .annotations(annotations(true, true))
                 .build();
         return spec(tool, (ex, call) -> {
-            Scope scope = Scope.fromWire(call.optionalString("scope").orElse(null));
+            PeerScope scope = PeerScope.fromWire(call.optionalString("scope").orElse(null));
             boolean includeStale = call.optionalBoolean("include_stale").orElse(false);
             sighted();
             List<PeerView> peers = mesh.listPeers(self(), identity, scope, includeStale);
@@ -195,19 +193,18 @@ final class MeshTools {
 
     private AsyncToolSpecification askPeer() {
         long limit = waitLimit.toSeconds();
-        Tool tool = Tool.builder().name("ask_peer")
-                .description("Ask another session a question and wait up to " + limit + " s for its reply (reply_to_peer). "
-                        + "Returns status answered with the answer, or peer_offline, timed_out or cancelled. With no answer by "
-                        + "then it returns status waiting: the question stays open until its deadline (timeout_seconds), the "
-                        + "answer will reach you as an inbox item of kind answer (in hook context, as a channel event, or from "
-                        + "poll_inbox), and await_answer with the question_id waits for it again.")
-                .inputSchema(schema(obj(
+        Tool tool = Tool.builder("ask_peer", schema(obj(
                         "to", string("The peer's name, from list_peers."),
                         "question", string("The question, self-contained: the peer does not see your conversation."),
                         "timeout_seconds", obj("type", "integer", "minimum", 1, "maximum", Mesh.MAX_ASK_TIMEOUT_SECONDS,
                                 "description", "How long the question stays open for an answer; default "
                                         + Mesh.DEFAULT_ASK_TIMEOUT_SECONDS + ". One call waits at most " + limit + " s of it.")),
                         List.of("to", "question")))
+                .description("Ask another session a question and wait up to " + limit + " s for its reply (reply_to_peer). "
+                        + "Returns status answered with the answer, or peer_offline, timed_out or cancelled. With no answer by "
+                        + "then it returns status waiting: the question stays open until its deadline (timeout_seconds), the "
+                        + "answer will reach you as an inbox item of kind answer (in hook context, as a channel event, or from "
+                        + "poll_inbox), and await_answer with the question_id waits for it again.")
                 .outputSchema(askOutput())
                 .annotations(annotations(false, false))
                 .build();
@@ -220,12 +217,11 @@ final class MeshTools {
     }
 
     private AsyncToolSpecification awaitAnswer() {
-        Tool tool = Tool.builder().name("await_answer")
+        Tool tool = Tool.builder("await_answer", schema(obj("question_id", string("The question_id ask_peer returned.")), List.of("question_id")))
                 .description("Wait again, up to " + waitLimit.toSeconds() + " s, for the answer to a question you asked "
                         + "with ask_peer (its question_id). Returns status answered with the answer (also when it came "
                         + "earlier), waiting if there is none yet (it will still arrive as an inbox item of kind answer), "
                         + "or timed_out, peer_offline or cancelled. Only the session that asked may wait on its question.")
-                .inputSchema(schema(obj("question_id", string("The question_id ask_peer returned.")), List.of("question_id")))
                 .outputSchema(askOutput())
                 .annotations(annotations(false, false))
                 .build();
@@ -262,8 +258,8 @@ final class MeshTools {
             AnswerWaits.Wait w = start.start(call, waited -> {
                 Question q = asked.get();
                 if (token != null && q != null) {
-                    ex.progressNotification(new ProgressNotification(token, (double) waited.toSeconds(), null,
-                                    "waiting for " + q.target() + " to answer " + q.id()))
+                    ex.progressNotification(ProgressNotification.builder(token, waited.toSeconds())
+                                    .message("waiting for " + q.target() + " to answer " + q.id()).build())
                             .subscribeOn(Schedulers.boundedElastic())
                             .subscribe(v -> { }, e -> LOG.warn("progress for {} not sent: {}", q.id(), e.toString()));
                 }
@@ -273,7 +269,7 @@ final class MeshTools {
             flight.onCancel(() -> Schedulers.boundedElastic().schedule(w::cancel));
             return Mono.fromFuture(w.outcome(), true)
                     .publishOn(Schedulers.boundedElastic()) // the response is written here, not on the waits' thread
-                    .map(this::askResult);
+                    .map(r -> askResult(r, w.question()));
         });
     }
 
@@ -284,7 +280,7 @@ final class MeshTools {
         return attrs;
     }
 
-    private CallToolResult askResult(AskOutcome r) {
+    private CallToolResult askResult(AskOutcome r, Question q) {
         String id = r.questionId();
         return switch (r.status()) {
             case AskOutcome.ANSWERED -> ok("'" + r.from() + "' answered " + id + ". " + PeerText.NOTICE + "\n"
@@ -292,7 +288,7 @@ final class MeshTools {
                     obj("status", r.status(), "question_id", id, "from", r.from(),
                             "answer", r.answer().orElse(""), "note", TRUST_NOTE));
             case AskOutcome.WAITING -> {
-                Instant expires = mesh.store().question(id).map(Question::expiresAt).orElse(mesh.now());
+                Instant expires = q.expiresAt();
                 String next = "The question stays open until " + expires + "; when '" + r.from() + "' answers, the answer "
                         + "reaches you as an inbox item of kind answer (hook context, a channel event, or poll_inbox). "
                         + "To wait for it now, call await_answer with question_id " + id + ".";
@@ -309,10 +305,9 @@ final class MeshTools {
     }
 
     private AsyncToolSpecification replyToPeer() {
-        Tool tool = Tool.builder().name("reply_to_peer")
-                .description("Answer a question another session asked you (its question_id starts with q_). The asker gets the answer at once: as the result of its waiting call, or as an inbox item of kind answer.")
-                .inputSchema(schema(obj("question_id", string("The id shown with the question."),
+        Tool tool = Tool.builder("reply_to_peer", schema(obj("question_id", string("The id shown with the question."),
                         "answer", string("Your answer, self-contained.")), List.of("question_id", "answer")))
+                .description("Answer a question another session asked you (its question_id starts with q_). The asker gets the answer at once: as the result of its waiting call, or as an inbox item of kind answer.")
                 .outputSchema(outSchema(obj("status", obj("type", "string", "enum", List.of("delivered")),
                         "question_id", string("The question answered")), List.of("status", "question_id")))
                 .annotations(annotations(false, false))
@@ -325,9 +320,8 @@ final class MeshTools {
     }
 
     private AsyncToolSpecification pollInbox() {
-        Tool tool = Tool.builder().name("poll_inbox")
+        Tool tool = Tool.builder("poll_inbox", schema(obj(), List.of()))
                 .description("Fetch new items from peers, each returned once: questions (answer with reply_to_peer), answers to questions you asked, messages, broadcasts, tasks (finish with complete_task), task results.")
-                .inputSchema(schema(obj(), List.of()))
                 .outputSchema(outSchema(obj("items", obj("type", "array", "items", outSchema(obj(
                                 "id", string("Item id; for a question or an answer, its question_id"),
                                 "kind", obj("type", "string", "enum", List.of("question", "answer", "message", "broadcast", "task", "task_result")),
@@ -346,7 +340,7 @@ final class MeshTools {
         return spec(tool, (ex, call) -> {
             sighted();
             List<InboxItem> items = mesh.takeInbox(self(), POLL_BUDGET_CHARS);
-            int more = items.isEmpty() ? 0 : mesh.store().waitingCount(self());
+            int more = items.isEmpty() ? 0 : mesh.waitingCount(self());
             List<Map<String, Object>> rows = new ArrayList<>();
             StringBuilder text = new StringBuilder(items.isEmpty() ? "Inbox empty."
                     : items.size() + " new item(s) from peers. " + PeerText.NOTICE);
@@ -370,10 +364,9 @@ final class MeshTools {
     }
 
     private AsyncToolSpecification tellPeer() {
-        Tool tool = Tool.builder().name("tell_peer")
-                .description("Send a one-way message to a peer (no reply expected). Queued if the peer is offline; it gets it when a session with that name starts.")
-                .inputSchema(schema(obj("to", string("The peer's name."), "message", string("The message, self-contained.")),
+        Tool tool = Tool.builder("tell_peer", schema(obj("to", string("The peer's name."), "message", string("The message, self-contained.")),
                         List.of("to", "message")))
+                .description("Send a one-way message to a peer (no reply expected). Queued if the peer is offline; it gets it when a session with that name starts.")
                 .outputSchema(outSchema(obj("status", obj("type", "string", "enum", List.of("sent", "queued")),
                         "message_id", string("The message's id")), List.of("status", "message_id")))
                 .annotations(annotations(false, false))
@@ -386,10 +379,9 @@ final class MeshTools {
     }
 
     private AsyncToolSpecification broadcast() {
-        Tool tool = Tool.builder().name("broadcast")
-                .description("Send a message to every active peer, or with a topic only to that topic's subscribers.")
-                .inputSchema(schema(obj("message", string("The message."), "topic", string("Optional topic; only its subscribers get it.")),
+        Tool tool = Tool.builder("broadcast", schema(obj("message", string("The message."), "topic", string("Optional topic; only its subscribers get it.")),
                         List.of("message")))
+                .description("Send a message to every active peer, or with a topic only to that topic's subscribers.")
                 .outputSchema(outSchema(obj("message_id", string("The broadcast's id"),
                         "recipients", obj("type", "array", "items", obj("type", "string"), "description", "Peers it was addressed to")),
                         List.of("message_id", "recipients")))
@@ -411,8 +403,7 @@ final class MeshTools {
     }
 
     private AsyncToolSpecification topicTool(String name, String description, boolean on) {
-        Tool tool = Tool.builder().name(name).description(description)
-                .inputSchema(schema(obj("topic", string("Topic name (letters, digits, . _ -).")), List.of("topic")))
+        Tool tool = Tool.builder(name, schema(obj("topic", string("Topic name (letters, digits, . _ -).")), List.of("topic"))).description(description)
                 .outputSchema(outSchema(obj("topics", obj("type", "array", "items", obj("type", "string"),
                         "description", "This peer's topics after the change")), List.of("topics")))
                 .annotations(annotations(false, true))
@@ -425,9 +416,8 @@ final class MeshTools {
     }
 
     private AsyncToolSpecification setSummary() {
-        Tool tool = Tool.builder().name("set_summary")
+        Tool tool = Tool.builder("set_summary", schema(obj("summary", string("What this session is working on.")), List.of("summary")))
                 .description("Set the one-line summary of what this session is doing, shown in list_peers.")
-                .inputSchema(schema(obj("summary", string("What this session is working on.")), List.of("summary")))
                 .outputSchema(outSchema(obj("name", string("This peer"), "summary", string("Its summary")), List.of("name", "summary")))
                 .annotations(annotations(false, true))
                 .build();
@@ -438,10 +428,9 @@ final class MeshTools {
     }
 
     private AsyncToolSpecification delegateTask() {
-        Tool tool = Tool.builder().name("delegate_task")
-                .description("Give a peer a task. It finishes it with complete_task; the result arrives in your inbox (task_result).")
-                .inputSchema(schema(obj("to", string("The peer's name."), "description", string("What to do, self-contained."),
+        Tool tool = Tool.builder("delegate_task", schema(obj("to", string("The peer's name."), "description", string("What to do, self-contained."),
                         "context", string("Optional background: files, constraints, acceptance criteria.")), List.of("to", "description")))
+                .description("Give a peer a task. It finishes it with complete_task; the result arrives in your inbox (task_result).")
                 .outputSchema(outSchema(obj("task_id", string("The task's id"),
                         "status", obj("type", "string", "enum", List.of("pending"))), List.of("task_id", "status")))
                 .annotations(annotations(false, false))
@@ -453,21 +442,18 @@ final class MeshTools {
     }
 
     private AsyncToolSpecification completeTask() {
-        Tool tool = Tool.builder().name("complete_task")
-                .description("Finish a task a peer gave you (task_id starts with t_), with its result; the delegator is told.")
-                .inputSchema(schema(obj("task_id", string("The task's id."),
+        Tool tool = Tool.builder("complete_task", schema(obj("task_id", string("The task's id."),
                         "status", obj("type", "string", "enum", List.of("completed", "failed"), "description", "How it went."),
                         "result", string("What was done, or why it failed.")), List.of("task_id", "status", "result")))
+                .description("Finish a task a peer gave you (task_id starts with t_), with its result; the delegator is told.")
                 .outputSchema(outSchema(obj("task_id", string("The task"),
                         "status", obj("type", "string", "enum", List.of("completed", "failed"))), List.of("task_id", "status")))
                 .annotations(annotations(false, false))
                 .build();
         return spec(tool, (ex, call) -> {
-            String status = call.requiredString("status");
-            if (!status.equals("completed") && !status.equals("failed")) {
-                throw new MeshException("status must be 'completed' or 'failed' (got '" + status + "')");
-            }
-            Task t = mesh.complete(self(), call.requiredString("task_id"), TaskStatus.fromWire(status), call.requiredString("result"));
+            // The input schema admits completed and failed only; Mesh.complete refuses pending.
+            Task t = mesh.complete(self(), call.requiredString("task_id"), TaskStatus.fromWire(call.requiredString("status")),
+                    call.requiredString("result"));
             return ok("Task " + t.id() + " " + t.status().wire() + "; '" + t.delegator() + "' is told.",
                     obj("task_id", t.id(), "status", t.status().wire()));
         });
@@ -478,9 +464,8 @@ final class MeshTools {
                 "from", string("Delegator (received)"), "description", string("What to do"),
                 "status", obj("type", "string", "enum", List.of("pending", "completed", "failed")),
                 "result", string("The result, once done"));
-        Tool tool = Tool.builder().name("list_tasks")
+        Tool tool = Tool.builder("list_tasks", schema(obj(), List.of()))
                 .description("Tasks you delegated and tasks given to you, with their status and results.")
-                .inputSchema(schema(obj(), List.of()))
                 .outputSchema(outSchema(obj(
                         "delegated", obj("type", "array", "items", outSchema(taskProps, List.of("task_id", "to", "description", "status"))),
                         "received", obj("type", "array", "items", outSchema(taskProps, List.of("task_id", "from", "description", "status")))),

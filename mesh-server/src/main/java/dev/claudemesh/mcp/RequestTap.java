@@ -8,6 +8,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
@@ -30,6 +33,7 @@ import java.util.function.Consumer;
  * Lines that pass go to the SDK byte for byte, a tools/call with its id spliced in.
  */
 final class RequestTap {
+    private static final Logger LOG = LoggerFactory.getLogger(RequestTap.class);
     static final String META_KEY = "claude_mesh_request_id";
 
     /**
@@ -114,7 +118,7 @@ final class RequestTap {
     }
 
     private Verdict refuse(JsonNode id, int code, String message) {
-        System.err.println("claude-mesh-server: refused an input line (" + code + "): " + message);
+        LOG.warn("refused an input line ({}): {}", code, message);
         return new Verdict(null, out.error(id, code, message), id);
     }
 
@@ -142,7 +146,7 @@ final class RequestTap {
                         RpcOut.INVALID_REQUEST, why));
             }
         }
-        System.err.println("claude-mesh-server: refused a batch of " + all.size() + " messages");
+        LOG.warn("refused a batch of {} messages", all.size());
         return replies.isEmpty() ? Verdict.NOTHING : new Verdict(null, out.bytes(replies), null);
     }
 

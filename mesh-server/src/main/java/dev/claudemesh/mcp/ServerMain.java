@@ -1,6 +1,7 @@
 package dev.claudemesh.mcp;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.claudemesh.config.ChannelMode;
 import dev.claudemesh.config.ConfigException;
 import dev.claudemesh.config.MeshConfig;
 import dev.claudemesh.config.Settings;
@@ -12,14 +13,17 @@ import dev.claudemesh.mesh.ChangeWatch;
 import dev.claudemesh.mesh.Mesh;
 import dev.claudemesh.mesh.Peer;
 import dev.claudemesh.mesh.Processes;
-import dev.claudemesh.store.MeshStore;
+import dev.claudemesh.mesh.MeshStore;
 import dev.claudemesh.store.Stores;
-import dev.claudemesh.store.StoreException;
+import dev.claudemesh.mesh.StoreException;
 import io.modelcontextprotocol.json.jackson2.JacksonMcpJsonMapper;
 import io.modelcontextprotocol.server.McpServer;
 import io.modelcontextprotocol.server.McpAsyncServer;
 import io.modelcontextprotocol.server.McpServerFeatures.AsyncToolSpecification;
 import io.modelcontextprotocol.spec.McpSchema.ServerCapabilities;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
@@ -44,6 +48,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * stdout goes to the transport, and {@code System.out} is pointed at stderr before anything can print.
  */
 public final class ServerMain {
+    private static final Logger LOG = LoggerFactory.getLogger(ServerMain.class);
     static final String VERSION = "0.1.0";
     /** Poll interval for the change counter while a call waits: a reply is seen within a few ms. */
     static final long WATCH_INTERVAL_MS = 3;
@@ -74,6 +79,7 @@ public final class ServerMain {
         try {
             code = run(rpcOut);
         } catch (ConfigException | StoreException e) {
+            // Output, not logging: the one line a server that cannot start leaves (doctor shows it as it is).
             System.err.println("claude-mesh-server: " + e.getMessage());
             code = 1;
         }
@@ -116,8 +122,8 @@ public final class ServerMain {
                 .tools(tools)
                 .jsonSchemaValidator(new ToolSchemas(json, tools.stream().map(AsyncToolSpecification::tool).toList()))
                 .build();
-        System.err.println("claude-mesh-server: '" + self.get() + "' in " + identity.projectPath() + " on " + store.where()
-                + (push ? "; pushing items as channel events" : ""));
+        LOG.info("'{}' in {} on {}{}", self.get(), identity.projectPath(), store.where(),
+                push ? "; pushing items as channel events" : "");
         ChannelPusher pusher = new ChannelPusher(mesh, watch, transport, self, initialized);
         if (push) {
             Thread t = new Thread(pusher, "mesh-channel-push");
@@ -136,7 +142,7 @@ public final class ServerMain {
                 try {
                     mesh.leaveAsServer(self.get());
                 } catch (RuntimeException e) {
-                    System.err.println("claude-mesh-server: could not mark '" + self.get() + "' offline: " + e.getMessage());
+                    LOG.warn("could not mark '{}' offline: {}", self.get(), e.getMessage());
                 }
             }
         };
@@ -159,7 +165,7 @@ public final class ServerMain {
             try {
                 mesh.heartbeat(self.get());
             } catch (RuntimeException e) {
-                System.err.println("claude-mesh-server: heartbeat failed: " + e.getMessage());
+                LOG.warn("heartbeat failed: {}", e.getMessage());
             }
         }, config.heartbeatSeconds(), config.heartbeatSeconds(), TimeUnit.SECONDS);
 

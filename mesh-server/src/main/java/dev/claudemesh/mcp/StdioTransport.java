@@ -8,6 +8,9 @@ import io.modelcontextprotocol.spec.McpServerTransport;
 import io.modelcontextprotocol.spec.McpServerTransportProvider;
 import reactor.core.publisher.Mono;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -26,6 +29,7 @@ import java.nio.charset.StandardCharsets;
  * responses to calls already read still go out.
  */
 final class StdioTransport implements McpServerTransportProvider {
+    private static final Logger LOG = LoggerFactory.getLogger(StdioTransport.class);
     private final McpJsonMapper json;
     private final InputStream in;
     private final RequestTap tap;
@@ -65,20 +69,19 @@ final class StdioTransport implements McpServerTransportProvider {
                 try {
                     message = McpSchema.deserializeJsonRpcMessage(json, new String(v.forward(), StandardCharsets.UTF_8));
                 } catch (IOException | RuntimeException e) {
-                    System.err.println("claude-mesh-server: refused an input line the MCP SDK cannot read: " + e.getMessage());
+                    LOG.warn("refused an input line the MCP SDK cannot read: {}", e.getMessage());
                     if (v.id() != null) {
                         out.line(out.error(v.id(), RpcOut.INVALID_REQUEST, "Invalid Request: the message does not have "
                                 + "the shape of a JSON-RPC request, notification or response."));
                     }
                     continue;
                 }
-                session.handle(message).subscribe(x -> { }, e ->
-                        System.err.println("claude-mesh-server: handling a message failed: " + e));
+                session.handle(message).subscribe(x -> { }, e -> LOG.warn("handling a message failed: {}", e.toString()));
             }
         } catch (java.nio.channels.ClosedChannelException e) {
             // closed on purpose: the server is stopping on a signal
         } catch (IOException | java.io.UncheckedIOException e) {
-            System.err.println("claude-mesh-server: reading stdin failed: " + e.getMessage());
+            LOG.warn("reading stdin failed: {}", e.getMessage());
         } finally {
             onEndOfInput.run();
         }
