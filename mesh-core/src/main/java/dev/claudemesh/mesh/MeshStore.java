@@ -49,7 +49,14 @@ public interface MeshStore extends AutoCloseable {
     /** Pending questions addressed to {@code target}, oldest first. */
     List<Question> pendingQuestionsFor(String target);
 
-    /** Answers a pending question addressed to {@code target}; false when it was no longer pending. */
+    /** Ids of the pending questions asked by {@code asker}: what a process waiting on many answers reads. */
+    List<String> pendingQuestionIds(String asker);
+
+    /**
+     * Answers a pending question addressed to {@code target} and, in the same transaction, puts the answer in
+     * its asker's inbox (an item of kind {@code answer} whose id is the question's); false when the question
+     * was no longer pending.
+     */
     boolean answer(String id, String target, String answer, Instant now);
 
     /**
@@ -57,6 +64,16 @@ public interface MeshStore extends AutoCloseable {
      * target's inbox, if not yet seen, is withdrawn in the same step: nobody waits for it any more.
      */
     boolean closeQuestion(String id, QuestionStatus status, Instant now);
+
+    /**
+     * While held, the answer to question {@code id} is left out of {@link #offerable} in this process: a call
+     * here waits to return that answer itself (ask_peer, await_answer), so the asker does not see it twice (as a
+     * tool result and again from a hook, a channel push or poll_inbox). Holds are counted; each
+     * {@code holdAnswer} is ended by one {@link #releaseAnswer}.
+     */
+    void holdAnswer(String id);
+
+    void releaseAnswer(String id);
 
     /** Records that a Stop hook named these questions in a block. */
     void markNamed(Collection<String> ids, Instant now);
@@ -137,7 +154,10 @@ public interface MeshStore extends AutoCloseable {
 
     // ------------------------------------------------------------------ history and housekeeping
 
-    /** Items sent after inbox position {@code afterSeq} (one event per item id, not per recipient), oldest first. */
+    /**
+     * Items sent after inbox position {@code afterSeq} (one event per item id, not per recipient), oldest first;
+     * answers are not among them ({@link #answersSince} tells each once).
+     */
     List<MeshEvent> itemsAfter(long afterSeq, int limit);
 
     /** Questions answered at or after {@code since}, oldest first. */

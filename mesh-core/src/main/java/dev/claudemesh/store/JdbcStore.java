@@ -389,6 +389,12 @@ public abstract class JdbcStore implements MeshStore {
     }
 
     @Override
+    public List<String> pendingQuestionIds(String asker) {
+        return read(c -> rows(c, rs -> rs.getString(1),
+                "SELECT id FROM questions WHERE asker_key = ? AND status = 'pending'", key(asker)));
+    }
+
+    @Override
     public boolean answer(String id, String target, String answer, Instant now) {
         return write(c -> {
             int n;
@@ -397,12 +403,38 @@ public abstract class JdbcStore implements MeshStore {
                 bind(ps, answer, now.toEpochMilli(), id, key(target));
                 n = ps.executeUpdate();
             }
-            if (n > 0) {
-                // Answering proves the question reached its target, whichever way it was read.
-                seenIn(c, key(target), List.of(id), "answered", now);
+            if (n == 0) {
+                return false;
             }
-            return n > 0;
+            // Answering proves the question reached its target, whichever way it was read.
+            seenIn(c, key(target), List.of(id), "answered", now);
+            String asker;
+            String replier;
+            try (PreparedStatement ps = c.prepareStatement("SELECT asker, target FROM questions WHERE id = ?")) {
+                ps.setString(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    asker = rs.getString(1);
+                    replier = rs.getString(2);
+                }
+            }
+            // The asker hears the answer whether or not a call of its own is still waiting for it.
+            deliverIn(c, new Outgoing(id, InboxItem.ANSWER, replier, answer, null, null, null, now), List.of(asker));
+            return true;
         });
+    }
+
+    /** Answers a call of this process waits to return itself, with how many such calls wait (see holdAnswer). */
+    private final Map<String, Integer> heldAnswers = new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Override
+    public void holdAnswer(String id) {
+        heldAnswers.merge(id, 1, Integer::sum);
+    }
+
+    @Override
+    public void releaseAnswer(String id) {
+        heldAnswers.computeIfPresent(id, (k, n) -> n > 1 ? n - 1 : null);
     }
 
     @Override
@@ -458,6 +490,15 @@ public abstract class JdbcStore implements MeshStore {
 
     @Override
     public List<InboxItem> offerable(String recipient, Collection<String> kinds, int limit) {
+        List<InboxItem> items = queued(recipient, kinds, limit);
+        if (heldAnswers.isEmpty()) {
+            return items;
+        }
+        // An answer a call here waits to return itself (holdAnswer) is not offered by any other path meanwhile.
+        return items.stream().filter(i -> !(InboxItem.ANSWER.equals(i.kind()) && heldAnswers.containsKey(i.id()))).toList();
+    }
+
+    private List<InboxItem> queued(String recipient, Collection<String> kinds, int limit) {
         if (kinds.isEmpty()) {
             return read(c -> rows(c, JdbcStore::itemFrom, "SELECT " + ITEM_COLUMNS + " FROM inbox "
                     + "WHERE recipient = ? AND state = 'queued' ORDER BY seq LIMIT ?", key(recipient), limit));
@@ -782,9 +823,10 @@ public abstract class JdbcStore implements MeshStore {
     public List<MeshEvent> itemsAfter(long afterSeq, int limit) {
         return read(c -> {
             List<MeshEvent> out = new ArrayList<>();
-            // One line per item: a broadcast's recipients are folded into its first row.
+            // One line per item: a broadcast's recipients are folded into its first row. An answer's item is left
+            // out: the answer is told once, as its question's reply (answersSince).
             try (PreparedStatement ps = c.prepareStatement("SELECT max(seq), min(created_at), kind, min(sender), "
-                    + joinRecipients() + ", id, min(body), min(topic) FROM inbox WHERE seq > ? "
+                    + joinRecipients() + ", id, min(body), min(topic) FROM inbox WHERE seq > ? AND kind <> 'answer' "
                     + "GROUP BY id, kind ORDER BY min(seq) LIMIT ?")) {
                 ps.setLong(1, afterSeq);
                 ps.setInt(2, limit);

@@ -33,7 +33,10 @@ final class HealthCheck {
     /** Serves the MCP handshake, with no tools, until stdin closes. */
     static int serve(OutputStream rpcOut, String version) {
         CountDownLatch stdinClosed = new CountDownLatch(1);
-        var transport = new StdioTransport(new JacksonMcpJsonMapper(new ObjectMapper()), System.in, rpcOut, stdinClosed::countDown);
+        ObjectMapper json = new ObjectMapper();
+        RpcOut out = new RpcOut(rpcOut, json);
+        RequestTap tap = new RequestTap(json, out, id -> { }, () -> { });
+        var transport = new StdioTransport(new JacksonMcpJsonMapper(json), System.in, tap, out, stdinClosed::countDown);
         McpSyncServer server = McpServer.sync(transport)
                 .serverInfo("claude-mesh", version)
                 .instructions("This claude-mesh server was started by a Claude Code health check and is not in the mesh.")
