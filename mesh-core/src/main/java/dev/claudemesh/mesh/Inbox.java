@@ -47,6 +47,8 @@ public final class Inbox {
     public static final Duration CHANNEL_VERDICT = Duration.ofSeconds(2);
     /** At most this many open offers are looked at per reconciliation; the rest wait for the next. */
     static final int MAX_OPEN = 500;
+    /** "N more wait" counts up to this many (an index scan, only that long when that many wait). */
+    public static final int COUNT_CAP = 100_000;
 
     private final MeshStore store;
     private final SeenLog seenLog;
@@ -162,7 +164,7 @@ public final class Inbox {
         List<String> won = store.offer(recipient, fitted.items().stream().map(InboxItem::id).toList(), via,
                 log.orElse(null), mark, clock.instant());
         List<InboxItem> offered = fitted.items().stream().filter(i -> won.contains(i.id())).toList();
-        int more = store.unseenCount(recipient, MAX_OPEN + maxItems) - offered.size();
+        int more = store.unseenCount(recipient, COUNT_CAP) - offered.size();
         return new Batch(offered, fitted.tooLarge(), Math.max(0, more - fitted.tooLarge()));
     }
 
@@ -194,7 +196,7 @@ public final class Inbox {
                 ? store.offer(recipient, ids, VIA_TOOL_RESULT, log.get(), seenLog.end(log.get()), now)
                 : store.markSeen(recipient, ids, VIA_TOOL_RESULT, now);
         List<InboxItem> handed = taken.stream().filter(i -> won.contains(i.id())).toList();
-        int more = store.unseenCount(recipient, MAX_OPEN + maxItems) - (log.isPresent() ? handed.size() : 0);
+        int more = store.unseenCount(recipient, COUNT_CAP) - (log.isPresent() ? handed.size() : 0);
         return new Batch(handed, 0, Math.max(0, more));
     }
 

@@ -202,10 +202,10 @@ public final class Mesh {
 
     /**
      * Which peer a hook process belongs to: the live row whose server was started by this hook's session
-     * process ({@link #sessionProcess}). A session without a running claude-mesh server has none.
-     *
-     * @param id the hook's project: only a tie-breaker, for a process that started several sessions' servers
-     *           (a test harness standing in for Claude Code); a Claude Code process has one
+     * process ({@link #sessionProcess}) for the hook's project. A session without a running claude-mesh server
+     * has none. The project must match too: Claude Code gives a session's server and its hooks the same
+     * CLAUDE_PROJECT_DIR, and a process that starts several sessions' servers (a test harness standing in for
+     * Claude Code) must not hand one project's mail to another's hook.
      */
     public Optional<Peer> sessionPeer(ProjectIdentity id) {
         return sessionProcess().flatMap(claude -> peerOfSession(claude, id));
@@ -214,9 +214,10 @@ public final class Mesh {
     private Optional<Peer> peerOfSession(ProcessRef claude, ProjectIdentity id) {
         String project = id.projectPath().toString();
         return store.peers().stream()
-                .filter(p -> host.equals(p.host()) && p.claude().map(c -> sameProcess(c, claude)).orElse(false))
+                .filter(p -> host.equals(p.host()) && p.projectPath().equals(project)
+                        && p.claude().map(c -> sameProcess(c, claude)).orElse(false))
                 .filter(p -> statusOf(p) != PeerStatus.OFFLINE)
-                .min(java.util.Comparator.comparing((Peer p) -> !p.projectPath().equals(project)).thenComparing(Peer::registeredAt));
+                .min(java.util.Comparator.comparing(Peer::registeredAt));
     }
 
     /**
@@ -258,7 +259,7 @@ public final class Mesh {
     }
 
     /** How long SessionStart looks for a claude-mesh server starting in its session before deciding it has none. */
-    public static final Duration NO_SERVER_GRACE = Duration.ofMillis(1500);
+    public static final Duration NO_SERVER_GRACE = Duration.ofSeconds(3);
 
     /**
      * Keeps the recorded session id current when a hook of this peer's session reports another one (after
@@ -606,7 +607,11 @@ public final class Mesh {
         Optional<Question> q = InboxItem.QUESTION.equals(receipts.get(0).kind()) ? store.question(wanted) : Optional.empty();
         Optional<Task> t = InboxItem.TASK.equals(receipts.get(0).kind()) ? store.task(wanted) : Optional.empty();
         List<ItemStatus.Recipient> out = new ArrayList<>();
+        String kind = receipts.get(0).kind();
         for (Receipt r : receipts) {
+            if (!r.kind().equals(kind)) {
+                continue; // a question's answer shares its id: that row is the asker's mail, not a recipient of the question
+            }
             String state = r.state();
             Optional<Instant> ended = Optional.empty();
             if (q.isPresent() && q.get().status() != QuestionStatus.PENDING) {

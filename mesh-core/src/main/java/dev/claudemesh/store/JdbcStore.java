@@ -519,9 +519,9 @@ public abstract class JdbcStore implements MeshStore {
     @Override
     public List<Offer> openOffers(String recipient, int limit) {
         return read(c -> rows(c, rs -> {
-                    long accepted = rs.getLong(7);
+                    Optional<Instant> accepted = optionalInstant(rs, 7);
                     return new Offer(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5),
-                            Instant.ofEpochMilli(rs.getLong(6)), rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(accepted)));
+                            Instant.ofEpochMilli(rs.getLong(6)), accepted);
                 }, "SELECT id, kind, offered_via, offered_log, offered_mark, offered_at, accepted_at FROM inbox "
                         + "WHERE recipient = ? AND state = 'offered' ORDER BY seq LIMIT ?", key(recipient), limit));
     }

@@ -152,11 +152,6 @@ class MeshTest {
         return new Mesh(store, processes, clock, host, MAX_CHARS);
     }
 
-    /** A hook's project where it does not matter (one Claude Code process starts one session's server). */
-    private ProjectIdentity anyProject() {
-        return new ProjectIdentity(tmp, tmp, "anywhere");
-    }
-
     private ProjectIdentity project(String dirName) throws IOException {
         Path dir = Files.createDirectories(tmp.resolve("projects").resolve(dirName));
         return new ProjectIdentity(dir, dir, dirName);
@@ -292,7 +287,7 @@ class MeshTest {
         server(id, 200, 2000); // another session already holds "backend"
         Mesh hook = mesh(new FakeProcesses(900, 950L, 3000L));
         java.util.concurrent.CompletableFuture<Optional<Peer>> started = java.util.concurrent.CompletableFuture
-                .supplyAsync(() -> hook.startSession(anyProject(), "sess-3", Duration.ofSeconds(10)));
+                .supplyAsync(() -> hook.startSession(id, "sess-3", Duration.ofSeconds(10)));
         Thread.sleep(300); // the hook is waiting: its session's server is starting but has not joined
         assertFalse(started.isDone());
         assertEquals(1, store.peers().size(), "the hook claims no name of its own");
@@ -313,7 +308,7 @@ class MeshTest {
         server(id, 200, 2000);
         Mesh hook = mesh(new FakeProcesses(900, 950L, 2000L));
 
-        Peer p = hook.startSession(anyProject(), "s-2", Duration.ofSeconds(5)).orElseThrow();
+        Peer p = hook.startSession(id, "s-2", Duration.ofSeconds(5)).orElseThrow();
 
         assertEquals("backend-2", p.name());
         assertEquals(Optional.of("s-2"), p.sessionId());
@@ -326,7 +321,7 @@ class MeshTest {
         server(id, 100, 1000);
         Mesh hook = mesh(new FakeProcesses(900, 950L, 4000L)); // Claude Code 4000 started no claude-mesh server
 
-        assertEquals(Optional.empty(), hook.startSession(anyProject(), "lonely", Duration.ofSeconds(30)));
+        assertEquals(Optional.empty(), hook.startSession(id, "lonely", Duration.ofSeconds(30)));
         assertEquals(1, store.peers().size());
         assertEquals(Optional.empty(), stored("backend").sessionId());
     }
@@ -369,18 +364,26 @@ class MeshTest {
         Mesh hookOfSecond = mesh(new FakeProcesses(900, 950L, 2000L));
         Mesh hookOfFirst = mesh(new FakeProcesses(901, 951L, 1000L));
 
-        assertEquals("backend-2", hookOfSecond.sessionPeer(anyProject()).orElseThrow().name());
-        assertEquals("backend", hookOfFirst.sessionPeer(anyProject()).orElseThrow().name());
+        assertEquals("backend-2", hookOfSecond.sessionPeer(id).orElseThrow().name());
+        assertEquals("backend", hookOfFirst.sessionPeer(id).orElseThrow().name());
     }
 
     @Test
     void aSessionStartedInsideAnotherIsNotTakenForTheOuterOne() throws IOException {
         ProjectIdentity id = project("backend");
         server(id, 100, 1000);            // the outer session
-        server(project("inner"), 300, 3000); // a session started from a Bash tool of the outer one
+        ProjectIdentity inner = project("inner");
+        server(inner, 300, 3000); // a session started from a Bash tool of the outer one
         Mesh innerHook = mesh(new FakeProcesses(900, 950L, 3000L, 960L, 1000L));
 
-        assertEquals("inner", innerHook.sessionPeer(anyProject()).orElseThrow().name());
+        assertEquals("inner", innerHook.sessionPeer(inner).orElseThrow().name());
+    }
+
+    @Test
+    void aHookOfAnotherProjectUnderTheSameProcessBelongsToNoPeer() throws IOException {
+        server(project("backend"), 100, 1000);
+        assertTrue(mesh(new FakeProcesses(900, 1000)).sessionPeer(project("frontend")).isEmpty(),
+                "one process that started a backend session's server is not a frontend session");
     }
 
     @Test
@@ -388,7 +391,7 @@ class MeshTest {
         ProjectIdentity id = project("backend");
         server(id, 100, 1000);
 
-        assertTrue(mesh(new FakeProcesses(900, 5000)).sessionPeer(anyProject()).isEmpty(),
+        assertTrue(mesh(new FakeProcesses(900, 5000)).sessionPeer(id).isEmpty(),
                 "a hook run by hand (or by another program) must not read a session's mail");
     }
 
@@ -398,7 +401,7 @@ class MeshTest {
         server(id, 100, 1000);
         dead.add(100L);
 
-        assertTrue(mesh(new FakeProcesses(900, 1000)).sessionPeer(anyProject()).isEmpty());
+        assertTrue(mesh(new FakeProcesses(900, 1000)).sessionPeer(id).isEmpty());
     }
 
     @Test
@@ -406,8 +409,8 @@ class MeshTest {
         ProjectIdentity id = project("backend");
         server(id, 100, 1000);
         Mesh hook = mesh(new FakeProcesses(900, 1000));
-        hook.startSession(anyProject(), "old-session", Duration.ofSeconds(5));
-        hook.startSession(anyProject(), "new-session", Duration.ofSeconds(5)); // after /clear: same process, same server
+        hook.startSession(id, "old-session", Duration.ofSeconds(5));
+        hook.startSession(id, "new-session", Duration.ofSeconds(5)); // after /clear: same process, same server
 
         assertEquals(Optional.empty(), hook.endSession("old-session"));
         assertEquals(Optional.empty(), hook.endSession("new-session"), "the server still runs: /clear or /resume");
@@ -422,7 +425,7 @@ class MeshTest {
         ProjectIdentity id = project("backend");
         server(id, 100, 1000);
         Mesh hook = mesh(new FakeProcesses(900, 1000));
-        hook.startSession(anyProject(), "s1", Duration.ofSeconds(5));
+        hook.startSession(id, "s1", Duration.ofSeconds(5));
         dead.add(100L); // Claude Code stops the server before SessionEnd runs
 
         assertEquals(Optional.empty(), hook.endSession("another"));
@@ -435,9 +438,9 @@ class MeshTest {
         ProjectIdentity id = project("backend");
         // Both SessionStart hooks run before either MCP server has registered.
         var first = java.util.concurrent.CompletableFuture.supplyAsync(
-                () -> mesh(new FakeProcesses(901, 1000)).startSession(anyProject(), "s1", Duration.ofSeconds(10)));
+                () -> mesh(new FakeProcesses(901, 1000)).startSession(id, "s1", Duration.ofSeconds(10)));
         var second = java.util.concurrent.CompletableFuture.supplyAsync(
-                () -> mesh(new FakeProcesses(902, 2000)).startSession(anyProject(), "s2", Duration.ofSeconds(10)));
+                () -> mesh(new FakeProcesses(902, 2000)).startSession(id, "s2", Duration.ofSeconds(10)));
         withServer.add(1000L);
         withServer.add(2000L);
         Thread.sleep(100);
@@ -460,7 +463,7 @@ class MeshTest {
         ProjectIdentity id = project("backend");
         server(id, 100, 1000);
         Mesh hook = mesh(new FakeProcesses(900, 1000));
-        Peer peer = hook.sessionPeer(anyProject()).orElseThrow();
+        Peer peer = hook.sessionPeer(id).orElseThrow();
 
         hook.confirmSession(peer, "mine");
         assertEquals(Optional.of("mine"), stored("backend").sessionId());

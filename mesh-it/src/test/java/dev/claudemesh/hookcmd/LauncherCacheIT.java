@@ -38,7 +38,21 @@ class LauncherCacheIT {
         return env;
     }
 
+    /** The session's own server, which the SessionStart hook waits for and names (started once, by this process). */
+    private MeshFixture mesh;
+
+    @org.junit.jupiter.api.AfterEach
+    void stopServer() {
+        if (mesh != null) {
+            mesh.close();
+        }
+    }
+
     HookRun sessionStart(Map<String, String> env) throws Exception {
+        if (mesh == null) {
+            mesh = new MeshFixture(tmp);
+            mesh.server(Path.of(env.get("CLAUDE_PROJECT_DIR")));
+        }
         return MeshFixture.hook("session-start", env,
                 hookJson("SessionStart", "s1", Path.of(env.get("CLAUDE_PROJECT_DIR")), Map.of("source", "startup"))
                         .getBytes(StandardCharsets.UTF_8));

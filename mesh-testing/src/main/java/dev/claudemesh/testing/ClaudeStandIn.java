@@ -115,6 +115,26 @@ public final class ClaudeStandIn {
         pb.start();
     }
 
+    /**
+     * Stops this session's server as Claude Code does when the session ends (a signal to the server alone; the
+     * stand-in lives on, as Claude Code does to run SessionEnd), and waits until it exited.
+     */
+    public void stopServer() throws IOException, InterruptedException {
+        ProcessHandle me = ProcessHandle.of(pid()).orElseThrow(() -> new IllegalStateException("the stand-in is gone"));
+        List<ProcessHandle> servers = me.descendants()
+                .filter(h -> h.info().commandLine().map(c -> c.contains("dev.claudemesh.mcp.ServerMain")).orElse(false)).toList();
+        for (ProcessHandle h : servers) {
+            h.destroy();
+        }
+        for (ProcessHandle h : servers) {
+            try {
+                h.onExit().get(30, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                throw new IllegalStateException("the server of stand-in " + pid + " did not stop", e);
+            }
+        }
+    }
+
     /** Lets a server started with {@code hold} start. */
     public void release() throws IOException {
         Files.createFile(work.resolve("go"));

@@ -263,6 +263,20 @@ public final class MeshFixture implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs the SessionStart hook of the session whose server serves {@code project} (a server this fixture
+     * started: this process is its parent, as Claude Code is), reporting {@code transcript} as Claude Code would:
+     * from then on the server knows where proof of what its session's model saw appears.
+     */
+    public HookRun startSession(Path project, String sessionId, Path transcript) throws IOException, InterruptedException {
+        String input = hookJson("SessionStart", sessionId, project, Map.of("source", "startup", "transcript_path", transcript.toString()));
+        HookRun r = hook("session-start", project, input);
+        if (r.exitCode() != 0 || !r.stdout().contains("hookSpecificOutput")) {
+            throw new AssertionError("session-start for " + project + " found no server of its session: " + r.stdout() + r.stderr());
+        }
+        return r;
+    }
+
     /** Runs a hook launcher as Claude Code does: a new process, the event's JSON on stdin. */
     public HookRun hook(String command, Path project, String stdinJson) throws IOException, InterruptedException {
         return hook(command, env(project), stdinJson.getBytes(StandardCharsets.UTF_8));
