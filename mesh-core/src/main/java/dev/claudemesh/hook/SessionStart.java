@@ -8,6 +8,7 @@ import dev.claudemesh.mesh.Peer;
 import dev.claudemesh.mesh.PeerScope;
 import dev.claudemesh.mesh.PeerText;
 import dev.claudemesh.mesh.PeerView;
+import dev.claudemesh.mesh.StoreException;
 import dev.claudemesh.mesh.Question;
 import dev.claudemesh.mesh.Task;
 import dev.claudemesh.mesh.TaskStatus;
@@ -48,14 +49,25 @@ public final class SessionStart {
         Peer me = found.get();
         Optional<String> log = input.string("transcript_path");
         mesh.recordTranscript(me, log);
-        Inbox inbox = mesh.inbox();
-        mesh.settle(me.name(), log);
 
         StringBuilder out = new StringBuilder("claude-mesh: this session is peer '").append(me.name())
                 .append("' (project ").append(me.projectPath()).append("). ");
         appendPeers(out, mesh.listPeers(me.name(), identity, PeerScope.MACHINE, false));
         out.append("\nTools: list_peers, ask_peer/reply_to_peer/await_answer (questions), tell_peer, broadcast, subscribe, "
                 + "delegate_task/complete_task/list_tasks, poll_inbox, message_status, register, set_summary.");
+        try {
+            appendWaiting(out, mesh, me, log);
+        } catch (StoreException busy) {
+            // What waits stays queued (an offer is all or nothing) and comes with the next prompt; the session's
+            // name must reach the model now.
+            out.append("\n(What waits for you could not be read just now; it comes with your next prompt, or call poll_inbox.)");
+        }
+        return Optional.of(HookOutput.context(EVENT, HookText.bounded(out.toString().strip())));
+    }
+
+    private static void appendWaiting(StringBuilder out, Mesh mesh, Peer me, Optional<String> log) {
+        Inbox inbox = mesh.inbox();
+        mesh.settle(me.name(), log);
 
         List<Question> questions = mesh.openQuestionsFor(me.name());
         List<Task> tasks = mesh.tasksAssignedTo(me.name()).stream().filter(t -> t.status() == TaskStatus.PENDING).toList();
@@ -103,7 +115,6 @@ public final class SessionStart {
             }
             out.append(HookText.more(queued));
         }
-        return Optional.of(HookOutput.context(EVENT, HookText.bounded(out.toString().strip())));
     }
 
     private static void appendPeers(StringBuilder out, List<PeerView> online) {

@@ -240,9 +240,13 @@ public final class Mesh {
                 Optional<Peer> mine = peerOfSession(claude.get(), id);
                 if (mine.isPresent()) {
                     if (sessionId != null && !sessionId.equals(mine.get().sessionId().orElse(null))) {
-                        store.recordSession(mine.get().name(), sessionId, now());
+                        try {
+                            store.recordSession(mine.get().name(), sessionId, now());
+                        } catch (StoreException busy) {
+                            // The name is what the session must hear; its next prompt records the session id.
+                        }
                     }
-                    return store.peer(mine.get().name());
+                    return Optional.of(mine.get());
                 }
             }
             long waited = System.nanoTime() - start;
@@ -532,7 +536,11 @@ public final class Mesh {
     /** Records where the session of peer {@code self} keeps its transcript (from its hooks' input). */
     public void recordTranscript(Peer self, Optional<String> path) {
         if (path.isPresent() && !path.get().isBlank() && !path.equals(self.transcript())) {
-            store.recordTranscript(self.name(), path.get(), now());
+            try {
+                store.recordTranscript(self.name(), path.get(), now());
+            } catch (StoreException busy) {
+                // Recorded by the next hook of this session; offers made meanwhile carry the path themselves.
+            }
         }
     }
 

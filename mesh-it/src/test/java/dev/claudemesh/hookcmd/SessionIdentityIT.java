@@ -32,7 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * whose processes are gone, whoever made it.
  */
 class SessionIdentityIT {
-    private static final int SESSIONS = 100;
+    /** A hundred on the SQLite pass; the PostgreSQL pass, which claims names under the same rule, runs thirty. */
+    private static final int SESSIONS = MeshFixture.postgres() ? 30 : 100;
     private static final int AT_ONCE = 10;
     private static final Pattern TOLD = Pattern.compile("this session is peer '([^']+)'");
 
