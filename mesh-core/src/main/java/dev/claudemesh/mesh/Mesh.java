@@ -242,11 +242,12 @@ public final class Mesh {
                     if (sessionId != null && !sessionId.equals(mine.get().sessionId().orElse(null))) {
                         try {
                             store.recordSession(mine.get().name(), sessionId, now());
+                            return store.peer(mine.get().name()).or(() -> mine);
                         } catch (StoreException busy) {
                             // The name is what the session must hear; its next prompt records the session id.
                         }
                     }
-                    return Optional.of(mine.get());
+                    return mine;
                 }
             }
             long waited = System.nanoTime() - start;
