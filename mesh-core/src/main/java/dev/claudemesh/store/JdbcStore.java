@@ -323,6 +323,8 @@ public abstract class JdbcStore implements MeshStore {
             Object a = args[i];
             if (a instanceof Long l) {
                 ps.setLong(i + 1, l);
+            } else if (a instanceof Integer n) {
+                ps.setInt(i + 1, n); // a LIMIT, say: PostgreSQL will not take it as text
             } else if (a == null) {
                 ps.setNull(i + 1, Types.NULL);
             } else {
