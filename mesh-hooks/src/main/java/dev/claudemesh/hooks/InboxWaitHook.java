@@ -1,5 +1,6 @@
 package dev.claudemesh.hooks;
 
+import dev.claudemesh.config.PrivateFiles;
 import dev.claudemesh.hook.HookText;
 import dev.claudemesh.mesh.ChangeWatch;
 import dev.claudemesh.mesh.InboxItem;
@@ -39,7 +40,8 @@ final class InboxWaitHook implements Callable<Object> {
             String session = s.input.string("session_id").orElse(null);
             Path token = s.waitToken(me);
             String myToken = ProcessHandle.current().pid() + "";
-            Files.writeString(token, myToken, StandardCharsets.UTF_8); // a newer waiter replaces older ones
+            // A newer waiter replaces older ones. Made 0600 and never through a link planted where it goes.
+            PrivateFiles.write(token, myToken);
             long deadline = System.nanoTime() + s.config.waitSeconds() * 1_000_000_000L;
             try (ChangeWatch watch = ChangeWatch.on(s.mesh.store(), POLL_MS)) {
                 long seen = watch.current();

@@ -236,7 +236,7 @@ class InstallIT {
         write(settings(), SETTINGS);
         assertEquals(0, cli("install", "--with-wake").exit());
         String before = Files.readString(settings());
-        Path moved = copyOfCheckout(tmp.resolve("elsewhere").resolve("claude-mesh"));
+        Path moved = MeshCli.copyInstallation(tmp.resolve("elsewhere").resolve("claude-mesh"));
         Path movedBin = moved.resolve("bin").toRealPath();
 
         Run r = MeshCli.runLauncher(moved.resolve("bin/claude-mesh"), project,
@@ -453,21 +453,5 @@ class InstallIT {
              ResultSet rs = s.executeQuery("SELECT max(CAST(version AS INTEGER)) FROM flyway_schema_history WHERE success = 1")) {
             return rs.next() ? rs.getString(1) : null;
         }
-    }
-
-    /** A second checkout: the launchers and the built jars, copied (a symlinked jar would lead back here). */
-    static Path copyOfCheckout(Path to) throws Exception {
-        Path root = MeshFixture.repoRoot();
-        Files.createDirectories(to.resolve("bin"));
-        try (Stream<Path> launchers = Files.list(root.resolve("bin"))) {
-            for (Path l : launchers.toList()) {
-                Files.copy(l, to.resolve("bin").resolve(l.getFileName()), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
-            }
-        }
-        for (String jar : List.of("mesh-server/target/claude-mesh-server.jar", "mesh-hooks/target/claude-mesh-hooks.jar")) {
-            Files.createDirectories(to.resolve(jar).getParent());
-            Files.copy(root.resolve(jar), to.resolve(jar));
-        }
-        return to;
     }
 }

@@ -2,7 +2,7 @@ package dev.claudemesh.cli;
 
 import dev.claudemesh.config.MeshConfig;
 import dev.claudemesh.config.Settings;
-import dev.claudemesh.install.Home;
+import dev.claudemesh.config.Home;
 import dev.claudemesh.install.UserFiles;
 import dev.claudemesh.install.Installation;
 import dev.claudemesh.install.Installer;
@@ -38,7 +38,7 @@ final class InstallCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Installation installation = ScopeOption.installation();
-        Path home = Home.dir();
+        Path home = Home.dir("the start-up cache (~/.claude-mesh/cache)");
         // A configuration every session would refuse stops install before it writes anything.
         MeshConfig config = MeshConfig.from(Settings.load(InstallCommand.class));
         Installer.Plan plan = Installer.install(scope.scope(), UserFiles.current(), ScopeOption.project(), installation, withWake);
