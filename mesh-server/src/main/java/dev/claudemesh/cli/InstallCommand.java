@@ -28,7 +28,8 @@ final class InstallCommand implements Callable<Integer> {
     boolean dryRun;
 
     @Option(names = "--with-wake", description = "Also add the Stop hook that waits in the background and wakes an idle "
-            + "session when a peer writes to it (claude-mesh-inbox-wait, async with asyncRewake).")
+            + "session when a peer writes to it (claude-mesh-inbox-wait, async with asyncRewake). It stays through later "
+            + "installs; uninstall --wake-only removes it alone.")
     boolean withWake;
 
     @Option(names = "--with-channels", description = "Print how to start Claude Code so items arrive as channel events. "
