@@ -4,6 +4,7 @@ import dev.claudemesh.mesh.Peer;
 import dev.claudemesh.mesh.PeerStatus;
 import picocli.CommandLine.Command;
 
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -11,16 +12,17 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
-        description = "Show the database path, schema version, peers by state and what is queued for whom.")
+        description = "Show the database path, schema version, which .env applies, peers by state and what is queued for whom.")
 final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (MeshOpener m = new MeshOpener()) {
-            System.out.println("database: " + m.store.where());
+            System.out.println("database: " + TerminalText.line(m.store.where()));
             System.out.println("schema:   version " + m.store.schemaVersion());
+            System.out.println(".env:     " + TerminalText.line(m.settings.dotEnvStatus()));
             Map<PeerStatus, List<String>> byStatus = new EnumMap<>(PeerStatus.class);
             for (Peer p : m.store.peers()) {
-                byStatus.computeIfAbsent(m.mesh.statusOf(p), k -> new java.util.ArrayList<>()).add(p.name());
+                byStatus.computeIfAbsent(m.mesh.statusOf(p), k -> new ArrayList<>()).add(TerminalText.line(p.name()));
             }
             for (PeerStatus s : PeerStatus.values()) {
                 List<String> names = byStatus.getOrDefault(s, List.of());
@@ -28,7 +30,9 @@ final class StatusCommand implements Callable<Integer> {
             }
             Map<String, Integer> waiting = new TreeMap<>(m.store.waitingByRecipient());
             int total = waiting.values().stream().mapToInt(Integer::intValue).sum();
-            System.out.println("queued:   " + total + (waiting.isEmpty() ? "" : "  " + waiting));
+            List<String> each = new ArrayList<>();
+            waiting.forEach((who, n) -> each.add(TerminalText.line(who) + " " + n));
+            System.out.println("queued:   " + total + (each.isEmpty() ? "" : "  (" + String.join(", ", each) + ")"));
             return 0;
         }
     }
