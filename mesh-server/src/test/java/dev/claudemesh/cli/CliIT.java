@@ -290,13 +290,18 @@ class CliIT {
 
     @Test
     void withoutHomeTheCliSaysSoAndExitsOne() throws Exception {
+        Path javaHome = Files.createDirectories(tmp.resolve("java-user-home"));
         Map<String, String> env = new java.util.HashMap<>();
         env.put("HOME", null);
         env.put("MESH_DB_PATH", null);
+        env.put("CLAUDE_MESH_JAVA_OPTS", "-Duser.home=" + javaHome); // watched: no fallback to it
         Run r = cli(env, "peers");
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().startsWith("claude-mesh: HOME is not set"), r.err());
         assertEquals(1, r.err().strip().lines().count(), r.err());
+        try (Stream<Path> files = Files.list(javaHome)) {
+            assertEquals(List.of(), files.toList());
+        }
     }
 
     @Test
