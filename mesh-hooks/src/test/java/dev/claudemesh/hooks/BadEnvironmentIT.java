@@ -49,6 +49,7 @@ class BadEnvironmentIT {
 
     Run server(Map<String, String> env) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(MeshFixture.bin("claude-mesh-server").toString());
+        pb.environment().put("CLAUDE_MESH_CACHE_DIR", dev.claudemesh.testing.MeshCli.LAUNCHER_CACHE.toString());
         MeshFixture.putEnv(pb, env);
         Process p = pb.start();
         p.getOutputStream().close();

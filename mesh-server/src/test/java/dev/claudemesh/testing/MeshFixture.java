@@ -127,6 +127,8 @@ public final class MeshFixture implements AutoCloseable {
     public Map<String, String> env(Path project) {
         Map<String, String> env = dbEnv();
         env.put("CLAUDE_PROJECT_DIR", project.toString());
+        // The launchers' start-up cache of this build, never the one in the real home.
+        env.put("CLAUDE_MESH_CACHE_DIR", MeshCli.LAUNCHER_CACHE.toString());
         return env;
     }
 
@@ -251,6 +253,7 @@ public final class MeshFixture implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(bin("claude-mesh-" + command).toString());
         pb.environment().remove("CLAUDE_MESH_PROJECT_PATH");
         pb.environment().remove("MESH_DB_URL");
+        pb.environment().put("CLAUDE_MESH_CACHE_DIR", MeshCli.LAUNCHER_CACHE.toString()); // unless env says otherwise
         putEnv(pb, env);
         Process p = pb.start();
         var out = new java.io.ByteArrayOutputStream();
