@@ -39,10 +39,11 @@ final class InstallCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Installation installation = ScopeOption.installation();
+        UserFiles files = UserFiles.current();
         Path home = Home.dir("the start-up cache (~/.claude-mesh/cache)");
         // A configuration every session would refuse stops install before it writes anything.
         MeshConfig config = MeshConfig.from(Settings.load(InstallCommand.class));
-        Installer.Plan plan = Installer.install(scope.scope(), UserFiles.current(), ScopeOption.project(), installation, withWake);
+        Installer.Plan plan = Installer.install(scope.scope(), files, ScopeOption.project(), installation, withWake);
         System.out.println("claude-mesh install (" + scope.scope() + " scope) of " + installation.root()
                 + (dryRun ? ", dry run: nothing is written" : ""));
         EditReport.print(plan, dryRun, "unchanged");

@@ -205,7 +205,12 @@ public final class PrivateFiles {
             try {
                 for (String line : Files.readAllLines(status, StandardCharsets.UTF_8)) {
                     if (line.startsWith("Uid:")) {
-                        return Integer.parseInt(line.substring(4).trim().split("\\s+")[1]);
+                        // "Uid:\treal\teffective\tsaved\tfs": the effective one decides what we may do
+                        String ids = line.substring(4).strip();
+                        int gap = ids.indexOf('\t');
+                        String rest = ids.substring(gap + 1).strip();
+                        int end = rest.indexOf('\t');
+                        return Integer.parseInt(end < 0 ? rest : rest.substring(0, end));
                     }
                 }
             } catch (IOException | RuntimeException notLinux) {
