@@ -277,6 +277,7 @@ class CliIT {
         Map<String, String> env = new java.util.HashMap<>();
         env.put("HOME", home.toString());
         env.put("MESH_DB_PATH", null);
+        env.put("MESH_DB_URL", ""); // the default file, whichever backend this run tests
         env.put("CLAUDE_MESH_JAVA_OPTS", "-Duser.home=" + javaHome);
 
         Run r = cli(env, "status");
