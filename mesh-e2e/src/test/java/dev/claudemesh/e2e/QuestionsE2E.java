@@ -122,4 +122,32 @@ class QuestionsE2E {
             asking.get(180, TimeUnit.SECONDS);
         }
     }
+
+    @Test
+    void aLongAskPastClaudeCodesBackgroundLimitStillGetsItsAnswerToTheModelOnce() throws Exception {
+        try (Sandbox sandbox = Sandbox.installed()) {
+            Session backend = Session.in(sandbox, sandbox.project("backend"), Script.directives().answeringQuestions("use port 5433"))
+                    .streaming();
+            backend.send("SAY online");
+            backend.awaitResult(1, Duration.ofSeconds(90));
+            // Claude Code moves a tool call still running after this long to the background (120 s by default;
+            // interactive sessions only: claude -p waits for the call).
+            Session frontend = Session.in(sandbox, sandbox.project("frontend"), Script.directives())
+                    .env("CLAUDE_CODE_MCP_AUTO_BACKGROUND_MS", "20000").interactive();
+            frontend.type("CALL ask_peer {\"to\": \"backend\", \"question\": \"Which port for the test database?\", "
+                    + "\"timeout_seconds\": 300} ;; SAY carrying on");
+            sandbox.awaitCount(PENDING, 1, Duration.ofSeconds(90));
+            Thread.sleep(25_000); // well past the background limit: the asker's call is no longer waiting
+            backend.send("SAY next");
+            backend.awaitResult(2, Duration.ofSeconds(90));
+            assertTrue(backend.lastTurn().toolCalls().stream().anyMatch(c -> c.path("name").asText().endsWith("reply_to_peer")));
+
+            Thread.sleep(3000);
+            frontend.awaitScreen(sc -> !sc.contains("esc to interrupt"), Duration.ofSeconds(120), "the asker to be idle");
+            frontend.type("SAY did an answer come?");
+            ApiRequest seen = frontend.api.await(r -> r.shownText().contains("SAY did an answer come?"), Duration.ofSeconds(90),
+                    "for the asker's next prompt");
+            assertEquals(1, seen.timesShown("use port 5433"), "the late answer reaches the asker's model once: " + seen.shownText());
+        }
+    }
 }

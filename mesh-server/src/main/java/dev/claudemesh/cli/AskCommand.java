@@ -4,7 +4,6 @@ import dev.claudemesh.mesh.AskOutcome;
 import dev.claudemesh.mesh.ChangeWatch;
 import dev.claudemesh.mesh.Mesh;
 import dev.claudemesh.mesh.Question;
-import dev.claudemesh.mesh.QuestionStatus;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -26,7 +25,7 @@ final class AskCommand implements Callable<Integer> {
     @Parameters(index = "1..*", arity = "1..*", paramLabel = "QUESTION", description = "The question (words are joined with spaces).")
     List<String> words;
 
-    @Option(names = {"-t", "--timeout"}, paramLabel = "SECONDS", defaultValue = "300",
+    @Option(names = {"-t", "--timeout"}, paramLabel = "SECONDS", defaultValue = "" + Mesh.DEFAULT_ASK_TIMEOUT_SECONDS,
             description = "How long to wait, 1 to " + Mesh.MAX_ASK_TIMEOUT_SECONDS + " (default: ${DEFAULT-VALUE}).")
     long timeout;
 
@@ -45,15 +44,16 @@ final class AskCommand implements Callable<Integer> {
                     + Mesh.MAX_ASK_TIMEOUT_SECONDS + " seconds (got " + timeout + ")");
         }
         Typed.peerName(spec, peer);
-        try (MeshOpener m = new MeshOpener(); ChangeWatch watch = ChangeWatch.on(m.store, 3)) {
+        try (MeshOpener m = new MeshOpener(); ChangeWatch watch = m.mesh.watchChanges(3)) {
             boolean track = as == null;
             String self = m.speaker(Optional.ofNullable(as), track, spec);
             try {
                 m.recipient(peer, self, true, spec);
                 Question q = m.mesh.ask(self, peer, String.join(" ", words), Duration.ofSeconds(timeout));
+                // The command's own output (stdout carries only the answer), not logging.
                 System.err.println("asked " + q.target() + " (" + q.id() + ") as " + self + "; waiting up to " + timeout + " s...");
                 // Ctrl-C: the question is cancelled rather than left pending for its peer.
-                Thread cancel = new Thread(() -> m.store.close(q.id(), QuestionStatus.CANCELLED, m.mesh.now()));
+                Thread cancel = new Thread(() -> m.mesh.cancel(q));
                 Runtime.getRuntime().addShutdownHook(cancel);
                 // While it waits it beats like a server, so sessions on other hosts (a PostgreSQL mesh) see the
                 // asker alive; on this host they check its process.

@@ -2,7 +2,7 @@ package dev.claudemesh.cli;
 
 import dev.claudemesh.config.ConfigException;
 import dev.claudemesh.mesh.MeshException;
-import dev.claudemesh.store.StoreException;
+import dev.claudemesh.mesh.StoreException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -35,6 +35,8 @@ public final class CliMain implements Runnable {
     static int run(String... args) {
         CommandLine cli = new CommandLine(new CliMain());
         HelpText.install(cli);
+        // bench's options belong to the suite it hands off to: pass them through instead of refusing them.
+        cli.getSubcommands().get("bench").setUnmatchedOptionsArePositionalParams(true);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof MeshException || e instanceof StoreException || e instanceof ConfigException) {
                 // Messages may quote what peers wrote (names, paths): never raw to the terminal.

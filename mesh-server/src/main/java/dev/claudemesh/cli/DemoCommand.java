@@ -46,19 +46,19 @@ final class DemoCommand implements Callable<Integer> {
             McpSyncClient backend = start(db, backendDir, clients);
             say("started servers 'frontend' and 'backend' (each a separate JVM, as each Claude Code session starts its own)");
 
-            CallToolResult peers = frontend.callTool(new CallToolRequest("list_peers", Map.of()));
+            CallToolResult peers = frontend.callTool(call("list_peers", Map.of()));
             say("[frontend] list_peers        -> " + json(peers.structuredContent()));
 
             String question = "Which port does the API listen on in dev?";
-            say("[frontend] ask_peer backend  -> \"" + question + "\" (blocks until backend replies)");
+            say("[frontend] ask_peer backend  -> \"" + question + "\" (waits for backend to reply)");
             long askedAt = System.nanoTime();
             CompletableFuture<CallToolResult> answer = CompletableFuture.supplyAsync(() ->
-                    frontend.callTool(new CallToolRequest("ask_peer", Map.of("to", "backend", "question", question))));
+                    frontend.callTool(call("ask_peer", Map.of("to", "backend", "question", question))));
 
             Map<?, ?> item = waitForQuestion(backend);
             say("[backend]  poll_inbox        -> " + item.get("kind") + " " + item.get("id") + " from " + item.get("from")
                     + ": \"" + item.get("body") + "\"");
-            CallToolResult delivered = backend.callTool(new CallToolRequest("reply_to_peer",
+            CallToolResult delivered = backend.callTool(call("reply_to_peer",
                     Map.of("question_id", item.get("id"), "answer", "8080; the Vite dev server proxies /api to it.")));
             long repliedAt = System.nanoTime();
             say("[backend]  reply_to_peer     -> " + json(delivered.structuredContent()));
@@ -98,7 +98,7 @@ final class DemoCommand implements Callable<Integer> {
 
     private static Map<?, ?> waitForQuestion(McpSyncClient backend) throws InterruptedException {
         for (int i = 0; i < 400; i++) {
-            CallToolResult r = backend.callTool(new CallToolRequest("poll_inbox", Map.of()));
+            CallToolResult r = backend.callTool(call("poll_inbox", Map.of()));
             List<?> items = (List<?>) ((Map<?, ?>) r.structuredContent()).get("items");
             if (!items.isEmpty()) {
                 return (Map<?, ?>) items.get(0);
@@ -128,5 +128,9 @@ final class DemoCommand implements Callable<Integer> {
         } catch (IOException ignored) {
             // a temp dir left behind is harmless
         }
+    }
+
+    private static CallToolRequest call(String tool, Map<String, Object> arguments) {
+        return CallToolRequest.builder(tool).arguments(arguments).build();
     }
 }

@@ -7,7 +7,7 @@ import dev.claudemesh.install.UserFiles;
 import dev.claudemesh.install.Installation;
 import dev.claudemesh.install.Installer;
 import dev.claudemesh.install.Preparation;
-import dev.claudemesh.mcp.ChannelMode;
+import dev.claudemesh.config.ChannelMode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

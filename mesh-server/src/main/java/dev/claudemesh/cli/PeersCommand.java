@@ -1,6 +1,6 @@
 package dev.claudemesh.cli;
 
-import dev.claudemesh.mesh.Peer;
+import dev.claudemesh.mesh.PeerView;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -18,11 +18,10 @@ final class PeersCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (MeshOpener m = new MeshOpener()) {
+            List<PeerView> known = m.mesh.allPeers();
             List<String> rows = new ArrayList<>();
-            int known = 0;
-            for (Peer p : m.store.peers()) {
-                known++;
-                String status = m.mesh.statusOf(p).wire();
+            for (PeerView p : known) {
+                String status = p.status().wire();
                 if (all || status.equals("active")) {
                     String where = p.projectPath() + (p.host().equals(m.mesh.host()) ? "" : " on " + p.host());
                     rows.add(String.format(ROW, TerminalText.line(p.name()), status, p.lastSeen().toString().substring(0, 19) + "Z",
@@ -30,8 +29,9 @@ final class PeersCommand implements Callable<Integer> {
                 }
             }
             if (rows.isEmpty()) {
-                System.out.println(known == 0 ? "No peers: no session has joined this mesh (" + TerminalText.line(m.store.where()) + ") yet."
-                        : all ? "No peers." : "No active peers; " + known + (known == 1 ? " stale or offline one" : " stale or offline ones")
+                int n = known.size();
+                System.out.println(n == 0 ? "No peers: no session has joined this mesh (" + TerminalText.line(m.config.where()) + ") yet."
+                        : all ? "No peers." : "No active peers; " + n + (n == 1 ? " stale or offline one" : " stale or offline ones")
                         + " (claude-mesh peers --all lists them).");
                 return 0;
             }

@@ -67,7 +67,7 @@ final class TailCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "use either --from-start (every stored event) or "
                     + Typed.option(spec, "--lines", "-n") + " N (the last N), not both");
         }
-        try (MeshOpener m = new MeshOpener(); ChangeWatch watch = ChangeWatch.on(m.store, 20)) {
+        try (MeshOpener m = new MeshOpener(); ChangeWatch watch = m.mesh.watchChanges(20)) {
             Set<String> repliesShown = new LinkedHashSet<>();
             long seq;
             int printed = 0;
@@ -83,9 +83,9 @@ final class TailCommand implements Callable<Integer> {
                 }
                 seq = last[0];
             } else {
-                seq = m.store.lastSeq();
+                seq = m.mesh.historyEnd();
                 // Replies made before we started are history, not news.
-                m.store.answersSince(m.mesh.now().minus(REPLY_LOOKBACK)).forEach(e -> repliesShown.add(e.id()));
+                m.mesh.repliesSince(m.mesh.now().minus(REPLY_LOOKBACK)).forEach(e -> repliesShown.add(e.id()));
             }
             System.out.flush();
             if (noFollow) {
@@ -119,17 +119,21 @@ final class TailCommand implements Callable<Integer> {
     private static List<MeshEvent> history(MeshOpener m, long[] last, Set<String> replies) {
         List<MeshEvent> all = new ArrayList<>();
         long seq = 0;
+        Instant now = m.mesh.now();
         while (true) {
-            List<MeshEvent> page = m.store.itemsAfter(seq, PAGE);
-            for (MeshEvent e : page) {
-                seq = Math.max(seq, e.seq());
+            int items = 0;
+            for (MeshEvent e : m.mesh.history(seq, now, PAGE)) {
+                if (e.seq() > 0) { // the replies come whole, once, below
+                    seq = Math.max(seq, e.seq());
+                    all.add(e);
+                    items++;
+                }
             }
-            all.addAll(page);
-            if (page.size() < PAGE) {
+            if (items < PAGE) {
                 break;
             }
         }
-        for (MeshEvent e : m.store.answersSince(Instant.EPOCH)) {
+        for (MeshEvent e : m.mesh.repliesSince(Instant.EPOCH)) {
             if (replies.add(e.id())) {
                 all.add(e);
             }

@@ -2,7 +2,7 @@ package dev.claudemesh.install;
 
 import dev.claudemesh.config.PrivateFiles;
 import dev.claudemesh.store.SqliteStore;
-import dev.claudemesh.store.StoreException;
+import dev.claudemesh.mesh.StoreException;
 
 import java.io.IOException;
 import java.nio.file.Files;

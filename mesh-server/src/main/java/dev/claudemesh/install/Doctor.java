@@ -6,10 +6,10 @@ import dev.claudemesh.config.MeshConfig;
 import dev.claudemesh.config.Settings;
 import dev.claudemesh.identity.PeerNames;
 import dev.claudemesh.identity.ProjectIdentity;
-import dev.claudemesh.mcp.ChannelMode;
+import dev.claudemesh.config.ChannelMode;
 import dev.claudemesh.mesh.Mesh;
 import dev.claudemesh.mesh.Peer;
-import dev.claudemesh.store.MeshStore;
+import dev.claudemesh.mesh.MeshStore;
 import dev.claudemesh.store.Stores;
 
 import java.nio.file.Files;
@@ -101,7 +101,7 @@ public final class Doctor {
 
         Map<String, String> env() {
             Map<String, String> env = new HashMap<>();
-            entry.path("env").fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
+            entry.path("env").properties().forEach(e -> env.put(e.getKey(), e.getValue().asText()));
             return env;
         }
     }

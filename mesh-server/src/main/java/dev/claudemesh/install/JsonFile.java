@@ -107,6 +107,7 @@ final class JsonFile {
      * lower-case hex digits (Jackson writes upper case), everything else as Jackson's standard escapes.
      */
     private static final class StringifyEscapes extends CharacterEscapes {
+        private static final long serialVersionUID = 1L;
         private final int[] codes = standardAsciiEscapesForJSON();
 
         StringifyEscapes() {

@@ -2,7 +2,7 @@ package dev.claudemesh.install;
 
 import dev.claudemesh.config.MeshConfig;
 import dev.claudemesh.config.PrivateFiles;
-import dev.claudemesh.store.MeshStore;
+import dev.claudemesh.mesh.MeshStore;
 import dev.claudemesh.store.Stores;
 
 import java.io.IOException;

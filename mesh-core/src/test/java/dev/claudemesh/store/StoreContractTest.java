@@ -1,0 +1,355 @@
+package dev.claudemesh.store;
+
+import dev.claudemesh.mesh.MeshStore;
+import dev.claudemesh.mesh.StoreException;
+import dev.claudemesh.mesh.InboxItem;
+import dev.claudemesh.mesh.Peer;
+import dev.claudemesh.mesh.PeerState;
+import dev.claudemesh.mesh.ProcessRef;
+import dev.claudemesh.mesh.Question;
+import dev.claudemesh.mesh.QuestionStatus;
+import dev.claudemesh.mesh.MeshStore.PeerClaim;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What every MeshStore backend must do, run against each: SQLite (SqliteStoreTest) and PostgreSQL
+ * (PostgresStoreIT). Each test gets an empty mesh.
+ */
+abstract class StoreContractTest {
+    static final Instant T0 = Instant.parse("2025-01-01T10:00:00Z");
+
+    /** The store under test, on an empty mesh of this test's own (the same one on every call). */
+    abstract MeshStore store();
+
+    /** A second store (its own connections) on the same mesh as {@link #store()}. */
+    abstract MeshStore second();
+
+    static Question question(String id, String asker, String target, String body) {
+        return new Question(id, asker, Optional.of(new ProcessRef(100, 5)), target, body, QuestionStatus.PENDING,
+                T0, T0.plusSeconds(300), Optional.empty(), Optional.empty(), Optional.empty());
+    }
+
+    static PeerClaim claim(String sessionId) {
+        return new PeerClaim("/proj", "/proj", "test-host", null, sessionId, new ProcessRef(100, 5),
+                new ProcessRef(99, 4), T0);
+    }
+
+    /** The counter moves after a commit: at once on SQLite, within moments when a notification carries it. */
+    static void assertCounterMoves(MeshStore s, long before) {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (s.changeCounter() == before && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        }
+        assertNotEquals(before, s.changeCounter());
+    }
+
+    // ------------------------------------------------------------ inbox
+
+    @Test
+    void takeInboxDeliversEachItemOnce() {
+        MeshStore s = store();
+        s.addQuestion(question("q_1", "alice", "bob", "first"));
+        s.addQuestion(question("q_2", "alice", "bob", "second"));
+        assertEquals(2, s.waitingCount("bob"));
+
+        List<InboxItem> got = s.takeInbox("BOB", Integer.MAX_VALUE, T0);
+
+        assertEquals(List.of("q_1", "q_2"), got.stream().map(InboxItem::id).toList());
+        assertEquals("alice", got.get(0).from());
+        assertEquals(InboxItem.QUESTION, got.get(0).kind());
+        assertEquals("first", got.get(0).body());
+        assertTrue(s.takeInbox("bob", Integer.MAX_VALUE, T0).isEmpty());
+        assertEquals(0, s.waitingCount("bob"));
+    }
+
+    @Test
+    void takeInboxOnlyReturnsTheRecipientsItems() {
+        MeshStore s = store();
+        s.addQuestion(question("q_1", "alice", "bob", "for bob"));
+        s.addQuestion(question("q_2", "bob", "carol", "for carol"));
+
+        assertEquals(List.of("q_1"), s.takeInbox("bob", Integer.MAX_VALUE, T0).stream().map(InboxItem::id).toList());
+        assertEquals(1, s.waitingCount("carol"));
+    }
+
+    @Test
+    void takeInboxStopsAtMaxCharsAndLeavesTheRest() {
+        MeshStore s = store();
+        s.addQuestion(question("q_1", "alice", "bob", "0123456789"));
+        s.addQuestion(question("q_2", "alice", "bob", "0123456789"));
+        s.addQuestion(question("q_3", "alice", "bob", "0123456789"));
+
+        assertEquals(List.of("q_1", "q_2"), s.takeInbox("bob", 25, T0).stream().map(InboxItem::id).toList());
+        assertEquals(1, s.waitingCount("bob"));
+        assertEquals(List.of("q_3"), s.takeInbox("bob", 25, T0).stream().map(InboxItem::id).toList());
+    }
+
+    @Test
+    void takeInboxReturnsAtLeastOneItemEvenWhenItExceedsMaxChars() {
+        MeshStore s = store();
+        s.addQuestion(question("q_big", "alice", "bob", "x".repeat(100)));
+        s.addQuestion(question("q_next", "alice", "bob", "y"));
+
+        List<InboxItem> got = s.takeInbox("bob", 5, T0);
+
+        assertEquals(List.of("q_big"), got.stream().map(InboxItem::id).toList());
+        assertEquals(1, s.waitingCount("bob"));
+    }
+
+    @Test
+    void markDeliveredIgnoresIdsOfOtherRecipients() {
+        MeshStore s = store();
+        s.addQuestion(question("q_1", "alice", "bob", "hi"));
+        s.markDelivered("carol", List.of("q_1"), T0);
+        assertEquals(1, s.waitingCount("bob"));
+        s.markDelivered("Bob", List.of("q_1"), T0);
+        assertEquals(0, s.waitingCount("bob"));
+    }
+
+    // ------------------------------------------------------------ questions
+
+    @Test
+    void answerIsCompareAndSet() {
+        MeshStore s = store();
+        s.addQuestion(question("q_1", "alice", "bob", "why?"));
+
+        assertTrue(s.answer("q_1", "Bob", "because", T0.plusSeconds(1)));
+        assertFalse(s.answer("q_1", "bob", "second thoughts", T0.plusSeconds(2)));
+
+        Question q = s.question("q_1").orElseThrow();
+        assertEquals(QuestionStatus.ANSWERED, q.status());
+        assertEquals(Optional.of("because"), q.answer());
+        assertEquals(Optional.of(T0.plusSeconds(1)), q.answeredAt());
+    }
+
+    @Test
+    void answerByWrongTargetFailsAndLeavesQuestionPending() {
+        MeshStore s = store();
+        s.addQuestion(question("q_1", "alice", "bob", "why?"));
+
+        assertFalse(s.answer("q_1", "carol", "me!", T0));
+
+        Question q = s.question("q_1").orElseThrow();
+        assertEquals(QuestionStatus.PENDING, q.status());
+        assertEquals(Optional.empty(), q.answer());
+    }
+
+    @Test
+    void answerMarksTheQuestionDeliveredToTheTarget() {
+        MeshStore s = store();
+        s.addQuestion(question("q_1", "alice", "bob", "why?"));
+        assertTrue(s.answer("q_1", "bob", "because", T0));
+        assertEquals(0, s.waitingCount("bob"));
+    }
+
+    @Test
+    void answeringPutsTheAnswerInTheAskersInboxOnceAndOnlyWhenItWins() {
+        MeshStore s = store();
+        s.addQuestion(question("q_1", "Alice", "bob", "port?"));
+        assertEquals(0, s.waitingCount("alice"));
+
+        assertTrue(s.answer("q_1", "bob", "8080", T0.plusSeconds(5)));
+        assertFalse(s.answer("q_1", "bob", "9090", T0.plusSeconds(6)), "a second answer loses");
+
+        List<InboxItem> got = second().takeInbox("alice", Integer.MAX_VALUE, T0.plusSeconds(7));
+        assertEquals(1, got.size(), got.toString());
+        InboxItem a = got.get(0);
+        assertEquals(InboxItem.ANSWER, a.kind());
+        assertEquals("q_1", a.id(), "an answer is known by its question's id");
+        assertEquals("bob", a.from());
+        assertEquals("8080", a.body());
+        assertEquals(T0.plusSeconds(5), a.sentAt());
+        assertEquals(java.util.Map.of("question_id", "q_1"), a.references("message_id"));
+
+        s.addQuestion(question("q_2", "alice", "bob", "closed first"));
+        assertTrue(s.closeQuestion("q_2", QuestionStatus.EXPIRED));
+        assertFalse(s.answer("q_2", "bob", "late", T0));
+        assertEquals(0, s.waitingCount("alice"), "no answer item for an answer that lost");
+        assertEquals(List.of(), s.itemsAfter(0, 100).stream().filter(e -> e.kind().equals(InboxItem.ANSWER)).toList(),
+                "history tells an answer once, as its question's reply");
+    }
+
+    @Test
+    void aHeldAnswerIsLeftOutOfTakesInThisStoreUntilReleased() {
+        MeshStore s = store();
+        s.addQuestion(question("q_1", "alice", "bob", "port?"));
+        s.holdAnswer("q_1");
+        s.holdAnswer("q_1"); // two calls wait on it
+        assertTrue(s.answer("q_1", "bob", "8080", T0));
+        assertEquals(List.of(), s.takeInbox("alice", Integer.MAX_VALUE, T0), "held for the calls that return it");
+
+        s.releaseAnswer("q_1");
+        assertEquals(List.of(), s.takeInbox("alice", Integer.MAX_VALUE, T0), "one call still holds it");
+        s.releaseAnswer("q_1");
+        assertEquals(List.of("q_1"), s.takeInbox("alice", Integer.MAX_VALUE, T0).stream().map(InboxItem::id).toList());
+    }
+
+    @Test
+    void pendingQuestionIdsAreTheAskersPendingOnes() {
+        MeshStore s = store();
+        s.addQuestion(question("q_1", "Alice", "bob", "a"));
+        s.addQuestion(question("q_2", "alice", "carol", "b"));
+        s.addQuestion(question("q_3", "bob", "alice", "c"));
+        s.answer("q_2", "carol", "done", T0);
+        assertEquals(List.of("q_1"), s.pendingQuestionIds("ALICE"));
+    }
+
+    @Test
+    void closeOnlyMovesPendingQuestions() {
+        MeshStore s = store();
+        s.addQuestion(question("q_1", "alice", "bob", "?"));
+        assertTrue(s.closeQuestion("q_1", QuestionStatus.EXPIRED));
+        assertFalse(s.closeQuestion("q_1", QuestionStatus.CANCELLED));
+        assertFalse(s.answer("q_1", "bob", "late", T0));
+        assertEquals(QuestionStatus.EXPIRED, s.question("q_1").orElseThrow().status());
+    }
+
+    @Test
+    void pendingQuestionListsAreByTargetIgnoringCaseAndLeaveClosedOnesOut() {
+        MeshStore s = store();
+        s.addQuestion(question("q_1", "Alice", "Bob", "1"));
+        s.addQuestion(question("q_2", "carol", "bob", "2"));
+        s.addQuestion(question("q_3", "alice", "carol", "3"));
+        s.closeQuestion("q_2", QuestionStatus.CANCELLED);
+
+        assertEquals(List.of("q_1"), s.pendingQuestionsFor("BOB").stream().map(Question::id).toList());
+        assertEquals(java.util.Set.of("q_1", "q_3"), s.pendingQuestions().stream().map(Question::id)
+                .collect(java.util.stream.Collectors.toSet()));
+    }
+
+    @Test
+    void questionRoundTripsAllFields() {
+        MeshStore s = store();
+        s.addQuestion(question("q_1", "alice", "bob", "body text"));
+        s.markNamed(List.of("q_1"), T0.plusSeconds(3));
+
+        Question q = s.question("q_1").orElseThrow();
+        assertEquals("alice", q.asker());
+        assertEquals("bob", q.target());
+        assertEquals(Optional.of(new ProcessRef(100, 5)), q.askerProcess());
+        assertEquals(T0, q.askedAt());
+        assertEquals(T0.plusSeconds(300), q.expiresAt());
+        assertEquals(Optional.of(T0.plusSeconds(3)), q.namedAt());
+        assertTrue(s.question("q_missing").isEmpty());
+    }
+
+    // ------------------------------------------------------------ peers
+
+    @Test
+    void claimNameStoresTheClaimAsActive() {
+        MeshStore s = store();
+        Peer p = s.claimName(List.of("Backend"), claim("s1"), row -> true);
+
+        assertEquals("Backend", p.name());
+        assertEquals(PeerState.ACTIVE, p.state());
+        assertEquals(Optional.of("s1"), p.sessionId());
+        assertEquals(Optional.of(new ProcessRef(100, 5)), p.server());
+        assertEquals(Optional.of(new ProcessRef(99, 4)), p.claude());
+        assertEquals("", p.summary());
+        assertEquals(Optional.of(p), s.peer("backend"));
+    }
+
+    @Test
+    void claimNameSkipsHeldNames() {
+        MeshStore s = store();
+        s.claimName(List.of("backend"), claim("s1"), row -> true);
+
+        Peer second = s.claimName(List.of("backend", "backend-2"), claim("s2"), row -> true);
+
+        assertEquals("backend-2", second.name());
+        assertEquals(2, s.peers().size());
+    }
+
+    @Test
+    void claimNameFailsWhenEveryCandidateIsHeld() {
+        MeshStore s = store();
+        s.claimName(List.of("backend"), claim("s1"), row -> true);
+        assertThrows(StoreException.class, () -> s.claimName(List.of("backend"), claim("s2"), row -> true));
+    }
+
+    @Test
+    void endSessionWithAnotherSessionIdChangesNothing() {
+        MeshStore s = store();
+        s.claimName(List.of("backend"), claim("current"), row -> true);
+
+        assertFalse(s.endSession("backend", "older", T0.plusSeconds(5)));
+        assertEquals(PeerState.ACTIVE, s.peer("backend").orElseThrow().state());
+
+        assertTrue(s.endSession("BACKEND", "current", T0.plusSeconds(6)));
+        Peer p = s.peer("backend").orElseThrow();
+        assertEquals(PeerState.OFFLINE, p.state());
+        assertEquals(T0.plusSeconds(6), p.lastSeen());
+    }
+
+    @Test
+    void releaseServerOnlyWhenTheServerPidStillMatches() {
+        MeshStore s = store();
+        s.claimName(List.of("backend"), claim("s1"), row -> true);
+
+        assertFalse(s.releaseServer("backend", 4242, T0));
+        assertEquals(PeerState.ACTIVE, s.peer("backend").orElseThrow().state());
+        assertTrue(s.releaseServer("backend", 100, T0));
+        assertEquals(PeerState.OFFLINE, s.peer("backend").orElseThrow().state());
+    }
+
+    @Test
+    void touchAndSetSummaryUpdateThePeer() {
+        MeshStore s = store();
+        s.claimName(List.of("backend"), claim("s1"), row -> true);
+        s.touch("backend", T0.plusSeconds(10));
+        assertEquals(T0.plusSeconds(10), s.peer("backend").orElseThrow().lastSeen());
+        s.setSummary("Backend", "works on auth", T0.plusSeconds(20));
+        Peer p = s.peer("backend").orElseThrow();
+        assertEquals("works on auth", p.summary());
+        assertEquals(T0.plusSeconds(20), p.lastSeen());
+    }
+
+    // ------------------------------------------------------------ two connections
+
+    @Test
+    void twoStoresOnOneFileSeeEachOthersCommits() {
+        MeshStore a = store();
+        MeshStore b = second();
+
+        a.addQuestion(question("q_1", "alice", "bob", "from a"));
+        assertEquals("from a", b.question("q_1").orElseThrow().body());
+
+        assertTrue(b.answer("q_1", "bob", "from b", T0));
+        assertEquals(Optional.of("from b"), a.question("q_1").orElseThrow().answer());
+    }
+
+    @Test
+    void changeCounterMovesAfterAnotherConnectionCommits() {
+        MeshStore a = store();
+        MeshStore b = second();
+
+        long before = a.changeCounter();
+        assertEquals(before, a.changeCounter(), "no commit in between, so no change");
+
+        b.addQuestion(question("q_1", "alice", "bob", "ping"));
+
+        assertCounterMoves(a, before);
+    }
+
+    @Test
+    void changeCounterAlsoMovesAfterThisStoresOwnCommit() {
+        MeshStore a = store();
+        long before = a.changeCounter();
+        a.addQuestion(question("q_1", "alice", "bob", "ping"));
+        assertCounterMoves(a, before);
+    }
+}

@@ -1,0 +1,197 @@
+package dev.claudemesh;
+
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import static com.tngtech.archunit.base.DescribedPredicate.not;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.belongToAnyOf;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The package arrows of STYLE.md, checked on the product's classes (every module's main code, no tests):
+ *
+ * <pre>
+ * config -> identity -> mesh (the domain; owns the MeshStore port) <- store, hook, mcp, hookcmd, cli, install, bench
+ * </pre>
+ *
+ * A failure names each class and the dependency against the arrows.
+ */
+class LayeringTest {
+    private static final String OURS = "dev.claudemesh";
+
+    /** Each package and the packages of ours it may use; anything of ours not listed is against the arrows. */
+    private static final List<Arrows> ARROWS = List.of(
+            new Arrows("config"),
+            new Arrows("identity", "config"),
+            new Arrows("mesh", "config", "identity"),
+            new Arrows("store", "config", "identity", "mesh"),
+            // What hook processes and servers share: hook input and output, the hook socket, InboxPoll.
+            new Arrows("hook", "config", "identity", "mesh"),
+            // The adapters use the domain, never each other. The store only in their composition roots (below).
+            new Arrows("mcp", "config", "identity", "mesh", "hook", "store"),
+            new Arrows("hookcmd", "config", "identity", "mesh", "hook", "store"),
+            new Arrows("cli", "config", "identity", "mesh", "install", "store"),
+            new Arrows("install", "config", "identity", "mesh", "store"),
+            new Arrows("bench", "config", "identity", "mesh", "store"));
+
+    /**
+     * The composition roots: the classes that open a store (or, for a check, look at its file) and hand it to
+     * the domain. Nothing else outside the domain and the store may touch the store package or the MeshStore port.
+     */
+    private static final Set<String> COMPOSITION_ROOTS = Set.of(
+            "dev.claudemesh.mcp.ServerMain",
+            "dev.claudemesh.hookcmd.HookSession",
+            "dev.claudemesh.hookcmd.Training",
+            "dev.claudemesh.cli.MeshOpener",
+            "dev.claudemesh.install.Doctor",
+            "dev.claudemesh.install.DatabaseCheck",
+            "dev.claudemesh.install.Preparation",
+            "dev.claudemesh.bench.BenchContext");
+
+    /**
+     * Known exceptions: the delivery adapters still reach the store through {@code Mesh.store()}. The delivery
+     * rewrite (one owner of delivery state in the domain) removes them; then this list goes.
+     */
+    private static final Set<String> DELIVERY_EXCEPTIONS = Set.of(
+            "dev.claudemesh.hook.InboxPoll",
+            "dev.claudemesh.hook.HookSocketServer",
+            "dev.claudemesh.mcp.ChannelPusher",
+            "dev.claudemesh.hookcmd.SessionStartHook");
+
+    private static final JavaClasses PRODUCT = new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            // Test code that lives in jars: the fixtures module and mesh-core's test-jar.
+            .withImportOption(location -> !location.contains("mesh-testing") && !location.contains("-tests.jar"))
+            .importPackages(OURS);
+
+    @Test
+    void theImportSeesEveryModule() {
+        for (String c : List.of("dev.claudemesh.mesh.Mesh", "dev.claudemesh.store.JdbcStore", "dev.claudemesh.mcp.ServerMain",
+                "dev.claudemesh.cli.CliMain", "dev.claudemesh.hookcmd.HookMain", "dev.claudemesh.bench.BenchSuite")) {
+            assertTrue(PRODUCT.contain(c), c + " was not imported; the rules below would check nothing");
+        }
+        assertTrue(PRODUCT.stream().noneMatch(c -> c.getPackageName().startsWith("dev.claudemesh.testing")),
+                "test fixtures were imported as product code");
+    }
+
+    @Test
+    void packagesHaveNoCycles() {
+        slices().matching("dev.claudemesh.(*)..").should().beFreeOfCycles().check(PRODUCT);
+    }
+
+    @Test
+    void everyPackageUsesOnlyThePackagesItsArrowsAllow() {
+        List<String> known = ARROWS.stream().map(Arrows::pkg).toList();
+        for (Arrows a : ARROWS) {
+            List<String> forbidden = new ArrayList<>();
+            for (String other : known) {
+                if (!other.equals(a.pkg()) && !a.allowed().contains(other)) {
+                    forbidden.add(OURS + "." + other + "..");
+                }
+            }
+            if (!forbidden.isEmpty()) {
+                noClasses().that().resideInAPackage(OURS + "." + a.pkg() + "..")
+                        .should().dependOnClassesThat().resideInAnyPackage(forbidden.toArray(String[]::new))
+                        .because("STYLE.md: data flows one way, " + a.pkg() + " may use only " + a.allowed())
+                        .check(PRODUCT);
+            }
+        }
+    }
+
+    @Test
+    void everyPackageIsKnownToTheArrows() {
+        List<String> known = ARROWS.stream().map(Arrows::pkg).toList();
+        List<String> unknown = PRODUCT.stream().map(c -> c.getPackageName())
+                .filter(p -> p.startsWith(OURS + ".")).map(p -> p.substring(OURS.length() + 1).split("\\.")[0])
+                .distinct().filter(p -> !known.contains(p)).toList();
+        assertTrue(unknown.isEmpty(), "packages without arrows in LayeringTest: " + unknown + "; say what each may use");
+    }
+
+    @Test
+    void theDomainKnowsNothingOfMcpPicocliOrJson() {
+        ArchRule rule = noClasses().that().resideInAnyPackage(OURS + ".mesh..", OURS + ".config..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.modelcontextprotocol..", "picocli..",
+                        "com.fasterxml..", "reactor..", "java.sql..", "org.flywaydb..", "org.sqlite..", "org.postgresql..")
+                .because("STYLE.md: the domain knows nothing of MCP, picocli, JSON-RPC or how the store is built");
+        rule.check(PRODUCT);
+    }
+
+    @Test
+    void onlyTheStoreWritesSql() {
+        noClasses().that().resideOutsideOfPackages(OURS + ".store..", OURS + ".bench..")
+                .should().dependOnClassesThat().resideInAnyPackage("java.sql..", "org.flywaydb..", "org.sqlite..", "org.postgresql..")
+                .because("STYLE.md: the store is the only code that writes SQL (the benchmark drops its own databases)")
+                .check(PRODUCT);
+    }
+
+    @Test
+    void hookProcessesNeverLoadTheMcpSdkOrJacksonDatabind() {
+        noClasses().that().resideInAnyPackage(OURS + ".hookcmd..", OURS + ".hook..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.modelcontextprotocol..", "reactor..",
+                        "com.fasterxml.jackson.databind..")
+                .because("a hook starts a JVM each time: it loads the streaming JSON parser only")
+                .check(PRODUCT);
+    }
+
+    @Test
+    void adaptersCallTheDomainAndNeverHoldTheStore() {
+        noClasses().that().resideOutsideOfPackages(OURS + ".mesh..", OURS + ".store..")
+                .and(not(within("a composition root", COMPOSITION_ROOTS)))
+                .and(not(within("a delivery adapter not yet rewritten", DELIVERY_EXCEPTIONS)))
+                .should().dependOnClassesThat(resideInAPackage(OURS + ".store..")
+                        .or(belongToAnyOf(dev.claudemesh.mesh.MeshStore.class)))
+                .because("STYLE.md: adapters never hold the store; only the composition roots open one and hand it "
+                        + "to the domain")
+                .check(PRODUCT);
+    }
+
+    @Test
+    void everyKnownExceptionIsStillNeeded() {
+        DescribedPredicate<JavaClass> exempt = within("a delivery adapter not yet rewritten", DELIVERY_EXCEPTIONS);
+        for (String name : DELIVERY_EXCEPTIONS) {
+            boolean reachesStore = PRODUCT.stream().filter(exempt).filter(c -> within("", Set.of(name)).test(c))
+                    .flatMap(c -> c.getDirectDependenciesFromSelf().stream())
+                    .anyMatch(d -> d.getTargetClass().getPackageName().startsWith(OURS + ".store")
+                            || d.getTargetClass().isEquivalentTo(dev.claudemesh.mesh.MeshStore.class));
+            assertTrue(reachesStore, name + " no longer reaches the store: take it off DELIVERY_EXCEPTIONS");
+        }
+    }
+
+    @Test
+    void productCodeNeverUsesTheBenchmark() {
+        noClasses().that().resideOutsideOfPackage(OURS + ".bench..")
+                .should().dependOnClassesThat(resideInAnyPackage(OURS + ".bench.."))
+                .because("the benchmark suite has a jar of its own and ships in no product jar")
+                .check(PRODUCT);
+    }
+
+    /** The classes named, with their nested and anonymous classes (lambdas, records inside). */
+    private static DescribedPredicate<JavaClass> within(String what, Set<String> names) {
+        return DescribedPredicate.describe(what, c -> {
+            JavaClass top = c;
+            while (top.getEnclosingClass().isPresent()) {
+                top = top.getEnclosingClass().get();
+            }
+            return names.contains(top.getName());
+        });
+    }
+
+    private record Arrows(String pkg, List<String> allowed) {
+        Arrows(String pkg, String... allowed) {
+            this(pkg, List.of(allowed));
+        }
+    }
+}

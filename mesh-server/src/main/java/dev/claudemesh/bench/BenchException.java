@@ -1,8 +1,0 @@
-package dev.claudemesh.bench;
-
-/** A measurement could not be taken, or what was measured was not what it should have been. */
-class BenchException extends RuntimeException {
-    BenchException(String message) {
-        super(message);
-    }
-}

@@ -1,8 +1,0 @@
-package dev.claudemesh.bench;
-
-/** A server dropped several responses in a row: its process lives on, but it answers nothing any more. */
-final class StoppedAnswering extends BenchException {
-    StoppedAnswering(String message) {
-        super(message);
-    }
-}

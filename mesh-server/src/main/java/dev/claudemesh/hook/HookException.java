@@ -1,8 +1,0 @@
-package dev.claudemesh.hook;
-
-/** A hook cannot do its work; the message is the one line it leaves on stderr. */
-public class HookException extends Exception {
-    public HookException(String message) {
-        super(message);
-    }
-}
