@@ -88,8 +88,8 @@ class MeshConfigTest {
 
     @Test
     void hostNameComesFromDotEnvLikeEveryOtherSetting() {
-        assertEquals("laptop-b", MeshConfig.from(Settings.of(Map.of(), Map.of("MESH_HOST_NAME", " laptop-b "))).host());
-        assertEquals("from-env", MeshConfig.from(Settings.of(Map.of("MESH_HOST_NAME", "from-env"),
+        assertEquals("laptop-b", MeshConfig.from(Settings.of(Map.of("HOME", HOME), Map.of("MESH_HOST_NAME", " laptop-b "))).host());
+        assertEquals("from-env", MeshConfig.from(Settings.of(Map.of("HOME", HOME, "MESH_HOST_NAME", "from-env"),
                 Map.of("MESH_HOST_NAME", "laptop-b"))).host());
     }
 
