@@ -34,8 +34,8 @@ public final class BenchMain implements Callable<Integer> {
 
     @Option(names = "--only", paramLabel = "GROUP", split = ",",
             description = "Run only these groups of figures: servers, hooks, ask-reply, channel, memory, throughput, "
-                    + "scale, or a figure's number (6). Repeatable or comma-separated. The report is then written only "
-                    + "where --out says, never over docs/benchmarks.md.")
+                    + "scale, or a figure's number (6). Repeatable or comma-separated. Such a report goes only where "
+                    + "--out says: docs/benchmarks.md keeps the full one.")
     java.util.List<String> only = new java.util.ArrayList<>();
 
     @Spec

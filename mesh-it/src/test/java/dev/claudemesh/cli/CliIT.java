@@ -93,6 +93,9 @@ class CliIT {
                 checks.add(() -> assertTrue(line.length() <= 80 || !line.strip().contains(" "), sub + " --help, too wide: " + line));
             }
         }
+        Run bench = cli("bench", "--help");
+        checks.add(() -> assertEquals(bench.out().split("benchmarks\\.", -1).length, bench.out().split("benchmarks\\.md", -1).length,
+                "bench --help cut docs/benchmarks.md:\n" + bench.out()));
         Run install = cli("install", "--help");
         for (String whole : List.of("~/.claude.json", "~/.claude/settings.json", "FILE.claude-mesh-backup", ".claude/settings.json",
                 "mcpServers.claude-mesh", "claude-mesh-inbox-wait,", "--wake-only")) {
