@@ -148,7 +148,49 @@ public final class Mesh {
     }
 
     /**
-     * A process that is not a Claude Code session (the command line) takes {@code name}, so peers see who sent
+     * The name the command line speaks as on this host: {@code cli@HOST}. A peer name may not hold '@', so no
+     * project or session can ever have it, and every command-line process on the host shares it, so commands
+     * in several terminals never compete for a name.
+     */
+    public String commandLineName() {
+        String h = host.replaceAll("[^A-Za-z0-9.-]+", "-");
+        String name = "cli@" + (h.isEmpty() ? "localhost" : h);
+        return name.length() > PeerNames.MAX_LENGTH ? name.substring(0, PeerNames.MAX_LENGTH) : name;
+    }
+
+    /**
+     * Records {@link #commandLineName} for this process while it waits for an answer, so that sessions on
+     * other hosts (a PostgreSQL mesh), which judge an asker by its row's heartbeat, see it alive; on this host
+     * they check the question's own asker process. Never held against another command-line process: the
+     * latest one records itself, and the name goes offline when that one leaves ({@link #leaveAsServer}).
+     */
+    public Peer joinAsCommandLine(ProjectIdentity id) {
+        PeerClaim claim = new PeerClaim(id.projectPath().toString(), id.gitRoot().toString(), host,
+                "claude-mesh command line", null, processes.self(), processes.parent().orElse(null), now());
+        return store.claimName(List.of(commandLineName()), claim, row -> false);
+    }
+
+    /**
+     * The command line speaking as {@code name} ({@code --as}): refused while a session that may be live
+     * (active or stale) holds it, and nothing of the name's record (project, summary, processes) is written.
+     *
+     * @return the name as the stored peer spells it, or as given when no peer has it
+     */
+    public String speakAs(String name) {
+        String problem = PeerNames.problem(name);
+        if (problem != null) {
+            throw new MeshException(problem);
+        }
+        Optional<Peer> existing = store.peer(name);
+        if (existing.isPresent() && statusOf(existing.get()) != PeerStatus.OFFLINE) {
+            throw new MeshException("a session that may be live holds '" + existing.get().name() + "'; pick a name "
+                    + "no live session has");
+        }
+        return existing.map(Peer::name).orElse(name);
+    }
+
+    /**
+     * A process that is not a Claude Code session (the benchmark's stand-in peers) takes {@code name}, so peers see who sent
      * what and can write back (to a queue, once it has exited). Refused when a live session's server holds the
      * name; any other holder (an offline row, an earlier command line) gives it up.
      */

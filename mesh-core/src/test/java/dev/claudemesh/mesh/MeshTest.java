@@ -963,7 +963,7 @@ class MeshTest {
     // ------------------------------------------------------------------ inbox
 
     @Test
-    void takeInboxReturnsEachItemOnce() throws IOException {
+    void aHandOverReturnsEachItemOnce() throws IOException {
         Node alice = server("alice", 100, 1000);
         Node bob = server("bob", 200, 2000);
         Question q = alice.mesh().ask("alice", "bob", "port?", Duration.ofSeconds(60));
@@ -982,7 +982,7 @@ class MeshTest {
     }
 
     @Test
-    void takeInboxLeavesOutQuestionsNobodyWaitsForAnyMore() throws IOException {
+    void questionsNobodyWaitsForAreWithdrawnNotHandedOver() throws IOException {
         Node alice = server("alice", 100, 1000);
         Node bob = server("bob", 200, 2000);
         Question expiring = alice.mesh().ask("alice", "bob", "quick?", Duration.ofSeconds(5));
@@ -997,7 +997,7 @@ class MeshTest {
     }
 
     @Test
-    void takeInboxWithMaxCharsLeavesTheRestForLater() throws IOException {
+    void aHandOverStopsAtItsCharactersAndLeavesTheRest() throws IOException {
         Node alice = server("alice", 100, 1000);
         Node bob = server("bob", 200, 2000);
         alice.mesh().ask("alice", "bob", "a".repeat(30), Duration.ofSeconds(60));

@@ -1,5 +1,6 @@
 package dev.claudemesh.hookcmd;
 
+import dev.claudemesh.config.PrivateFiles;
 import dev.claudemesh.hook.HookText;
 import dev.claudemesh.mesh.ChangeWatch;
 import dev.claudemesh.mesh.Inbox;
@@ -37,7 +38,8 @@ final class InboxWaitHook implements Callable<Object> {
             String session = s.input.string("session_id").orElse(null);
             Path token = s.waitToken(me);
             String myToken = ProcessHandle.current().pid() + "";
-            Files.writeString(token, myToken, StandardCharsets.UTF_8); // a newer waiter replaces older ones
+            // A newer waiter replaces older ones. Made 0600 and never through a link planted where it goes.
+            PrivateFiles.write(token, myToken);
             long deadline = System.nanoTime() + s.config.waitSeconds() * 1_000_000_000L;
             try (ChangeWatch watch = s.mesh.watchChanges(POLL_MS)) {
                 long seen = watch.current();
@@ -51,6 +53,9 @@ final class InboxWaitHook implements Callable<Object> {
                                 HookText.fittingAfter(header));
                         if (!batch.isEmpty()) {
                             return new Wake(header + HookText.items(batch));
+                        }
+                        if (batch.tooLarge() > 0) {
+                            return new Wake(header + HookText.more(batch).strip()); // it waits for poll_inbox
                         }
                         // taken another way first (a prompt, poll_inbox, a push): keep waiting
                     }

@@ -127,6 +127,8 @@ public final class MeshFixture implements AutoCloseable {
     public Map<String, String> env(Path project) {
         Map<String, String> env = dbEnv();
         env.put("CLAUDE_PROJECT_DIR", project.toString());
+        // The launchers' start-up cache of this build, never the one in the real home.
+        env.put("CLAUDE_MESH_CACHE_DIR", MeshCli.LAUNCHER_CACHE.toString());
         return env;
     }
 
@@ -282,11 +284,13 @@ public final class MeshFixture implements AutoCloseable {
         return hook(command, env(project), stdinJson.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** Runs a hook launcher with {@code env} over this process's environment; a null value removes that variable. */
     public static HookRun hook(String command, Map<String, String> env, byte[] stdin) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(bin("claude-mesh-" + command).toString());
         pb.environment().remove("CLAUDE_MESH_PROJECT_PATH");
         pb.environment().remove("MESH_DB_URL");
-        pb.environment().putAll(env);
+        pb.environment().put("CLAUDE_MESH_CACHE_DIR", MeshCli.LAUNCHER_CACHE.toString()); // unless env says otherwise
+        putEnv(pb, env);
         Process p = pb.start();
         var out = new java.io.ByteArrayOutputStream();
         var err = new java.io.ByteArrayOutputStream();
@@ -306,6 +310,17 @@ public final class MeshFixture implements AutoCloseable {
         o.join();
         e.join();
         return new HookRun(p.exitValue(), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    /** {@code env} into {@code pb}'s environment; a null value removes the variable (HOME, say). */
+    public static void putEnv(ProcessBuilder pb, Map<String, String> env) {
+        env.forEach((k, v) -> {
+            if (v == null) {
+                pb.environment().remove(k);
+            } else {
+                pb.environment().put(k, v);
+            }
+        });
     }
 
     private static void copy(java.io.InputStream in, java.io.OutputStream out) {
