@@ -220,16 +220,17 @@ class SqliteStoreTest extends StoreContractTest {
         Path db = tmp.resolve("mesh.db");
         SqliteStore first = SqliteStore.open(db);
         first.close();
+        String future = String.valueOf(Integer.parseInt(SqliteStore.latestSchemaVersion()) + 1);
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
             st.execute("INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, "
-                    + "installed_by, installed_on, execution_time, success) VALUES (99, '3', 'from the future', 'SQL', "
-                    + "'V3__future.sql', 0, 'test', CURRENT_TIMESTAMP, 1, 1)");
+                    + "installed_by, installed_on, execution_time, success) VALUES (99, '" + future + "', 'from the future', 'SQL', "
+                    + "'V" + future + "__future.sql', 0, 'test', CURRENT_TIMESTAMP, 1, 1)");
         }
         int rowsBefore = historyRows(db);
 
         StoreException e = assertThrows(StoreException.class, () -> open(db));
 
-        assertTrue(e.getMessage().contains("has schema version 3, newer than this installation's " + SqliteStore.latestSchemaVersion()),
+        assertTrue(e.getMessage().contains("has schema version " + future + ", newer than this installation's " + SqliteStore.latestSchemaVersion()),
                 e.getMessage());
         assertTrue(e.getMessage().contains("git pull"), e.getMessage());
         assertEquals(rowsBefore, historyRows(db), "Flyway did not run again (it adds a row when it looks at a newer schema)");
