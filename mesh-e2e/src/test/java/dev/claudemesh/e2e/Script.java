@@ -64,9 +64,10 @@ public final class Script implements ModelApi.Model {
     /** Whether what {@code r} newly shows the model says more items wait for it. */
     public static boolean moreWaiting(ApiRequest r) {
         String fresh = r.sinceLastAnswer();
-        return r.answeredTool().map(t -> t.endsWith("poll_inbox")).orElse(false)
-                ? MORE_WAITING.matcher(fresh).find()
-                : fresh.contains("more item(s) are waiting") || fresh.contains("too long to show here");
+        // Whatever came last: Claude Code may add a reminder of its own after a run of tool calls
+        // ("silent_turn_reminder"), so the poll_inbox result need not be the newest block.
+        return MORE_WAITING.matcher(fresh).find()
+                || fresh.contains("more item(s) are waiting") || fresh.contains("too long to show here");
     }
 
     private static final Pattern MORE_WAITING = Pattern.compile("\"more_waiting\"\\s*:\\s*[1-9]");
