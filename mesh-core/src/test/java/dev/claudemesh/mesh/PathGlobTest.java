@@ -98,13 +98,13 @@ class PathGlobTest {
 
     /**
      * Against a matcher written the plain way, on every path of up to four segments of up to two characters
-     * over {a, b, c}: two random globs overlap exactly when some such path matches both (short globs always have
+     * over {a, b}: two random globs overlap exactly when some such path matches both (short globs always have
      * a witness that short).
      */
     @Test
     void overlapAgreesWithEnumeratingEveryShortPath() {
         List<String> segs = new ArrayList<>();
-        String abc = "abc";
+        String abc = "ab"; // the globs use no other letter, so a witness needs none
         for (char x : abc.toCharArray()) {
             segs.add("" + x);
             for (char y : abc.toCharArray()) {
@@ -146,21 +146,26 @@ class PathGlobTest {
             }
             globs.add(String.join("/", parts));
         }
+        List<PathGlob> files = paths.stream().map(PathGlob::file).toList();
+        List<PathGlob> parsed = globs.stream().map(PathGlob::parse).toList();
         List<BitSet> matched = new ArrayList<>();
         for (String glob : globs) {
+            PathGlob g = PathGlob.parse(glob);
             BitSet bits = new BitSet(paths.size());
             for (int i = 0; i < paths.size(); i++) {
                 if (reference(glob.split("/"), 0, paths.get(i).split("/"), 0)) {
                     bits.set(i);
                 }
-                assertEquals(bits.get(i), PathGlob.parse(glob).covers(PathGlob.file(paths.get(i))), glob + " on " + paths.get(i));
+                if (bits.get(i) != g.covers(files.get(i))) {
+                    assertEquals(bits.get(i), g.covers(files.get(i)), glob + " on " + paths.get(i));
+                }
             }
             matched.add(bits);
         }
         for (int a = 0; a < globs.size(); a++) {
             for (int b = 0; b < globs.size(); b++) {
                 boolean witness = matched.get(a).intersects(matched.get(b));
-                assertEquals(witness, PathGlob.parse(globs.get(a)).overlaps(PathGlob.parse(globs.get(b))),
+                assertEquals(witness, parsed.get(a).overlaps(parsed.get(b)),
                         globs.get(a) + " vs " + globs.get(b));
             }
         }
