@@ -157,6 +157,11 @@ public final class Claims {
         return live(repo.map(Repository::key));
     }
 
+    /** Claims and their ends after log position {@code afterSeq}, oldest first, at most {@code limit} (for tail). */
+    public List<Lease.Event> eventsAfter(long afterSeq, int limit) {
+        return store.leaseEventsAfter(afterSeq, limit);
+    }
+
     /** Whether {@code l} belongs to the session of {@code self} (name and server process), not only to its name. */
     public boolean isMine(String self, Lease l) {
         return store.peer(self).map(me -> mine(l, me)).orElse(false);
