@@ -157,7 +157,7 @@ class InstallIT {
 
         assertTrue(r.out().contains("+ mcpServers.claude-mesh: " + bin.resolve("claude-mesh-server")), r.out());
         assertTrue(r.out().contains(settings() + " (new file):"), r.out());
-        assertEquals("3", schemaVersion(), "the database is created and migrated at install");
+        assertEquals("4", schemaVersion(), "the database is created and migrated at install");
         assertTrue(r.out().contains("cache directory " + MeshCli.LAUNCHER_CACHE + ": "), r.out());
         assertTrue(Files.isDirectory(MeshCli.LAUNCHER_CACHE), r.out());
         assertTrue(r.out().contains("launcher start-up caches"), r.out());
