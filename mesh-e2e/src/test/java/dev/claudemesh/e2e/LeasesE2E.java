@@ -128,4 +128,26 @@ class LeasesE2E {
             assertEquals("export const users = ['ada'];\n", Files.readString(users), "the edit went through: " + lastResultOf(beta, "Edit"));
         }
     }
+
+    @Test
+    void aSharedLeaseLetsTheEditThroughAndTellsTheModelWhoElseIsOnTheFile() throws Exception {
+        try (Sandbox sandbox = Sandbox.installed()) {
+            Path alphaDir = clone(sandbox, "alpha");
+            Path betaDir = clone(sandbox, "beta");
+            Path users = betaDir.resolve("src/api/users.ts");
+            Session alpha = Session.in(sandbox, alphaDir, Script.directives()).streaming();
+            alpha.send("CALL claim_files {\"paths\": [\"src/api/**\"], \"reason\": \"renaming the user type\", \"exclusive\": false}"
+                    + "\nSAY claimed");
+            alpha.awaitResult(1, Duration.ofSeconds(90));
+
+            Session beta = Session.in(sandbox, betaDir, Script.directives()).streaming();
+            beta.send("CALL Read {\"file_path\": \"" + users + "\"}\n" + edit(users) + "\nSAY edited");
+            beta.awaitResult(1, Duration.ofSeconds(90));
+            assertEquals("export const users = ['ada'];\n", Files.readString(users), "a shared lease does not stop the edit");
+            ApiRequest after = beta.lastTurn();
+            assertTrue(after.shownText().contains("other sessions share a lease on src/api/users.ts")
+                    && after.shownText().contains("'alpha' holds src/api/** (shared)")
+                    && after.shownText().contains("renaming the user type"), "the note reaches the model: " + after.shownText());
+        }
+    }
 }
