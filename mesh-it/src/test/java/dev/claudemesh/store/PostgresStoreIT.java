@@ -119,10 +119,9 @@ class PostgresStoreIT extends StoreContractTest {
         }
         assertTrue(failures.isEmpty(), failures.toString());
         try (Connection c = TestDatabases.connect(u); Statement s = c.createStatement();
-             var rs = s.executeQuery("SELECT count(*) FROM (SELECT version FROM flyway_schema_history WHERE success "
-                     + "AND version IS NOT NULL GROUP BY version HAVING count(*) > 1) twice")) {
+             var rs = s.executeQuery("SELECT count(*) FROM flyway_schema_history WHERE success")) {
             rs.next();
-            assertEquals(0, rs.getInt(1), "each migration ran once, whoever ran it");
+            assertEquals(Integer.parseInt(SchemaMigrations.LATEST), rs.getInt(1), "each migration applied once");
         }
     }
 
