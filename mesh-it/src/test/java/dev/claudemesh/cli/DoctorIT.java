@@ -223,7 +223,7 @@ class DoctorIT {
 
         Map<String, String> lines = failing(doctor(), "database");
 
-        assertTrue(lines.get("database").contains("schema version 99, newer than this installation's 3"), lines.get("database"));
+        assertTrue(lines.get("database").contains("schema version 99, newer than this installation's 4"), lines.get("database"));
     }
 
     @Test
