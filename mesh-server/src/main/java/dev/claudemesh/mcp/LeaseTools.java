@@ -161,6 +161,8 @@ final class LeaseTools {
                         "file_path", string("Its file_path"), "notebook_path", string("Its notebook_path (NotebookEdit)")), List.of()))
                 .description("Used by claude-mesh's PreToolUse hook before Edit/Write: whether another session holds the "
                         + "file. Answers in Claude Code hook JSON; you do not need to call it.")
+                .outputSchema(outSchema(obj("hookSpecificOutput", obj("type", "object",
+                        "description", "PreToolUse hook output: permissionDecision deny or ask with its reason, or additionalContext")), List.of()))
                 .annotations(new ToolAnnotations(null, true, false, true, false, null))
                 .build();
         return AsyncToolSpecification.builder().tool(tool).callHandler((ex, req) -> Mono.fromCallable(() -> {
@@ -171,14 +173,14 @@ final class LeaseTools {
             return hookResult(mesh.claims().checkEdit(self(), repo, identity.projectPath(), file, policy), edit);
         }).subscribeOn(Schedulers.boundedElastic()).onErrorResume(e -> {
             LOG.warn("check_edit let an edit through after a failure: {}", e.toString());
-            return Mono.just(text("{}"));
+            return Mono.just(hookJson(Map.of()));
         })).build();
     }
 
     /** The verdict as PreToolUse hook JSON. */
-    static CallToolResult hookResult(Claims.EditCheck check, String toolName) throws JsonProcessingException {
+    static CallToolResult hookResult(Claims.EditCheck check, String toolName) {
         if (check.verdict() == Claims.Verdict.ALLOW) {
-            return text("{}");
+            return hookJson(Map.of());
         }
         String file = check.file().orElse("this file");
         Map<String, Object> out = new java.util.LinkedHashMap<>();
@@ -204,7 +206,19 @@ final class LeaseTools {
             out.put("permissionDecision", check.verdict() == Claims.Verdict.ASK ? "ask" : "deny");
             out.put("permissionDecisionReason", why.toString());
         }
-        return text(JSON.writeValueAsString(Map.of("hookSpecificOutput", out)));
+        return hookJson(Map.of("hookSpecificOutput", out));
+    }
+
+    /**
+     * Hook JSON as the text (what Claude Code reads from an mcp_tool hook) and the same as structured content
+     * (what a client that checks the output schema, or a model that calls the tool, reads).
+     */
+    private static CallToolResult hookJson(Map<String, Object> hook) {
+        try {
+            return CallToolResult.builder().addTextContent(JSON.writeValueAsString(hook)).structuredContent(hook).isError(false).build();
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private String self() {
@@ -226,9 +240,5 @@ final class LeaseTools {
 
     private static CallToolResult ok(String text, Map<String, Object> structured) {
         return CallToolResult.builder().addTextContent(text).structuredContent(structured).isError(false).build();
-    }
-
-    private static CallToolResult text(String text) {
-        return CallToolResult.builder().addTextContent(text).isError(false).build();
     }
 }
