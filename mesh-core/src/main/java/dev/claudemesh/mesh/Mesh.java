@@ -43,6 +43,7 @@ public final class Mesh {
     private final int maxMessageChars;
     private final Duration heartbeatTimeout;
     private final Inbox inbox;
+    private final Claims claims;
     /** Made on first use: seeding costs a hook that never creates an id a few milliseconds for nothing. */
     private SecureRandom random;
 
@@ -72,6 +73,7 @@ public final class Mesh {
         this.maxMessageChars = maxMessageChars;
         this.heartbeatTimeout = heartbeatTimeout;
         this.inbox = new Inbox(store, seenLog, clock);
+        this.claims = new Claims(store, this, processes);
     }
 
     /** A mesh on {@code store} configured as {@code config} says, for this process on this host. */
@@ -98,6 +100,11 @@ public final class Mesh {
     /** The owner of delivery state: every path that hands items to a session goes through it. */
     public Inbox inbox() {
         return inbox;
+    }
+
+    /** File leases: who holds which paths of a repository, and whether an edit may go ahead. */
+    public Claims claims() {
+        return claims;
     }
 
     /** The host name this process records and judges others by. */
