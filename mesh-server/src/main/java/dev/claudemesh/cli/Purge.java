@@ -47,7 +47,7 @@ final class Purge {
             BESIDE_DB.forEach(s -> files.add(db.resolveSibling(db.getFileName() + s)));
             files.addAll(list(db.getParent(), db.getFileName() + ".wait-"));
             // The hooks' sockets, and their directory when nothing else is in it (MESH_DB_PATH may name any directory).
-            Path run = dev.claudemesh.hook.HookSocket.dir(db);
+            Path run = db.resolveSibling("run"); // where HookSocket.dir puts them (the hook package is not the CLI's)
             list(run, "").stream().filter(f -> f.getFileName().toString().endsWith(".sock")).forEach(files::add);
             p.dirs.add(run);
             p.dirs.add(db.getParent());

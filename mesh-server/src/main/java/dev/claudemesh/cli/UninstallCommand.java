@@ -7,7 +7,6 @@ import dev.claudemesh.install.UserFiles;
 import dev.claudemesh.mesh.MeshException;
 import dev.claudemesh.mesh.PeerStatus;
 import dev.claudemesh.mesh.PeerView;
-import dev.claudemesh.store.Stores;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -120,10 +119,9 @@ final class UninstallCommand implements Callable<Integer> {
             return;
         }
         List<String> active;
-        try (var store = Stores.open(config)) {
-            var mesh = dev.claudemesh.mesh.Mesh.of(store, config);
-            String cli = mesh.commandLineName();
-            active = mesh.allPeers().stream().filter(p -> p.status() == PeerStatus.ACTIVE && !p.name().equals(cli))
+        try (MeshOpener m = new MeshOpener()) {
+            String cli = m.mesh.commandLineName();
+            active = m.mesh.allPeers().stream().filter(p -> p.status() == PeerStatus.ACTIVE && !p.name().equals(cli))
                     .map(PeerView::name).toList();
         }
         if (!active.isEmpty()) {
