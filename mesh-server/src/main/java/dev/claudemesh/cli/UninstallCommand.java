@@ -76,7 +76,7 @@ final class UninstallCommand implements Callable<Integer> {
                 + " (" + scope.scope() + " scope)" + (dryRun ? ", dry run: nothing is written" : ""));
         EditReport.print(plan, dryRun, wakeOnly ? "no wake hook in it" : "nothing of claude-mesh's in it");
         if (!dryRun) {
-            System.out.println(!plan.changesAnything() ? "Nothing to remove from Claude Code's configuration."
+            System.out.println(!plan.changesAnything() ? (purge ? "Nothing to remove from Claude Code's configuration." : "Nothing to remove.")
                     : wakeOnly ? "Done. Sessions started from now on are no longer woken while idle; the rest of claude-mesh stays."
                     : "Done. Claude Code sessions started from now on run without claude-mesh.");
         }
