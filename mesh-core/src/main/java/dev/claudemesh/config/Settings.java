@@ -117,6 +117,57 @@ public final class Settings {
         return Optional.empty();
     }
 
+    /**
+     * What in {@code file} (a .env) no process will use, one problem per line naming the line and the fix: a line
+     * that is not KEY=VALUE (sessions skip it), a key that is no claude-mesh setting (a typo, most likely), a
+     * setting read from the environment only. For doctor; sessions never pay for it.
+     */
+    public static java.util.List<String> dotEnvProblems(Path file) {
+        java.util.List<String> problems = new java.util.ArrayList<>();
+        java.util.List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return java.util.List.of(file + " cannot be read (" + e.getMessage() + "); sessions use none of it");
+        }
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i).strip();
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            if (line.startsWith("export ")) {
+                line = line.substring(7).strip();
+            }
+            int eq = line.indexOf('=');
+            String where = file + " line " + (i + 1) + ": ";
+            String key = eq > 0 ? line.substring(0, eq).strip() : "";
+            if (!key.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                problems.add(where + "'" + printable(lines.get(i).strip()) + "' is not KEY=VALUE, so sessions skip it; "
+                        + "fix: write it as NAME=value (docs/configuration.md lists the names), or start it with # to keep it as a comment");
+                continue;
+            }
+            Optional<Setting> known = Setting.named(key);
+            if (known.isEmpty()) {
+                problems.add(where + key + " is not a claude-mesh setting, so nothing reads it; fix: "
+                        + Setting.closest(key).map(c -> "did you mean " + c + "? ").orElse("")
+                        + "use a name from docs/configuration.md, or remove the line");
+            } else if (known.get().envOnly()) {
+                problems.add(where + key + " is read from the environment only, so this line has no effect; fix: "
+                        + "set it in your shell (export " + key + "=...), and remove the line");
+            }
+        }
+        return problems;
+    }
+
+    private static String printable(String s) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < s.length() && out.length() < 80; i++) {
+            char c = s.charAt(i);
+            out.append(Character.isISOControl(c) ? '?' : c);
+        }
+        return out.toString();
+    }
+
     /** KEY=VALUE lines; '#' comments, optional 'export ', optional single or double quotes around the value. */
     static Map<String, String> readDotEnv(Path file) {
         Map<String, String> values = new LinkedHashMap<>();

@@ -518,6 +518,13 @@ public final class Mesh {
         return q;
     }
 
+    /** Question {@code id}, whoever asked it: for the command line, which answers as the peer it was asked of. */
+    public Question question(String id) {
+        String wanted = id == null ? "" : id.trim();
+        return store.question(wanted).orElseThrow(() -> new MeshException(
+                "No question with id '" + PeerNames.printable(wanted) + "'. Use the id shown with the question (it starts with 'q_')."));
+    }
+
     /** {@code self} answers question {@code id}. Only the peer asked may answer, and only once. */
     public Question reply(String self, String id, String answer) {
         if (id == null || id.isBlank()) {

@@ -450,6 +450,20 @@ public abstract class JdbcStore implements MeshStore {
             }
             if (n > 0) {
                 withdrawIn(c, id, status.wire(), now);
+                // The question's end is a change of its own, logged even when its row was already seen (and so not
+                // withdrawn): the questions table keeps no time for it, and 'claude-mesh tail' shows it.
+                String target = null;
+                try (PreparedStatement ps = c.prepareStatement("SELECT target_key FROM questions WHERE id = ?")) {
+                    ps.setString(1, id);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (rs.next()) {
+                            target = rs.getString(1);
+                        }
+                    }
+                }
+                if (target != null) {
+                    logReceipts(c, List.of(id), target, status.wire(), null, now);
+                }
             }
             return n > 0;
         });

@@ -197,6 +197,23 @@ abstract class StoreContractTest {
     }
 
     @Test
+    void aQuestionsUnansweredEndIsAReceiptEvenWhenItsTargetHadSeenIt() {
+        MeshStore s = store();
+        s.addQuestion(question("q_1", "alice", "bob", "seen, never answered"));
+        s.markSeen("bob", List.of("q_1"), "transcript", T0.plusSeconds(1));
+        s.addQuestion(question("q_2", "alice", "bob", "never seen"));
+        assertTrue(s.closeQuestion("q_1", QuestionStatus.CANCELLED, T0.plusSeconds(2)));
+        assertTrue(s.closeQuestion("q_2", QuestionStatus.ABANDONED, T0.plusSeconds(3)));
+        assertFalse(s.closeQuestion("q_2", QuestionStatus.EXPIRED, T0.plusSeconds(4)), "a question ends once");
+
+        List<String> changes = s.receiptsAfter(0, 100).stream().map(c -> c.id() + " " + c.state() + " " + c.at().toEpochMilli()).toList();
+        assertEquals(List.of("q_1 queued " + T0.toEpochMilli(), "q_1 seen " + T0.plusSeconds(1).toEpochMilli(),
+                "q_2 queued " + T0.toEpochMilli(), "q_1 cancelled " + T0.plusSeconds(2).toEpochMilli(),
+                "q_2 withdrawn " + T0.plusSeconds(3).toEpochMilli(), "q_2 abandoned " + T0.plusSeconds(3).toEpochMilli()),
+                changes);
+    }
+
+    @Test
     void answeringPutsTheAnswerInTheAskersInboxOnceAndOnlyWhenItWins() {
         MeshStore s = store();
         s.addQuestion(question("q_1", "Alice", "bob", "port?"));

@@ -35,8 +35,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * mesh file shared with real server processes driven by the MCP SDK's client.
  */
 class CliIT {
-    private static final List<String> SUBCOMMANDS = List.of("status", "peers", "send", "ask", "tail", "gc", "demo", "install",
-            "uninstall", "doctor", "init", "bench", "help");
+    private static final List<String> SUBCOMMANDS = List.of("status", "peers", "send", "ask", "reply", "broadcast", "delegate",
+            "tasks", "tail", "gc", "demo", "install",
+            "uninstall", "doctor", "init", "bench", "completion", "help");
 
     /** The name the command line speaks as on this machine: cli@ and the host name, as a peer name may not be. */
     static final String CLI = "cli@" + java.util.Optional.ofNullable(System.getenv("MESH_HOST_NAME")).filter(h -> !h.isBlank())
@@ -269,7 +270,7 @@ class CliIT {
 
         mesh.server(mesh.project("backend"));
         Run some = cli("peers");
-        assertTrue(some.out().lines().findFirst().orElse("").matches("NAME\\s+STATUS\\s+LAST SEEN \\(UTC\\)\\s+PROJECT\\s+SUMMARY"),
+        assertTrue(some.out().lines().findFirst().orElse("").matches("NAME\\s+STATUS\\s+LAST SEEN \\(UTC\\)\\s+HOST\\s+PROJECT\\s+SUMMARY"),
                 some.out());
         assertEquals(Map.of("backend", "active"), peerStatuses(some.out()));
     }
@@ -743,7 +744,7 @@ class CliIT {
         return names;
     }
 
-    /** name -> status from 'peers' output (a header, then one peer per line: name, status, last seen, project). */
+    /** name -> status from 'peers' output (a header, then one peer per line: name, status, last seen, host, project). */
     private static Map<String, String> peerStatuses(String out) {
         Map<String, String> m = new java.util.TreeMap<>();
         assertTrue(out.startsWith("NAME "), "a header first: " + out);

@@ -215,6 +215,29 @@ class DoctorIT {
     }
 
     @Test
+    void dotEnvLinesNothingReadsAndUnknownProjectFileKeysAreWarningsNamingTheLineAndTheFix() throws Exception {
+        Path install = MeshCli.copyInstallation(tmp.resolve("install"));
+        Path dotEnv = Files.writeString(install.resolve(".env"), "# mine\nMESH_SERVER_NAME=claude-mesh\nsome garbage\n"
+                + "MESH_DB_PTH=/tmp/elsewhere.db\nCLAUDE_MESH_NO_CACHE=1\n");
+        Files.setPosixFilePermissions(dotEnv, PosixFilePermissions.fromString("rw-------"));
+        Files.writeString(project.resolve(".claude-mesh.json"), "{\"nam\": \"x\"}");
+        env.put("CLAUDE_MESH_NO_CACHE", "1");
+
+        Run r = MeshCli.runLauncher(install.resolve("bin/claude-mesh"), project, env, "doctor");
+
+        assertEquals(0, r.exit(), "warnings are not failures: " + r);
+        List<String> warnings = r.outLines().stream().filter(l -> l.startsWith("warn ")).toList();
+        assertEquals(4, warnings.size(), r.out());
+        assertTrue(warnings.get(0).contains(dotEnv + " line 3: 'some garbage' is not KEY=VALUE"), warnings.get(0));
+        assertTrue(warnings.get(1).contains(dotEnv + " line 4: MESH_DB_PTH is not a claude-mesh setting")
+                && warnings.get(1).contains("did you mean MESH_DB_PATH?"), warnings.get(1));
+        assertTrue(warnings.get(2).contains(dotEnv + " line 5: CLAUDE_MESH_NO_CACHE is read from the environment only"), warnings.get(2));
+        assertTrue(warnings.get(3).contains(project.resolve(".claude-mesh.json") + ": unknown key \"nam\"")
+                && warnings.get(3).contains("fix: rename it to \"name\""), warnings.get(3));
+        assertTrue(r.out().endsWith("All good (4 warnings).\n"), r.out());
+    }
+
+    @Test
     void aSchemaNewerThanThisCheckoutIsNamed() throws Exception {
         try (var c = mesh.connect(); var s = c.createStatement()) {
             s.executeUpdate("UPDATE flyway_schema_history SET version = '99' WHERE installed_rank = "

@@ -402,6 +402,34 @@ class LauncherCacheIT {
     }
 
     @Test
+    void prepareDropsTheEntriesOfACheckoutThatIsGoneAndRecordsWhichJarEachOfItsOwnIsFor() throws Exception {
+        Path cache = Files.createDirectories(tmp.resolve("cache"));
+        Files.setPosixFilePermissions(cache, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        Path gone = tmp.resolve("moved-away/mesh-server/target/claude-mesh-server.jar"); // a checkout that was moved
+        Path oldArchive = Files.writeString(cache.resolve("server-_moved_away.jsa"), "an archive");
+        Files.writeString(cache.resolve("server-_moved_away.jsa.source"), gone + "\n");
+        Path oldNative = Files.createDirectories(cache.resolve("native-_moved_away"));
+        Files.writeString(oldNative.resolve("libsqlitejdbc.so"), "a library");
+        Files.writeString(cache.resolve("native-_moved_away.source"), gone + "\n");
+
+        ProcessBuilder pb = new ProcessBuilder(MeshFixture.bin("claude-mesh-prepare").toString());
+        pb.environment().put("HOME", Files.createDirectories(tmp.resolve("home")).toString());
+        pb.environment().put("CLAUDE_MESH_CACHE_DIR", cache.toString());
+        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).redirectErrorStream(true);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+        assertEquals(0, p.waitFor(), out);
+        assertTrue(out.contains("pruned: server-_moved_away.jsa (its jar " + gone + " is gone)"), out);
+        assertTrue(out.contains("pruned: native-_moved_away (its jar " + gone + " is gone)"), out);
+        assertFalse(Files.exists(oldArchive) || Files.exists(oldNative) || Files.exists(cache.resolve("native-_moved_away.source")), out);
+        List<Path> own = archives(cache);
+        assertEquals(1, own.size(), out);
+        Path hooksJar = MeshFixture.repoRoot().resolve("mesh-hooks/target/claude-mesh-hooks.jar");
+        assertEquals(hooksJar.toString(), Files.readString(Path.of(own.get(0) + ".source")).strip());
+    }
+
+    @Test
     void prepareWithoutHomeRefusesToMakeACacheAnywhere() throws Exception {
         ProcessBuilder pb = new ProcessBuilder(MeshFixture.bin("claude-mesh-prepare").toString());
         pb.environment().remove("HOME");

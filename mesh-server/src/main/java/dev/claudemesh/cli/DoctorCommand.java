@@ -39,7 +39,10 @@ final class DoctorCommand implements Callable<Integer> {
                 Duration.ofSeconds(timeout)).run();
         checks.forEach(c -> System.out.println(TerminalText.line(c.line())));
         long failed = checks.stream().filter(c -> !c.ok()).count();
-        System.out.println(failed == 0 ? "All good." : failed + (failed == 1 ? " problem" : " problems") + " found.");
+        long warned = checks.stream().filter(Check::warning).count();
+        String warnings = warned == 0 ? "" : " (" + warned + (warned == 1 ? " warning" : " warnings") + ")";
+        System.out.println(failed == 0 ? "All good" + (warned == 0 ? "." : warnings + ".")
+                : failed + (failed == 1 ? " problem" : " problems") + " found" + warnings + ".");
         return failed == 0 ? 0 : 1;
     }
 }

@@ -3,6 +3,10 @@ package dev.claudemesh.cli;
 import dev.claudemesh.mesh.ChangeWatch;
 import dev.claudemesh.mesh.Lease;
 import dev.claudemesh.mesh.MeshEvent;
+import dev.claudemesh.mesh.MeshException;
+import dev.claudemesh.mesh.Question;
+import dev.claudemesh.mesh.QuestionStatus;
+import dev.claudemesh.mesh.Receipt;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -15,9 +19,12 @@ import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
@@ -25,13 +32,23 @@ import java.util.concurrent.Callable;
  * Follows the mesh live. It waits on the same change counter the servers use, so a line appears within
  * milliseconds of the commit and an idle tail costs nothing but a cheap read every few milliseconds. Like
  * Unix tail, {@code -n N} first prints the last N events already stored.
+ *
+ * <p>Three sources, merged in time order: the items sent (in inbox order), the replies (made at a time of their
+ * own), and the receipts, every change of an item's state for a recipient, from which come a question's
+ * unanswered end (expired, cancelled, abandoned) and, with {@code --delivery}, each delivery step.
  */
 @Command(name = "tail", mixinStandardHelpOptions = true,
-        description = "Follow the mesh live: every question, reply, message, broadcast and task, and every file claim and its release, as it happens, one line each.")
+        description = {"Follow the mesh live: every question, reply, message, broadcast and task as it happens, "
+                + "every question that ends unanswered (expired, cancelled, abandoned), and every file claim and "
+                + "its end, one line each.",
+                "With --delivery also each delivery step: queued, offered, accepted, seen, withdrawn."})
 final class TailCommand implements Callable<Integer> {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneId.systemDefault());
-    /** Stored items read per query while going through the history. */
+    /** Stored rows read per query while going through the history. */
     private static final int PAGE = 500;
+    /** The receipt states that end a question without an answer (its answer is a reply line). */
+    private static final Set<String> ENDS = Set.of(QuestionStatus.EXPIRED.wire(), QuestionStatus.CANCELLED.wire(),
+            QuestionStatus.ABANDONED.wire());
 
     @Option(names = {"-n", "--lines"}, paramLabel = "N", defaultValue = "0",
             description = "First print the last N events already stored (default: ${DEFAULT-VALUE}, only new ones).")
@@ -47,6 +64,12 @@ final class TailCommand implements Callable<Integer> {
             description = "Exit after printing N lines in all (default: ${DEFAULT-VALUE}, never).")
     int count;
 
+    @Option(names = "--delivery", description = "Also print each delivery step of each item for each recipient.")
+    boolean delivery;
+
+    @Option(names = "--json", description = "One JSON object per line (at, kind, id, from, to, text; via for a delivery step).")
+    boolean json;
+
     @Spec
     CommandSpec spec;
 
@@ -55,6 +78,20 @@ final class TailCommand implements Callable<Integer> {
      * lock was busy; so each read looks back this far and skips replies already printed.
      */
     static final Duration REPLY_LOOKBACK = Duration.ofSeconds(30);
+
+    /** One line of tail. {@code order} breaks ties in time: items in inbox order, then replies, then receipts. */
+    record Event(Instant at, long order, String kind, String id, String from, String to, String text, String via) {
+    }
+
+    /** Where each source was read up to, and the replies already printed. */
+    private static final class Position {
+        long item;
+        long receipt;
+        long lease;
+        final Set<String> replies = new LinkedHashSet<>();
+        /** Questions seen go by, for their end's line: who asked whom what. */
+        final Map<String, MeshEvent> questions = new HashMap<>();
+    }
 
     @Override
     public Integer call() throws InterruptedException {
@@ -69,32 +106,17 @@ final class TailCommand implements Callable<Integer> {
                     + Typed.option(spec, "--lines", "-n") + " N (the last N), not both");
         }
         try (MeshOpener m = new MeshOpener(); ChangeWatch watch = m.mesh.watchChanges(20)) {
-            Set<String> repliesShown = new LinkedHashSet<>();
-            long seq;
+            Position at = new Position();
             int printed = 0;
-            long leaseSeq = 0;
+            List<Event> history = history(m, at);
             if (fromStart || lines > 0) {
-                long[] last = new long[1];
-                List<MeshEvent> history = history(m, last, repliesShown);
-                List<Lease.Event> leases = leaseHistory(m);
-                leaseSeq = leases.isEmpty() ? 0 : leases.get(leases.size() - 1).seq();
-                List<Line> all = new ArrayList<>();
-                history.forEach(e -> all.add(new Line(e.at(), line(e))));
-                leases.forEach(e -> all.add(new Line(e.at(), line(e))));
-                all.sort(Comparator.comparing(Line::at));
-                List<Line> shown = fromStart ? all : all.subList(Math.max(0, all.size() - lines), all.size());
-                for (Line e : shown) {
-                    System.out.println(e.text());
+                List<Event> shown = fromStart ? history : history.subList(Math.max(0, history.size() - lines), history.size());
+                for (Event e : shown) {
+                    print(e);
                     if (count > 0 && ++printed >= count) {
                         return 0;
                     }
                 }
-                seq = last[0];
-            } else {
-                seq = m.mesh.historyEnd();
-                leaseSeq = leaseHistory(m).stream().mapToLong(Lease.Event::seq).max().orElse(0);
-                // Replies made before we started are history, not news.
-                m.mesh.repliesSince(m.mesh.now().minus(REPLY_LOOKBACK)).forEach(e -> repliesShown.add(e.id()));
             }
             System.out.flush();
             if (noFollow) {
@@ -102,85 +124,83 @@ final class TailCommand implements Callable<Integer> {
             }
             long seen = watch.current();
             while (true) {
-                List<MeshEvent> events = m.mesh.history(seq, m.mesh.now().minus(REPLY_LOOKBACK), PAGE);
-                for (MeshEvent e : events) {
-                    if (e.seq() > 0) {
-                        seq = Math.max(seq, e.seq());
-                    } else if (!repliesShown.add(e.id())) {
-                        continue;
-                    }
-                    System.out.println(line(e));
-                    if (count > 0 && ++printed >= count) {
-                        return 0;
-                    }
-                }
-                for (Lease.Event e : m.mesh.claims().eventsAfter(leaseSeq, PAGE)) {
-                    leaseSeq = e.seq();
-                    System.out.println(line(e));
+                for (Event e : next(m, at, m.mesh.now().minus(REPLY_LOOKBACK))) {
+                    print(e);
                     if (count > 0 && ++printed >= count) {
                         return 0;
                     }
                 }
                 System.out.flush();
-                trim(repliesShown);
+                trim(at.replies);
+                if (at.questions.size() > 10_000) {
+                    at.questions.clear(); // an end whose question is forgotten is looked up (see end)
+                }
                 seen = watch.awaitChange(seen, 1000);
             }
         }
     }
 
-    /**
-     * Every stored event in time order: the items page by page, and every reply once. {@code last[0]} is set to
-     * the newest item's position, and the replies' ids are added to {@code replies}, so following goes on from there.
-     */
-    private static List<MeshEvent> history(MeshOpener m, long[] last, Set<String> replies) {
-        List<MeshEvent> all = new ArrayList<>();
-        long seq = 0;
-        Instant now = m.mesh.now();
+    /** Every stored event in time order, leaving {@code at} after the newest of each source. */
+    private List<Event> history(MeshOpener m, Position at) {
+        List<Event> all = new ArrayList<>();
         while (true) {
-            int items = 0;
-            for (MeshEvent e : m.mesh.history(seq, now, PAGE)) {
-                if (e.seq() > 0) { // the replies come whole, once, below
-                    seq = Math.max(seq, e.seq());
-                    all.add(e);
-                    items++;
-                }
-            }
-            if (items < PAGE) {
+            List<Event> page = next(m, at, Instant.EPOCH);
+            all.addAll(page);
+            if (page.isEmpty()) {
                 break;
             }
         }
-        for (MeshEvent e : m.mesh.repliesSince(Instant.EPOCH)) {
-            if (replies.add(e.id())) {
-                all.add(e);
-            }
-        }
-        all.sort(Comparator.comparing(MeshEvent::at).thenComparing(MeshEvent::seq));
-        last[0] = seq;
+        all.sort(Comparator.comparing(Event::at).thenComparing(Event::order));
         return all;
     }
 
-    /** One printed line and when its event happened, for merging the two histories. */
-    private record Line(Instant at, String text) {
-    }
-
-    /** Every stored claim and end of one, oldest first. */
-    private static List<Lease.Event> leaseHistory(MeshOpener m) {
-        List<Lease.Event> all = new ArrayList<>();
-        long seq = 0;
-        while (true) {
-            List<Lease.Event> page = m.mesh.claims().eventsAfter(seq, PAGE);
-            all.addAll(page);
-            if (page.size() < PAGE) {
-                return all;
+    /** What the sources hold past {@code at} (a page of each), moving {@code at} on; replies made from {@code since}. */
+    private List<Event> next(MeshOpener m, Position at, Instant since) {
+        List<Event> out = new ArrayList<>();
+        for (MeshEvent e : m.mesh.history(at.item, since, PAGE)) {
+            if (e.seq() > 0) {
+                at.item = Math.max(at.item, e.seq());
+                if (e.kind().equals("question")) {
+                    at.questions.put(e.id(), e);
+                }
+                out.add(new Event(e.at(), e.seq(), e.kind(), e.id(), e.from(), e.to(), e.text(), null));
+            } else if (at.replies.add(e.id())) {
+                out.add(new Event(e.at(), Long.MAX_VALUE / 2, e.kind(), e.id(), e.from(), e.to(), e.text(), null));
             }
-            seq = page.get(page.size() - 1).seq();
         }
+        for (Receipt.Change c : m.mesh.inbox().changesAfter(at.receipt, PAGE)) {
+            at.receipt = c.seq();
+            if (ENDS.contains(c.state())) {
+                out.add(end(m, at, c));
+            } else if (delivery) {
+                out.add(new Event(c.at(), Long.MAX_VALUE / 2 + c.seq(), c.state(), c.id(), null, c.recipient(), null, c.via().orElse(null)));
+            }
+        }
+        for (Lease.Event e : m.mesh.claims().eventsAfter(at.lease, PAGE)) {
+            at.lease = e.seq();
+            // A claim or its end: no recipient; the globs are its text.
+            out.add(new Event(e.at(), Long.MAX_VALUE / 4 + e.seq(), e.event(), e.leaseId(), e.holder(), null, e.globs(), null));
+        }
+        out.sort(Comparator.comparing(Event::at).thenComparing(Event::order));
+        return out;
     }
 
-    /** A claim or the end of one: {@code claimed l_… alpha: src/api/**}. */
-    static String line(Lease.Event e) {
-        return TIME.format(e.at()) + " " + String.format("%-11s", TerminalText.line(e.event())) + " " + TerminalText.line(e.leaseId())
-                + " " + TerminalText.line(e.holder()) + ": " + TerminalText.line(e.globs(), 160);
+    /** A question's unanswered end: who asked whom what, from the question line seen, else from the question. */
+    private static Event end(MeshOpener m, Position at, Receipt.Change c) {
+        MeshEvent asked = at.questions.get(c.id());
+        String from = asked != null ? asked.from() : null;
+        String text = asked != null ? asked.text() : null;
+        if (asked == null) {
+            try {
+                Question q = m.mesh.question(c.id());
+                from = q.asker();
+                text = q.body();
+            } catch (MeshException pruned) {
+                // Its history was pruned (gc --keep-days): the end is still worth a line.
+            }
+        }
+        return new Event(c.at(), Long.MAX_VALUE / 2 + c.seq(), c.state(), c.id(), Optional.ofNullable(from).orElse("?"),
+                c.recipient(), text, null);
     }
 
     private static void trim(Set<String> ids) {
@@ -191,9 +211,39 @@ final class TailCommand implements Callable<Integer> {
         }
     }
 
-    static String line(MeshEvent e) {
-        return TIME.format(e.at()) + " " + String.format("%-11s", TerminalText.line(e.kind())) + " " + TerminalText.line(e.id())
-                + " " + TerminalText.line(e.from()) + " -> " + TerminalText.line(e.to()) + ": "
+    private void print(Event e) {
+        if (json) {
+            Map<String, Object> o = JsonLines.object();
+            o.put("at", e.at());
+            o.put("kind", e.kind());
+            o.put("id", e.id());
+            if (e.from() != null) {
+                o.put("from", e.from());
+            }
+            if (e.to() != null) {
+                o.put("to", e.to());
+            }
+            if (e.text() != null) {
+                o.put("text", e.text());
+            }
+            if (e.via() != null) {
+                o.put("via", e.via());
+            }
+            JsonLines.print(o);
+        } else {
+            System.out.println(line(e));
+        }
+    }
+
+    static String line(Event e) {
+        String head = TIME.format(e.at()) + " " + String.format("%-11s", TerminalText.line(e.kind())) + " " + TerminalText.line(e.id()) + " ";
+        if (e.to() == null) { // a file claim or its end: {@code claimed l_… alpha: src/api/**}
+            return head + TerminalText.line(e.from()) + ": " + TerminalText.line(e.text() == null ? "" : e.text(), 160);
+        }
+        if (e.from() == null) { // a delivery step
+            return head + "-> " + TerminalText.line(e.to()) + (e.via() == null ? "" : " via " + TerminalText.line(e.via()));
+        }
+        return head + TerminalText.line(e.from()) + " -> " + TerminalText.line(e.to()) + ": "
                 + TerminalText.line(e.text() == null ? "" : e.text(), 160);
     }
 }

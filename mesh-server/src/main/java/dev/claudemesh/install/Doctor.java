@@ -3,6 +3,7 @@ package dev.claudemesh.install;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.claudemesh.config.ConfigException;
 import dev.claudemesh.config.MeshConfig;
+import dev.claudemesh.config.Setting;
 import dev.claudemesh.config.Settings;
 import dev.claudemesh.identity.PeerNames;
 import dev.claudemesh.identity.ProjectIdentity;
@@ -47,6 +48,7 @@ public final class Doctor {
         List<Check> checks = new ArrayList<>();
         checks.add(java());
         checks.add(dotEnv());
+        settings.dotEnvFile().ifPresent(f -> Settings.dotEnvProblems(f).forEach(p -> checks.add(Check.warn(".env", p))));
         try {
             config = MeshConfig.from(settings);
         } catch (ConfigException e) {
@@ -63,6 +65,7 @@ public final class Doctor {
         checks.add(server(entry));
         checks.addAll(hooks());
         checks.add(project());
+        checks.addAll(projectFileKeys());
         checks.add(channels(entry));
         return checks;
     }
@@ -239,6 +242,33 @@ public final class Doctor {
         } catch (RuntimeException e) {
             return Check.ok(name, "'" + peerName + "' " + origin + "; could not check who holds it (" + e.getMessage() + ")");
         }
+    }
+
+    /** Keys of .claude-mesh.json that nothing reads (only "name" is): {"nam": "x"} names no session. */
+    private List<Check> projectFileKeys() {
+        Path file = project.resolve(ProjectIdentity.PROJECT_FILE);
+        List<Check> out = new ArrayList<>();
+        if (!Files.isRegularFile(file)) {
+            return out;
+        }
+        JsonNode root;
+        try {
+            root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(file.toFile());
+        } catch (java.io.IOException e) {
+            return out; // project() has said what is wrong with it
+        }
+        if (root == null || !root.isObject()) {
+            return out;
+        }
+        root.fieldNames().forEachRemaining(key -> {
+            if (!key.equals("name")) {
+                boolean typo = Setting.distance(key.toLowerCase(java.util.Locale.ROOT), "name") <= 2;
+                out.add(Check.warn("project file", file + ": unknown key \"" + PeerNames.printable(key) + "\" (only \"name\" is read)"
+                        + "; fix: " + (typo ? "rename it to \"name\"" : "remove it") + ", or run "
+                        + here.launcher("claude-mesh") + " init NAME"));
+            }
+        });
+        return out;
     }
 
     // ------------------------------------------------------------------ channels
