@@ -757,6 +757,100 @@ public final class Mesh {
         return events;
     }
 
+    // ------------------------------------------------------------------ watching the whole mesh
+
+    /**
+     * The newest {@code limit} items sent in the mesh, oldest first, each with its question or task as it stands
+     * now, recipients by their names. A task's result is folded into its task (a task whose own item was pruned or
+     * is older than the window still appears, through its result). Reads only: a question whose asker stopped
+     * waiting is shown as expired or abandoned, as the next hook or {@code gc} will record it, but not closed.
+     */
+    public List<ItemView> recentItems(int limit) {
+        List<SentItem> sent = store.recentItems(limit);
+        Map<String, String> names = new java.util.HashMap<>();
+        for (Peer p : store.peers()) {
+            names.put(PeerNames.key(p.name()), p.name());
+        }
+        Set<String> tasksShown = sent.stream().filter(i -> InboxItem.TASK.equals(i.kind())).map(SentItem::id)
+                .collect(Collectors.toSet());
+        List<ItemView> out = new ArrayList<>();
+        for (SentItem i : sent) {
+            List<String> to = i.recipients().stream().map(k -> names.getOrDefault(k, k)).toList();
+            switch (i.kind()) {
+                case InboxItem.QUESTION -> out.add(new ItemView(named(i, to), store.question(i.id()).map(this::asItStands),
+                        Optional.empty()));
+                case InboxItem.TASK -> out.add(new ItemView(named(i, to), Optional.empty(), store.task(i.id())));
+                case InboxItem.TASK_RESULT -> {
+                    Optional<Task> t = store.task(i.id());
+                    if (t.isPresent() && tasksShown.add(i.id())) {
+                        SentItem task = new SentItem(i.seq(), t.get().id(), InboxItem.TASK, t.get().delegator(),
+                                List.of(t.get().assignee()), Optional.empty(), t.get().description(), t.get().createdAt());
+                        out.add(new ItemView(task, Optional.empty(), t));
+                    }
+                }
+                default -> out.add(new ItemView(named(i, to), Optional.empty(), Optional.empty()));
+            }
+        }
+        return out;
+    }
+
+    private static SentItem named(SentItem i, List<String> recipients) {
+        return new SentItem(i.seq(), i.id(), i.kind(), i.from(), recipients, i.topic(), i.body(), i.sentAt());
+    }
+
+    /**
+     * Where item {@code itemId} stands for {@code recipient}: queued, offered, and for a question or task how it
+     * ended (answered; expired, cancelled or abandoned; completed or failed). For a task, the delegator's receipt
+     * is that of the task's result. Empty when the item was not addressed to that recipient, or is no longer
+     * kept. Reads only.
+     */
+    public Optional<Receipt> receipt(String itemId, String recipient) {
+        Optional<MeshStore.InboxEntry> entry = store.inboxEntry(itemId, recipient);
+        if (entry.isEmpty()) {
+            return Optional.empty();
+        }
+        MeshStore.InboxEntry e = entry.get();
+        if (InboxItem.QUESTION.equals(e.kind())) {
+            Optional<Receipt> ended = store.question(itemId).flatMap(q -> questionEnd(q, recipient));
+            if (ended.isPresent()) {
+                return ended;
+            }
+        } else if (InboxItem.TASK.equals(e.kind())) {
+            Optional<Task> t = store.task(itemId).filter(x -> x.status() != TaskStatus.PENDING);
+            if (t.isPresent()) {
+                return Optional.of(new Receipt(recipient, t.get().status().wire(), t.get().completedAt()));
+            }
+        }
+        return Optional.of(e.deliveredAt().isPresent()
+                ? new Receipt(recipient, Receipt.OFFERED, e.deliveredAt())
+                : new Receipt(recipient, Receipt.QUEUED, Optional.of(e.queuedAt())));
+    }
+
+    /** How a question ended for its target, as it stands now; empty while it is open. */
+    private Optional<Receipt> questionEnd(Question stored, String recipient) {
+        Question q = asItStands(stored);
+        return switch (q.status()) {
+            case PENDING -> Optional.empty();
+            case ANSWERED -> Optional.of(new Receipt(recipient, Receipt.ANSWERED, q.answeredAt()));
+            case EXPIRED -> Optional.of(new Receipt(recipient, q.status().wire(), Optional.of(q.expiresAt())));
+            case CANCELLED, ABANDONED -> Optional.of(new Receipt(recipient, q.status().wire(), Optional.empty()));
+        };
+    }
+
+    /**
+     * A question as it stands now, judged without closing anything: a pending one whose time ran out is expired,
+     * one whose asker is gone abandoned, as the next hook or {@code gc} will record it.
+     */
+    private Question asItStands(Question q) {
+        if (q.status() != QuestionStatus.PENDING) {
+            return q;
+        }
+        QuestionStatus now = !now().isBefore(q.expiresAt()) ? QuestionStatus.EXPIRED
+                : askerGone(q) ? QuestionStatus.ABANDONED : QuestionStatus.PENDING;
+        return now == QuestionStatus.PENDING ? q : new Question(q.id(), q.asker(), q.askerProcess(), q.target(), q.body(),
+                now, q.askedAt(), q.expiresAt(), q.answer(), q.answeredAt(), q.namedAt());
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private void checkText(String what, String text, int max, boolean emptyOk) {

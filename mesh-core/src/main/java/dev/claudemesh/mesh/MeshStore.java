@@ -126,6 +126,19 @@ public interface MeshStore extends AutoCloseable {
     /** Items sent after inbox position {@code afterSeq} (one event per item id, not per recipient), oldest first. */
     List<MeshEvent> itemsAfter(long afterSeq, int limit);
 
+    /**
+     * The newest {@code limit} items sent, oldest first, one per item (a broadcast's recipients together, as
+     * stored keys, in the order addressed). A task and its result are two items with one id.
+     */
+    List<SentItem> recentItems(int limit);
+
+    /** When an item was put in a recipient's inbox and, once a reader took it, when that was. */
+    record InboxEntry(String kind, Instant queuedAt, Optional<Instant> deliveredAt) {
+    }
+
+    /** Item {@code id} as addressed to {@code recipient}, if it was (and is still kept). */
+    Optional<InboxEntry> inboxEntry(String id, String recipient);
+
     /** Questions answered at or after {@code since}, oldest first. */
     List<MeshEvent> answersSince(Instant since);
 

@@ -1,0 +1,248 @@
+package dev.claudemesh.mesh;
+
+import dev.claudemesh.identity.ProjectIdentity;
+import dev.claudemesh.store.SqliteStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What someone watching the whole mesh reads (the web view): every item once with all its recipients, its
+ * question or task as it stands now, and a receipt per item and recipient. On a real SQLite file, with a clock and
+ * a process table the test controls; none of these reads may change the mesh.
+ */
+class WholeMeshReadsTest {
+    private static final String HOST = "test-host";
+    private static final Instant T0 = Instant.parse("2025-03-01T12:00:00Z");
+    private static final long START = 1_700_000_000_000L;
+
+    @TempDir
+    Path tmp;
+
+    private SqliteStore store;
+    private final AtomicReference<Instant> now = new AtomicReference<>(T0);
+    private final Set<Long> dead = ConcurrentHashMap.newKeySet();
+    private final Clock clock = new Clock() {
+        @Override
+        public Instant instant() {
+            return now.get();
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+    };
+
+    @BeforeEach
+    void openStore() {
+        store = SqliteStore.open(tmp.resolve("mesh.db"));
+    }
+
+    @AfterEach
+    void closeStore() {
+        store.close();
+    }
+
+    private final class FakeProcesses implements Processes {
+        private final long self;
+
+        FakeProcesses(long self) {
+            this.self = self;
+        }
+
+        @Override
+        public ProcessRef self() {
+            return ref(self);
+        }
+
+        @Override
+        public Optional<ProcessRef> parent() {
+            return Optional.of(ref(self + 1));
+        }
+
+        @Override
+        public List<ProcessRef> ancestors() {
+            return List.of(ref(self + 1), ref(1));
+        }
+
+        @Override
+        public boolean isAlive(ProcessRef ref) {
+            return !dead.contains(ref.pid());
+        }
+    }
+
+    private static ProcessRef ref(long pid) {
+        return new ProcessRef(pid, START + pid);
+    }
+
+    /** A server process for project {@code name}, joined under that name. */
+    private Mesh server(String name, long pid) throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("projects").resolve(name));
+        Mesh m = new Mesh(store, new FakeProcesses(pid), clock, HOST, 1000);
+        assertEquals(name, m.joinAsServer(new ProjectIdentity(dir, dir, name)).name());
+        return m;
+    }
+
+    /** The mesh as a watcher (the view) sees it: a process of its own, in no session. */
+    private Mesh watcher() {
+        return new Mesh(store, new FakeProcesses(900), clock, HOST, 1000);
+    }
+
+    private Receipt receipt(String id, String recipient) {
+        return watcher().receipt(id, recipient).orElseThrow(() -> new AssertionError("no receipt for " + id + " to " + recipient));
+    }
+
+    @Test
+    void everyItemAppearsOnceWithAllItsRecipientsByNameOldestFirst() throws IOException {
+        Mesh alice = server("alice", 100);
+        Mesh bob = server("Bob", 200);
+        server("carol", 300);
+        Question q = alice.ask("alice", "bob", "which port?", Duration.ofMinutes(5));
+        now.set(T0.plusSeconds(1));
+        Delivery m = bob.tell("Bob", "alice", "see the README");
+        now.set(T0.plusSeconds(2));
+        Delivery b = alice.broadcast("alice", "deploying now", Optional.empty());
+
+        List<ItemView> items = watcher().recentItems(100);
+
+        assertEquals(List.of(q.id(), m.id(), b.id()), items.stream().map(i -> i.sent().id()).toList());
+        assertEquals(List.of("Bob"), items.get(0).sent().recipients(), "addressed by the stored key, shown by the name");
+        assertEquals("which port?", items.get(0).sent().body());
+        assertEquals(QuestionStatus.PENDING, items.get(0).question().orElseThrow().status());
+        assertEquals("Bob", items.get(1).sent().from());
+        assertEquals(T0.plusSeconds(1), items.get(1).sent().sentAt());
+        assertEquals(Set.of("Bob", "carol"), Set.copyOf(items.get(2).sent().recipients()), "one broadcast, one item");
+        assertEquals(InboxItem.BROADCAST, items.get(2).sent().kind());
+        assertTrue(items.get(2).sent().topic().isEmpty());
+
+        assertEquals(List.of(m.id(), b.id()), watcher().recentItems(2).stream().map(i -> i.sent().id()).toList(),
+                "the newest items, still oldest first");
+    }
+
+    @Test
+    void aQuestionsReceiptGoesQueuedThenOfferedThenAnswered() throws IOException {
+        Mesh alice = server("alice", 100);
+        Mesh bob = server("bob", 200);
+        Question q = alice.ask("alice", "bob", "which port?", Duration.ofMinutes(5));
+
+        assertEquals(new Receipt("bob", Receipt.QUEUED, Optional.of(T0)), receipt(q.id(), "bob"));
+
+        now.set(T0.plusSeconds(3));
+        bob.takeInbox("bob");
+        assertEquals(new Receipt("bob", Receipt.OFFERED, Optional.of(T0.plusSeconds(3))), receipt(q.id(), "bob"));
+
+        now.set(T0.plusSeconds(7));
+        bob.reply("bob", q.id(), "8080");
+        assertEquals(new Receipt("bob", Receipt.ANSWERED, Optional.of(T0.plusSeconds(7))), receipt(q.id(), "bob"));
+        assertEquals(Receipt.ANSWERED, receipt(q.id(), "BOB").state(), "names match without regard to case");
+        Question shown = watcher().recentItems(10).get(0).question().orElseThrow();
+        assertEquals(QuestionStatus.ANSWERED, shown.status());
+        assertEquals(Optional.of("8080"), shown.answer());
+    }
+
+    @Test
+    void aBroadcastHasAReceiptPerRecipientAndNoneForOthers() throws IOException {
+        Mesh alice = server("alice", 100);
+        Mesh bob = server("bob", 200);
+        Mesh carol = server("carol", 300);
+        bob.subscribe("bob", "schema");
+        carol.subscribe("carol", "schema");
+        Delivery b = alice.broadcast("alice", "users.email is NOT NULL", Optional.of("schema"));
+        bob.takeInbox("bob");
+
+        assertEquals(Receipt.OFFERED, receipt(b.id(), "bob").state());
+        assertEquals(Receipt.QUEUED, receipt(b.id(), "carol").state());
+        assertEquals(Optional.empty(), watcher().receipt(b.id(), "alice"), "the sender is no recipient");
+        assertEquals(Optional.empty(), watcher().receipt("b_nosuchitem", "bob"));
+        assertEquals(Optional.of("schema"), watcher().recentItems(10).get(0).sent().topic());
+    }
+
+    @Test
+    void aTaskShowsItsResultAndItsResultHasAReceiptForTheDelegator() throws IOException {
+        Mesh alice = server("alice", 100);
+        Mesh bob = server("bob", 200);
+        Task t = alice.delegate("alice", "bob", "add /health", Optional.of("for the proxy"));
+        assertEquals(Receipt.QUEUED, receipt(t.id(), "bob").state());
+
+        bob.takeInbox("bob");
+        assertEquals(Receipt.OFFERED, receipt(t.id(), "bob").state());
+        now.set(T0.plusSeconds(9));
+        bob.complete("bob", t.id(), TaskStatus.COMPLETED, "done in health.go");
+
+        List<ItemView> items = watcher().recentItems(10);
+        assertEquals(1, items.size(), "the result is folded into its task: " + items);
+        Task shown = items.get(0).task().orElseThrow();
+        assertEquals(TaskStatus.COMPLETED, shown.status());
+        assertEquals(Optional.of("done in health.go"), shown.result());
+        assertEquals(Optional.of("for the proxy"), shown.context());
+        assertEquals(new Receipt("bob", "completed", Optional.of(T0.plusSeconds(9))), receipt(t.id(), "bob"));
+        assertEquals(Receipt.QUEUED, receipt(t.id(), "alice").state(), "the result waits for the delegator");
+        alice.takeInbox("alice");
+        assertEquals(Receipt.OFFERED, receipt(t.id(), "alice").state());
+    }
+
+    @Test
+    void aTaskOlderThanTheWindowStillAppearsThroughItsResult() throws IOException {
+        Mesh alice = server("alice", 100);
+        Mesh bob = server("bob", 200);
+        Task t = alice.delegate("alice", "bob", "add /health", Optional.empty());
+        for (int i = 0; i < 3; i++) {
+            bob.tell("bob", "alice", "note " + i);
+        }
+        bob.complete("bob", t.id(), TaskStatus.FAILED, "no access to that repo");
+
+        List<ItemView> items = watcher().recentItems(2);
+
+        ItemView last = items.get(items.size() - 1);
+        assertEquals(t.id(), last.sent().id());
+        assertEquals(InboxItem.TASK, last.sent().kind());
+        assertEquals("alice", last.sent().from());
+        assertEquals(List.of("bob"), last.sent().recipients());
+        assertEquals(TaskStatus.FAILED, last.task().orElseThrow().status());
+    }
+
+    @Test
+    void aQuestionNobodyWaitsForIsShownAsEndedButReadingClosesNothing() throws IOException {
+        Mesh alice = server("alice", 100);
+        server("bob", 200);
+        Mesh carol = server("carol", 300);
+        Question late = alice.ask("alice", "bob", "still there?", Duration.ofSeconds(30));
+        Question orphan = carol.ask("carol", "bob", "and you?", Duration.ofMinutes(10));
+        now.set(T0.plusSeconds(31));
+        dead.add(300L); // carol's server, which asked and waited
+
+        assertEquals(new Receipt("bob", "expired", Optional.of(T0.plusSeconds(30))), receipt(late.id(), "bob"));
+        assertEquals(new Receipt("bob", "abandoned", Optional.empty()), receipt(orphan.id(), "bob"));
+        List<ItemView> items = watcher().recentItems(10);
+        assertEquals(QuestionStatus.EXPIRED, items.get(0).question().orElseThrow().status());
+        assertEquals(QuestionStatus.ABANDONED, items.get(1).question().orElseThrow().status());
+
+        assertEquals(QuestionStatus.PENDING, store.question(late.id()).orElseThrow().status(), "reading closes nothing");
+        assertEquals(QuestionStatus.PENDING, store.question(orphan.id()).orElseThrow().status());
+        assertEquals(2, store.waitingCount("bob"), "and delivers nothing");
+    }
+}
