@@ -28,8 +28,13 @@ final class MeshOpener implements AutoCloseable {
 
     /** Takes {@code name} for this CLI process (the {@code --as} option); see {@link Mesh#joinAs}. */
     Peer joinAs(String name) {
+        return joinAs(name, "claude-mesh command line");
+    }
+
+    /** As {@link #joinAs(String)}, with the summary peers see for it. */
+    Peer joinAs(String name, String summary) {
         try {
-            return mesh.joinAs(name, ProjectIdentity.resolve(config, Optional.empty()), "claude-mesh command line");
+            return mesh.joinAs(name, ProjectIdentity.resolve(config, Optional.empty()), summary);
         } catch (MeshException e) {
             throw new MeshException("--as: " + e.getMessage());
         }
