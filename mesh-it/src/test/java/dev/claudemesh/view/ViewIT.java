@@ -305,6 +305,24 @@ class ViewIT {
         }
     }
 
+    @Test
+    void badOptionsAndABusyPortAreRefusedNamingTheProblem() throws Exception {
+        try (MeshFixture mesh = new MeshFixture(tmp); View view = View.start(mesh, tmp)) {
+            Map<String, String> env = new java.util.HashMap<>(mesh.dbEnv());
+            env.put("HOME", Files.createDirectories(tmp.resolve("home2")).toString());
+            MeshCli.Run port = MeshCli.run(tmp, env, "view", "--no-open", "--port", "70000");
+            assertEquals(2, port.exit(), port.toString());
+            assertTrue(port.err().contains("--port must be between 0 and 65535 (got 70000)"), port.toString());
+            MeshCli.Run as = MeshCli.run(tmp, env, "view", "--no-open", "--as", "alice");
+            assertEquals(2, as.exit(), as.toString());
+            assertTrue(as.err().contains("--as names the peer the page writes as, so it needs --allow-send"), as.toString());
+            MeshCli.Run busy = MeshCli.run(tmp, env, "view", "--no-open", "--port", String.valueOf(view.port()));
+            assertEquals(1, busy.exit(), busy.toString());
+            assertTrue(busy.err().contains("cannot listen on 127.0.0.1:" + view.port()) && busy.err().contains("--port"), busy.toString());
+            assertEquals("", busy.out(), "no URL is printed for a view that is not there");
+        }
+    }
+
     // ------------------------------------------------------------------ helpers
 
     /** {@code claude-mesh view --no-open} on the fixture's mesh, run from its launcher as a person would. */
