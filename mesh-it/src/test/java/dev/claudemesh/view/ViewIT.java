@@ -323,14 +323,62 @@ class ViewIT {
         }
     }
 
+    @Test
+    void theBrowserIsGivenAPrivateFileThatForwardsToTheUrlSoTheTokenIsOnNoCommandLine() throws Exception {
+        Path bin = Files.createDirectories(tmp.resolve("bin"));
+        Path seen = Files.createDirectories(tmp.resolve("seen"));
+        Path opener = bin.resolve("xdg-open");
+        // A stand-in for the desktop's opener: it records what it was given, as a browser would receive it.
+        Files.writeString(opener, "#!/bin/sh\nprintf '%s\\n' \"$@\" > '" + seen + "/args'\n"
+                + "stat -c %a \"$1\" > '" + seen + "/mode'\nstat -c %a \"$(dirname \"$1\")\" > '" + seen + "/dir-mode'\n"
+                + "cat \"$1\" > '" + seen + "/content'\n");
+        Files.setPosixFilePermissions(opener, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        Path launcher;
+        try (MeshFixture mesh = new MeshFixture(tmp);
+             View view = View.start(mesh, tmp, Map.of("DISPLAY", ":99", "PATH", bin + File.pathSeparator + System.getenv("PATH")), List.of())) {
+            assertTrue(view.lines(3).get(2).startsWith("Opened in your browser."), view.output().toString());
+            Path content = seen.resolve("content");
+            long deadline = System.nanoTime() + LIMIT.toNanos();
+            while (!Files.exists(content) || Files.readString(content).isEmpty()) {
+                assertTrue(System.nanoTime() < deadline, "the opener was not run");
+                Thread.sleep(20);
+            }
+            List<String> args = Files.readAllLines(seen.resolve("args"));
+            assertEquals(1, args.size(), args.toString());
+            assertFalse(args.get(0).contains(view.token()), "the token is on no command line: " + args);
+            assertEquals("600", Files.readString(seen.resolve("mode")).trim(), "only its owner can read the file");
+            assertEquals("700", Files.readString(seen.resolve("dir-mode")).trim());
+            assertTrue(Files.readString(content).contains("url=" + view.url() + "\""), Files.readString(content));
+            launcher = Path.of(args.get(0));
+        }
+        assertFalse(Files.exists(launcher), "the file goes when the view stops");
+    }
+
+    @Test
+    void withoutADesktopTheViewOnlyPrintsItsUrlAndRuns() throws Exception {
+        try (MeshFixture mesh = new MeshFixture(tmp); View view = View.start(mesh, tmp, Map.of(), List.of())) {
+            List<String> lines = view.lines(3);
+            assertEquals("Read-only (--allow-send lets the page send messages and answer questions).", lines.get(1));
+            assertTrue(lines.get(2).startsWith("Open the URL above in a browser."), lines.toString());
+            assertEquals(200, get(view.url() + "api/state", Map.of()).statusCode());
+        }
+    }
+
     // ------------------------------------------------------------------ helpers
 
     /** {@code claude-mesh view --no-open} on the fixture's mesh, run from its launcher as a person would. */
-    private record View(Process process, String url, int port, String token) implements AutoCloseable {
+    private record View(Process process, String url, int port, String token, List<String> output) implements AutoCloseable {
         static View start(MeshFixture mesh, Path dir, String... options) throws Exception {
+            List<String> args = new ArrayList<>(List.of("--no-open"));
+            args.addAll(List.of(options));
+            return start(mesh, dir, Map.of(), args);
+        }
+
+        /** With no DISPLAY or WAYLAND_DISPLAY unless {@code env} sets one. */
+        static View start(MeshFixture mesh, Path dir, Map<String, String> env, List<String> options) throws Exception {
             Path home = Files.createDirectories(dir.resolve("home"));
-            List<String> cmd = new ArrayList<>(List.of(MeshFixture.bin("claude-mesh").toString(), "view", "--no-open"));
-            cmd.addAll(List.of(options));
+            List<String> cmd = new ArrayList<>(List.of(MeshFixture.bin("claude-mesh").toString(), "view"));
+            cmd.addAll(options);
             ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectError(dir.resolve("view.err").toFile());
@@ -340,8 +388,24 @@ class ViewIT {
             pb.environment().put("HOME", home.toString());
             pb.environment().put("CLAUDE_MESH_CACHE_DIR", MeshCli.LAUNCHER_CACHE.toString());
             pb.environment().putAll(mesh.dbEnv());
+            pb.environment().putAll(env);
             Process p = pb.start();
-            CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> firstLine(p.getInputStream()));
+            List<String> output = new java.util.concurrent.CopyOnWriteArrayList<>();
+            CompletableFuture<String> first = new CompletableFuture<>();
+            // Read every line (so the process never blocks on a full pipe), handing over the first.
+            Thread reader = new Thread(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                    for (String line; (line = r.readLine()) != null; ) {
+                        output.add(line);
+                        first.complete(line);
+                    }
+                } catch (IOException ignored) {
+                    // the view ended
+                }
+                first.complete(null);
+            }, "view-stdout");
+            reader.setDaemon(true);
+            reader.start();
             String line;
             try {
                 line = first.get(LIMIT.toSeconds(), TimeUnit.SECONDS);
@@ -356,29 +420,16 @@ class ViewIT {
                 throw new AssertionError("claude-mesh view's first line is not its URL: " + line + "\n"
                         + Files.readString(dir.resolve("view.err")));
             }
-            return new View(p, m.group(1), Integer.parseInt(m.group(2)), m.group(3));
+            return new View(p, m.group(1), Integer.parseInt(m.group(2)), m.group(3), output);
         }
 
-        private static String firstLine(InputStream out) {
-            BufferedReader r = new BufferedReader(new InputStreamReader(out, StandardCharsets.UTF_8));
-            try {
-                String line = r.readLine();
-                // Keep reading, so the process never blocks on a full pipe.
-                Thread drain = new Thread(() -> {
-                    try {
-                        while (r.readLine() != null) {
-                            // the rest says how to stop it
-                        }
-                    } catch (IOException ignored) {
-                        // the view ended
-                    }
-                }, "view-stdout");
-                drain.setDaemon(true);
-                drain.start();
-                return line;
-            } catch (IOException e) {
-                return null;
+        /** The lines printed so far, waiting (up to a limit) until there are {@code n}. */
+        List<String> lines(int n) throws InterruptedException {
+            long deadline = System.nanoTime() + LIMIT.toNanos();
+            while (output.size() < n && System.nanoTime() < deadline) {
+                Thread.sleep(20);
             }
+            return List.copyOf(output);
         }
 
         String origin() {
