@@ -15,7 +15,7 @@ import path from 'node:path';
 
 const REQUEST_TIMEOUT_MS = 60_000;
 const POLL_DEADLINE_MS = 30_000;
-const TOOLS = ['register', 'list_peers', 'ask_peer', 'reply_to_peer', 'poll_inbox', 'tell_peer', 'broadcast',
+const TOOLS = ['register', 'list_peers', 'ask_peer', 'await_answer', 'reply_to_peer', 'poll_inbox', 'tell_peer', 'broadcast',
   'subscribe', 'unsubscribe', 'set_summary', 'delegate_task', 'complete_task', 'list_tasks'];
 
 class CheckFailed extends Error {}
@@ -181,7 +181,7 @@ async function main() {
 
   {
     const settled = await pendingAsk;
-    if (settled.error) fail('ask_peer: the blocked call should resolve after the reply', String(settled.error));
+    if (settled.error) fail('ask_peer: the waiting call should resolve after the reply', String(settled.error));
     const r = settled.result;
     check(!r.isError, `ask_peer: resolved without error after ${Date.now() - askStarted} ms`, r);
     const sc = r.structuredContent ?? {};

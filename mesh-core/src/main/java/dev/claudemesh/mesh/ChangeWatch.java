@@ -19,6 +19,8 @@ public final class ChangeWatch implements AutoCloseable {
     private final long fastMs;
     private final long slowMs;
     private long version;
+    /** Moves whenever {@link #version} does, or {@link #wake} is called: what waiters compare. */
+    private long stamp;
     private int waiters;
     private int urgentWaiters;
     private boolean closed;
@@ -56,22 +58,35 @@ public final class ChangeWatch implements AutoCloseable {
         publish(counter.getAsLong());
     }
 
-    /** Reads the counter now. Take this before reading the state you will wait on, so no change is missed. */
+    /**
+     * Reads the counter now and returns a stamp to wait on. Take it before reading the state you will wait on,
+     * so no change is missed.
+     */
     public synchronized long current() {
         publish(counter.getAsLong());
-        return version;
+        return stamp;
     }
 
-    /** Waits, urgently, until the counter differs from {@code seen}, or {@code timeoutMs} passes. */
+    /**
+     * Wakes every waiter as if the store had changed, for a change it cannot see: a new wait for one thread
+     * that keeps many ({@link AnswerWaits}) to look at.
+     */
+    public synchronized void wake() {
+        stamp++;
+        notifyAll();
+    }
+
+    /** Waits, urgently, until the stamp differs from {@code seen}, or {@code timeoutMs} passes. */
     public long awaitChange(long seen, long timeoutMs) throws InterruptedException {
         return awaitChange(seen, timeoutMs, true);
     }
 
     /**
-     * Waits until the counter differs from {@code seen}, or {@code timeoutMs} passes.
+     * Waits until the stamp differs from {@code seen} (the store changed, or someone called {@link #wake}), or
+     * {@code timeoutMs} passes.
      *
      * @param urgent whether this wait needs the fast interval
-     * @return the counter's latest value
+     * @return the latest stamp
      */
     public long awaitChange(long seen, long timeoutMs, boolean urgent) throws InterruptedException {
         long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
@@ -84,10 +99,10 @@ public final class ChangeWatch implements AutoCloseable {
             notifyAll();
             try {
                 long left;
-                while (version == seen && !closed && (left = deadline - System.nanoTime()) > 0) {
+                while (stamp == seen && !closed && (left = deadline - System.nanoTime()) > 0) {
                     wait(Math.max(1, left / 1_000_000L));
                 }
-                return version;
+                return stamp;
             } finally {
                 waiters--;
                 if (urgent) {
@@ -142,6 +157,7 @@ public final class ChangeWatch implements AutoCloseable {
     private void publish(long v) {
         if (v != version) {
             version = v;
+            stamp++;
             notifyAll();
         }
     }

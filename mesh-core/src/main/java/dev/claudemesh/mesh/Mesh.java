@@ -25,8 +25,12 @@ import java.util.stream.Collectors;
  */
 public final class Mesh {
     public static final Duration STALE_AFTER = Duration.ofMinutes(30);
-    /** How long an ask waits when the asker names no timeout: ask_peer and {@code claude-mesh ask} alike. */
-    public static final int DEFAULT_ASK_TIMEOUT_SECONDS = 300;
+    /**
+     * How long a question stays open when its asker gives no timeout_seconds: long past one ask_peer call (which
+     * returns {@code waiting} before Claude Code would move it to the background), so a busy peer can still
+     * answer and the answer reaches the asker's inbox. The ask tool, the CLI and the docs all take it from here.
+     */
+    public static final int DEFAULT_ASK_TIMEOUT_SECONDS = 600;
     public static final Duration DEFAULT_ASK_TIMEOUT = Duration.ofSeconds(DEFAULT_ASK_TIMEOUT_SECONDS);
     public static final int MAX_ASK_TIMEOUT_SECONDS = 3600;
     /** How many sessions of one project may hold numbered names (backend, backend-2, ...). */
@@ -327,6 +331,14 @@ public final class Mesh {
 
     /** Records a question from {@code from} to {@code to}; fails at once when the target cannot answer. */
     public Question ask(String from, String to, String text, Duration timeout) {
+        return ask(from, to, text, timeout, id -> { });
+    }
+
+    /**
+     * As {@link #ask(String, String, String, Duration)}, calling {@code beforeStored} with the question's id
+     * once it is checked and before it is stored, that is before anyone can answer it.
+     */
+    Question ask(String from, String to, String text, Duration timeout, Consumer<String> beforeStored) {
         Peer target = existingPeer(from, to, "ask");
         checkText("question", text, maxMessageChars, false);
         if (timeout.isNegative() || timeout.isZero() || timeout.getSeconds() > MAX_ASK_TIMEOUT_SECONDS) {
@@ -340,75 +352,32 @@ public final class Mesh {
         Instant now = now();
         Question q = new Question(newId("q_"), from, Optional.of(processes.self()), target.name(), text,
                 QuestionStatus.PENDING, now, now.plus(timeout), Optional.empty(), Optional.empty(), Optional.empty());
+        beforeStored.accept(q.id());
         store.addQuestion(q);
         return q;
     }
 
     /**
      * Blocks until {@code q} is answered, its time runs out, its target goes offline, or the thread is
-     * interrupted (the client cancelled). Exactly one of these wins, decided in the store.
+     * interrupted (the caller cancelled). Exactly one of these wins, decided in the store. For a caller that
+     * may block for as long as the question lives (the CLI); tool calls wait through {@link AnswerWaits}.
      *
      * @param tick called about every {@code tickEvery} with the time waited so far (for progress notifications)
      */
     public AskOutcome awaitAnswer(Question q, ChangeWatch watch, Duration tickEvery, Consumer<Duration> tick) {
-        Instant start = now();
-        Instant nextTick = start.plus(tickEvery);
-        Instant nextLivenessCheck = start.plusSeconds(1);
-        long seen = watch.current();
-        while (true) {
-            Question cur;
+        try (AnswerWaits waits = new AnswerWaits(this, watch)) {
+            AnswerWaits.Wait w = waits.await(q, Optional.empty(), tickEvery, tick);
             try {
-                cur = store.question(q.id()).orElseThrow();
-            } catch (StoreUnavailableException down) {
-                // The database is out of reach (restarting, network gone). The question and any answer are
-                // safe in it; keep waiting, and look again when it is back, until the question's own time is up.
-                if (!now().isBefore(q.expiresAt())) {
-                    throw down;
-                }
-                try {
-                    seen = watch.awaitChange(seen, 500);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return endWait(q, QuestionStatus.CANCELLED, AskOutcome.CANCELLED);
-                }
-                continue;
-            }
-            switch (cur.status()) {
-                case ANSWERED:
-                    return new AskOutcome(AskOutcome.ANSWERED, q.id(), cur.target(), cur.answer());
-                case PENDING:
-                    break;
-                default:
-                    return new AskOutcome(cur.status() == QuestionStatus.CANCELLED ? AskOutcome.CANCELLED : AskOutcome.TIMED_OUT,
-                            q.id(), cur.target(), Optional.empty());
-            }
-            Instant now = now();
-            if (!now.isBefore(q.expiresAt())) {
-                return endWait(q, QuestionStatus.EXPIRED, AskOutcome.TIMED_OUT);
-            }
-            if (!now.isBefore(nextLivenessCheck)) {
-                nextLivenessCheck = now.plusSeconds(1);
-                boolean targetGone;
-                try {
-                    targetGone = store.peer(q.target()).map(this::statusOf).orElse(PeerStatus.OFFLINE) == PeerStatus.OFFLINE;
-                } catch (StoreUnavailableException down) {
-                    targetGone = false; // unknown while the database is away; asked again in a second
-                }
-                if (targetGone) {
-                    return endWait(q, QuestionStatus.EXPIRED, AskOutcome.PEER_OFFLINE);
-                }
-            }
-            if (!now.isBefore(nextTick)) {
-                nextTick = now.plus(tickEvery);
-                tick.accept(Duration.between(start, now));
-            }
-            long waitMs = Math.max(1, Math.min(Math.min(Duration.between(now, q.expiresAt()).toMillis(),
-                    Duration.between(now, nextTick).toMillis()), Duration.between(now, nextLivenessCheck).toMillis()));
-            try {
-                seen = watch.awaitChange(seen, waitMs);
+                return w.outcome().get();
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return endWait(q, QuestionStatus.CANCELLED, AskOutcome.CANCELLED);
+                Thread.interrupted(); // the cancelling write must not itself be interrupted
+                try {
+                    return w.cancel();
+                } finally {
+                    Thread.currentThread().interrupt();
+                }
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
             }
         }
     }
@@ -421,15 +390,52 @@ public final class Mesh {
         return store.closeQuestion(q.id(), QuestionStatus.CANCELLED);
     }
 
-    /** Closes a question the asker stops waiting for, unless an answer got there first. */
-    private AskOutcome endWait(Question q, QuestionStatus closeAs, String outcome) {
+    /**
+     * How {@code q} ended, if it has: for its asker, as the store recorded it. An answer returned this way is the
+     * answer's delivery, so its inbox item (see {@link MeshStore#answer}) is marked delivered
+     * in the same step and not shown again.
+     */
+    Optional<AskOutcome> settled(Question q) {
+        Question cur = store.question(q.id()).orElseThrow();
+        return switch (cur.status()) {
+            case PENDING -> Optional.empty();
+            case ANSWERED -> {
+                store.markDelivered(cur.asker(), List.of(cur.id()), now());
+                yield Optional.of(new AskOutcome(AskOutcome.ANSWERED, cur.id(), cur.target(), cur.answer()));
+            }
+            case CANCELLED -> Optional.of(new AskOutcome(AskOutcome.CANCELLED, cur.id(), cur.target(), Optional.empty()));
+            default -> Optional.of(new AskOutcome(AskOutcome.TIMED_OUT, cur.id(), cur.target(), Optional.empty()));
+        };
+    }
+
+    /** Closes a question the asker stops waiting for, unless another outcome (an answer) got there first. */
+    AskOutcome endWait(Question q, QuestionStatus closeAs, String outcome) {
         if (store.closeQuestion(q.id(), closeAs)) {
             return new AskOutcome(outcome, q.id(), q.target(), Optional.empty());
         }
-        Question cur = store.question(q.id()).orElseThrow();
-        return cur.status() == QuestionStatus.ANSWERED
-                ? new AskOutcome(AskOutcome.ANSWERED, q.id(), cur.target(), cur.answer())
-                : new AskOutcome(outcome, q.id(), q.target(), Optional.empty());
+        return settled(q).orElse(new AskOutcome(outcome, q.id(), q.target(), Optional.empty()));
+    }
+
+    /** Whether the peer {@code target} can no longer answer: unknown, or offline by {@link #statusOf}. */
+    boolean targetGone(String target) {
+        return store.peer(target).map(this::statusOf).orElse(PeerStatus.OFFLINE) == PeerStatus.OFFLINE;
+    }
+
+    /**
+     * Question {@code id}, for its asker to wait on again ({@code await_answer}). Only the peer that asked may:
+     * the answer is its mail.
+     */
+    public Question ownQuestion(String self, String id) {
+        if (id == null || id.isBlank()) {
+            throw new MeshException("question_id is empty; pass the question_id ask_peer returned (it starts with 'q_').");
+        }
+        Question q = store.question(id.trim()).orElseThrow(() -> new MeshException(
+                "No question with id '" + PeerNames.printable(id) + "'. Use the question_id ask_peer returned."));
+        if (!PeerNames.key(q.asker()).equals(PeerNames.key(self))) {
+            throw new MeshException("Question " + q.id() + " was asked by '" + q.asker() + "', not by you ('" + self
+                    + "'); only its asker can wait for its answer.");
+        }
+        return q;
     }
 
     /** {@code self} answers question {@code id}. Only the peer asked may answer, and only once. */
@@ -752,6 +758,7 @@ public final class Mesh {
     /** Items sent after {@code afterSeq}, and replies made at or after {@code since}, in time order. */
     public List<MeshEvent> history(long afterSeq, Instant since, int limit) {
         List<MeshEvent> events = new ArrayList<>(store.itemsAfter(afterSeq, limit));
+
         events.addAll(store.answersSince(since));
         events.sort(java.util.Comparator.comparing(MeshEvent::at).thenComparing(MeshEvent::seq));
         return events;

@@ -61,8 +61,25 @@ public interface MeshStore extends AutoCloseable {
     /** Pending questions addressed to {@code target}, oldest first. */
     List<Question> pendingQuestionsFor(String target);
 
-    /** Answers a pending question addressed to {@code target}; false when it was no longer pending. */
+    /** Ids of the pending questions asked by {@code asker}: what a process waiting on many answers reads. */
+    List<String> pendingQuestionIds(String asker);
+
+    /**
+     * Answers a pending question addressed to {@code target} and, in the same transaction, puts the answer in
+     * its asker's inbox (an item of kind {@code answer} whose id is the question's); false when the question
+     * was no longer pending.
+     */
     boolean answer(String id, String target, String answer, Instant now);
+
+    /**
+     * While held, the answer to question {@code id} is left out of {@link #takeInbox} in this process: a call
+     * here waits to return that answer itself and marks it delivered, so the asker does not see it twice (as a
+     * tool result and again from a hook, a channel push or poll_inbox). Holds are counted; each
+     * {@code holdAnswer} is ended by one {@link #releaseAnswer}.
+     */
+    void holdAnswer(String id);
+
+    void releaseAnswer(String id);
 
     /** Moves a pending question to {@code status}; false when it was no longer pending. */
     boolean closeQuestion(String id, QuestionStatus status);
@@ -123,7 +140,10 @@ public interface MeshStore extends AutoCloseable {
 
     // ------------------------------------------------------------------ history and housekeeping
 
-    /** Items sent after inbox position {@code afterSeq} (one event per item id, not per recipient), oldest first. */
+    /**
+     * Items sent after inbox position {@code afterSeq} (one event per item id, not per recipient), oldest first;
+     * answers are not among them ({@link #answersSince} tells each once).
+     */
     List<MeshEvent> itemsAfter(long afterSeq, int limit);
 
     /**

@@ -392,6 +392,12 @@ public abstract class JdbcStore implements MeshStore {
     }
 
     @Override
+    public List<String> pendingQuestionIds(String asker) {
+        return read(c -> rows(c, rs -> rs.getString(1),
+                "SELECT id FROM questions WHERE asker_key = ? AND status = 'pending'", key(asker)));
+    }
+
+    @Override
     public boolean answer(String id, String target, String answer, Instant now) {
         return write(c -> {
             int n;
@@ -400,12 +406,38 @@ public abstract class JdbcStore implements MeshStore {
                 bind(ps, answer, now.toEpochMilli(), id, key(target));
                 n = ps.executeUpdate();
             }
-            if (n > 0) {
-                // Answering proves the question reached its target, whichever way it was read.
-                markDeliveredIn(c, key(target), List.of(id), now);
+            if (n == 0) {
+                return false;
             }
-            return n > 0;
+            // Answering proves the question reached its target, whichever way it was read.
+            markDeliveredIn(c, key(target), List.of(id), now);
+            String asker;
+            String replier;
+            try (PreparedStatement ps = c.prepareStatement("SELECT asker, target FROM questions WHERE id = ?")) {
+                ps.setString(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    asker = rs.getString(1);
+                    replier = rs.getString(2);
+                }
+            }
+            // The asker hears the answer whether or not a call of its own is still waiting for it.
+            deliverIn(c, new Outgoing(id, InboxItem.ANSWER, replier, answer, null, null, null, now), List.of(asker));
+            return true;
         });
+    }
+
+    /** Answers a call of this process waits to return itself, with how many such calls wait (see holdAnswer). */
+    private final Map<String, Integer> heldAnswers = new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Override
+    public void holdAnswer(String id) {
+        heldAnswers.merge(id, 1, Integer::sum);
+    }
+
+    @Override
+    public void releaseAnswer(String id) {
+        heldAnswers.computeIfPresent(id, (k, n) -> n > 1 ? n - 1 : null);
     }
 
     @Override
@@ -450,6 +482,9 @@ public abstract class JdbcStore implements MeshStore {
                 try (ResultSet rs = ps.executeQuery()) {
                     long total = 0;
                     while (rs.next()) {
+                        if (InboxItem.ANSWER.equals(rs.getString(2)) && heldAnswers.containsKey(rs.getString(1))) {
+                            continue; // a call here returns this answer itself (holdAnswer)
+                        }
                         String body = rs.getString(4);
                         total += body.length();
                         if (!items.isEmpty() && total > maxChars) {
@@ -669,9 +704,10 @@ public abstract class JdbcStore implements MeshStore {
     public List<MeshEvent> itemsAfter(long afterSeq, int limit) {
         return read(c -> {
             List<MeshEvent> out = new ArrayList<>();
-            // One line per item: a broadcast's recipients are folded into its first row.
+            // One line per item: a broadcast's recipients are folded into its first row. An answer's item is left
+            // out: the answer is told once, as its question's reply (answersSince).
             try (PreparedStatement ps = c.prepareStatement("SELECT max(seq), min(created_at), kind, min(sender), "
-                    + joinRecipients() + ", id, min(body), min(topic) FROM inbox WHERE seq > ? "
+                    + joinRecipients() + ", id, min(body), min(topic) FROM inbox WHERE seq > ? AND kind <> 'answer' "
                     + "GROUP BY id, kind ORDER BY min(seq) LIMIT ?")) {
                 ps.setLong(1, afterSeq);
                 ps.setInt(2, limit);

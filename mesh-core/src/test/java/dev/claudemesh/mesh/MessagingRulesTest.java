@@ -731,6 +731,7 @@ class MessagingRulesTest {
         Question q = alice.mesh().ask("alice", "bob", "port?", Duration.ofSeconds(60));
         bob.mesh().takeInbox("bob");
         bob.mesh().reply("bob", q.id(), "8080");
+        alice.mesh().takeInbox("alice"); // alice reads the answer's item
         carol.mesh().leaveAsServer("carol");
         Delivery waiting = alice.mesh().tell("alice", "carol", "still waiting for you");
         clock.advance(Duration.ofDays(2));
@@ -740,7 +741,8 @@ class MessagingRulesTest {
         assertEquals(0, alice.mesh().gc(Optional.empty()).historyRowsPruned(), "without keep nothing is pruned");
         Housekeeping h = alice.mesh().gc(Optional.of(Duration.ofDays(1)));
 
-        assertEquals(3, h.historyRowsPruned(), "the old message, the question's inbox row and the answered question");
+        assertEquals(4, h.historyRowsPruned(),
+                "the old message, the question's and the answer's inbox rows, and the answered question");
         assertEquals(Optional.empty(), store.question(q.id()));
         List<String> left = allHistory().stream().map(MeshEvent::id).toList();
         assertFalse(left.contains(old.id()), "delivered history older than keep is pruned");

@@ -159,6 +159,58 @@ abstract class StoreContractTest {
     }
 
     @Test
+    void answeringPutsTheAnswerInTheAskersInboxOnceAndOnlyWhenItWins() {
+        MeshStore s = store();
+        s.addQuestion(question("q_1", "Alice", "bob", "port?"));
+        assertEquals(0, s.waitingCount("alice"));
+
+        assertTrue(s.answer("q_1", "bob", "8080", T0.plusSeconds(5)));
+        assertFalse(s.answer("q_1", "bob", "9090", T0.plusSeconds(6)), "a second answer loses");
+
+        List<InboxItem> got = second().takeInbox("alice", Integer.MAX_VALUE, T0.plusSeconds(7));
+        assertEquals(1, got.size(), got.toString());
+        InboxItem a = got.get(0);
+        assertEquals(InboxItem.ANSWER, a.kind());
+        assertEquals("q_1", a.id(), "an answer is known by its question's id");
+        assertEquals("bob", a.from());
+        assertEquals("8080", a.body());
+        assertEquals(T0.plusSeconds(5), a.sentAt());
+        assertEquals(java.util.Map.of("question_id", "q_1"), a.references("message_id"));
+
+        s.addQuestion(question("q_2", "alice", "bob", "closed first"));
+        assertTrue(s.closeQuestion("q_2", QuestionStatus.EXPIRED));
+        assertFalse(s.answer("q_2", "bob", "late", T0));
+        assertEquals(0, s.waitingCount("alice"), "no answer item for an answer that lost");
+        assertEquals(List.of(), s.itemsAfter(0, 100).stream().filter(e -> e.kind().equals(InboxItem.ANSWER)).toList(),
+                "history tells an answer once, as its question's reply");
+    }
+
+    @Test
+    void aHeldAnswerIsLeftOutOfTakesInThisStoreUntilReleased() {
+        MeshStore s = store();
+        s.addQuestion(question("q_1", "alice", "bob", "port?"));
+        s.holdAnswer("q_1");
+        s.holdAnswer("q_1"); // two calls wait on it
+        assertTrue(s.answer("q_1", "bob", "8080", T0));
+        assertEquals(List.of(), s.takeInbox("alice", Integer.MAX_VALUE, T0), "held for the calls that return it");
+
+        s.releaseAnswer("q_1");
+        assertEquals(List.of(), s.takeInbox("alice", Integer.MAX_VALUE, T0), "one call still holds it");
+        s.releaseAnswer("q_1");
+        assertEquals(List.of("q_1"), s.takeInbox("alice", Integer.MAX_VALUE, T0).stream().map(InboxItem::id).toList());
+    }
+
+    @Test
+    void pendingQuestionIdsAreTheAskersPendingOnes() {
+        MeshStore s = store();
+        s.addQuestion(question("q_1", "Alice", "bob", "a"));
+        s.addQuestion(question("q_2", "alice", "carol", "b"));
+        s.addQuestion(question("q_3", "bob", "alice", "c"));
+        s.answer("q_2", "carol", "done", T0);
+        assertEquals(List.of("q_1"), s.pendingQuestionIds("ALICE"));
+    }
+
+    @Test
     void closeOnlyMovesPendingQuestions() {
         MeshStore s = store();
         s.addQuestion(question("q_1", "alice", "bob", "?"));

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.sql.ResultSet;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -39,6 +40,7 @@ class ServerLifecycleIT {
         try (RawServer front = RawServer.started(mesh.env(mesh.project("frontend")))) {
             front.callTool(7, "ask_peer", Map.of("to", "backend", "question", "long one", "timeout_seconds", 600));
             String id = awaitQuestion("pending");
+            Thread.sleep(300); // the call is waiting by now, not still recording its question
             front.send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":7,\"reason\":\"user pressed Esc\"}}");
             JsonNode r = front.response(7, 20);
             assertEquals("cancelled", r.path("result").path("structuredContent").path("status").asText(), r.toString());
@@ -62,6 +64,40 @@ class ServerLifecycleIT {
             assertEquals(0, front.process.exitValue());
             assertEquals("cancelled", status(id), "the abandoned wait ends its question");
             assertEquals("offline", row("SELECT state FROM peers WHERE name_key = 'frontend'"));
+        }
+    }
+
+    /**
+     * Claude Code stops a server with SIGINT, and SIGTERM only ~100 ms later; it may start the server with SIGINT
+     * ignored, which a JVM inherits and then never handles. The server must end on SIGINT all the same, having
+     * left the mesh and removed its hook socket.
+     */
+    @Test
+    void sigintEndsTheServerEvenFromAParentThatIgnoresItAndTakesItOffline() throws Exception {
+        List<String> ignoringSigint = List.of("bash", "-c", "trap '' INT; exec \"$0\"",
+                MeshFixture.bin("claude-mesh-server").toString());
+        try (RawServer front = RawServer.initialized(new RawServer(ignoringSigint, mesh.env(mesh.project("frontend"))))) {
+            front.callTool(1, "list_peers", Map.of());
+            front.response(1, 20);
+            Path run = mesh.db.resolveSibling("run");
+            assertEquals(1, sockets(run), "the server listens for its hooks");
+            assertEquals("active", row("SELECT state FROM peers WHERE name_key = 'frontend'"));
+
+            long sent = System.nanoTime();
+            new ProcessBuilder("kill", "-INT", Long.toString(front.process.pid())).start().waitFor();
+            assertTrue(front.process.waitFor(10, TimeUnit.SECONDS), "SIGINT must end the server");
+            System.out.printf("server exited %d ms after SIGINT%n", (System.nanoTime() - sent) / 1_000_000);
+            assertEquals("offline", row("SELECT state FROM peers WHERE name_key = 'frontend'"));
+            assertEquals(0, sockets(run), "its hook socket is gone");
+        }
+    }
+
+    static long sockets(Path run) throws java.io.IOException {
+        if (!java.nio.file.Files.isDirectory(run)) {
+            return 0;
+        }
+        try (var files = java.nio.file.Files.list(run)) {
+            return files.filter(f -> f.toString().endsWith(".sock")).count();
         }
     }
 

@@ -49,7 +49,7 @@ final class DemoCommand implements Callable<Integer> {
             say("[frontend] list_peers        -> " + peers.structuredContent());
 
             String question = "Which port does the API listen on in dev?";
-            say("[frontend] ask_peer backend  -> \"" + question + "\" (blocks until backend replies)");
+            say("[frontend] ask_peer backend  -> \"" + question + "\" (waits for backend to reply)");
             long askedAt = System.nanoTime();
             CompletableFuture<CallToolResult> answer = CompletableFuture.supplyAsync(() ->
                     frontend.callTool(call("ask_peer", Map.of("to", "backend", "question", question))));

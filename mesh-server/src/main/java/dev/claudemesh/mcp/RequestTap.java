@@ -5,113 +5,216 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
 
 /**
- * Sits between stdin and the SDK's stdio transport, one JSON-RPC line at a time, for what the SDK does not
- * give us: cancellation, and the moment the client is initialized (channel pushes must wait for it). The SDK neither surfaces {@code notifications/cancelled}
- * nor tells a handler its request id. So each {@code tools/call} gets its JSON-RPC id copied into
- * {@code params._meta} (under {@link #META_KEY}), and each cancellation is reported to {@code onCancel}
- * with the id it names. Every line is passed on; lines that are neither go through byte for byte.
+ * Looks at each JSON-RPC line before the SDK does, for what the SDK does not do:
+ *
+ * <ul>
+ * <li>Refuse what is not a JSON-RPC message with the error JSON-RPC 2.0 names, so the client is not left
+ *     waiting for a reply that never comes: invalid UTF-8 or JSON is a parse error (-32700); a batch (MCP has
+ *     none since 2025-06-18), an id that is not a string or number, a missing or wrong {@code jsonrpc} or
+ *     {@code method}, or a request before the session is initialized is an invalid request (-32600). The
+ *     reply carries the request's id whenever it can be read, else {@code null}.</li>
+ * <li>Answer {@code ping} before initialization (the SDK would hold it until then).</li>
+ * <li>Cancellation and the moment the client is initialized (channel pushes wait for it). The SDK neither
+ *     surfaces {@code notifications/cancelled} nor tells a handler its request id, so each {@code tools/call}
+ *     gets its id copied into {@code params._meta} (under {@link #META_KEY}), and each cancellation is
+ *     reported to {@code onCancel} with the id it names.</li>
+ * </ul>
+ * Lines that pass go to the SDK byte for byte, a tools/call with its id spliced in.
  */
-final class RequestTap extends InputStream {
+final class RequestTap {
     private static final Logger LOG = LoggerFactory.getLogger(RequestTap.class);
     static final String META_KEY = "claude_mesh_request_id";
 
-    private final InputStream in;
+    /**
+     * What to do with a line: hand {@code forward} to the SDK, or write {@code reply} and drop the line (both
+     * null: nothing). {@code id} is the request's id, for a reply should the SDK refuse the line after all.
+     */
+    record Verdict(byte[] forward, byte[] reply, JsonNode id) {
+        static final Verdict NOTHING = new Verdict(null, null, null);
+    }
+
     private final ObjectMapper json;
+    private final RpcOut out;
     private final Consumer<String> onCancel;
     private final Runnable onInitialized;
-    private final ByteArrayOutputStream line = new ByteArrayOutputStream(1024);
-    private byte[] pending = new byte[0];
-    private int pos;
-    private boolean eof;
+    private boolean initializeSeen;
+    private boolean initialized;
 
-    RequestTap(InputStream in, ObjectMapper json, Consumer<String> onCancel, Runnable onInitialized) {
-        this.in = in;
+    RequestTap(ObjectMapper json, RpcOut out, Consumer<String> onCancel, Runnable onInitialized) {
         this.json = json;
+        this.out = out;
         this.onCancel = onCancel;
         this.onInitialized = onInitialized;
     }
 
-    @Override
-    public int read() throws IOException {
-        if (!fill()) {
-            return -1;
-        }
-        return pending[pos++] & 0xff;
+    /** A line over {@link LineReader#MAX_LINE_BYTES}: refused, with its id when the scan found one. */
+    Verdict tooLong(LineReader.Line line) {
+        JsonNode id = parseId(line.overlong().rawId());
+        return refuse(id, RpcOut.INVALID_REQUEST, "Invalid Request: the message is " + line.length() + " bytes, over "
+                + "this server's limit of " + LineReader.MAX_LINE_BYTES + " bytes per line; nothing was done. Send "
+                + "less text (a question, answer or message is limited to MESH_MAX_MESSAGE_CHARS characters).");
     }
 
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-        if (len == 0) {
-            return 0;
+    Verdict inspect(byte[] raw) {
+        if (blank(raw)) {
+            return Verdict.NOTHING;
         }
-        if (!fill()) {
-            return -1;
+        String badUtf8 = utf8Problem(raw);
+        if (badUtf8 != null) {
+            return refuse(scannedId(raw), RpcOut.PARSE_ERROR, "Parse error: the line is not valid UTF-8 (" + badUtf8
+                    + "); JSON-RPC messages must be UTF-8 text.");
         }
-        int n = Math.min(len, pending.length - pos);
-        System.arraycopy(pending, pos, b, off, n);
-        pos += n;
-        return n;
-    }
-
-    /** Makes sure there are bytes to hand out: the next whole line, possibly rewritten. */
-    private boolean fill() throws IOException {
-        while (pos >= pending.length) {
-            if (eof) {
-                return false;
-            }
-            line.reset();
-            int c;
-            while ((c = in.read()) != -1) {
-                line.write(c);
-                if (c == '\n') {
-                    break;
-                }
-            }
-            if (c == -1) {
-                eof = true;
-                if (line.size() == 0) {
-                    return false;
-                }
-            }
-            pending = inspect(line.toByteArray());
-            pos = 0;
-        }
-        return true;
-    }
-
-    private byte[] inspect(byte[] raw) {
         Scan scan = Scan.of(json, raw);
         if (scan == null) {
-            // The SDK's transport stops reading for good after one line it cannot parse, which would leave
-            // the session with a deaf server; a bad line is reported and dropped instead.
-            if (!new String(raw, StandardCharsets.UTF_8).isBlank()) {
-                LOG.warn("ignored an input line that is not JSON-RPC ({} bytes)", raw.length);
-            }
-            return new byte[0];
+            return refuse(scannedId(raw), RpcOut.PARSE_ERROR, "Parse error: the line is not one complete JSON value.");
         }
-        if ("notifications/initialized".equals(scan.method)) {
+        if (scan.batch) {
+            return batch(raw);
+        }
+        if (!scan.object) {
+            return refuse(null, RpcOut.INVALID_REQUEST, "Invalid Request: a JSON-RPC message is a JSON object.");
+        }
+        String problem = scan.problem();
+        if (problem != null) {
+            return refuse(scan.validId ? scan.idNode : null, RpcOut.INVALID_REQUEST, "Invalid Request: " + problem);
+        }
+        if (scan.method == null) {
+            return new Verdict(raw, null, scan.idNode); // a response to a request of ours
+        }
+        if (scan.idNode != null && !initialized) {
+            if ("ping".equals(scan.method)) {
+                return new Verdict(null, out.result(scan.idNode, json.createObjectNode()), scan.idNode);
+            }
+            if (!"initialize".equals(scan.method)) {
+                return refuse(scan.idNode, RpcOut.INVALID_REQUEST, "Invalid Request: the session is not initialized, "
+                        + "so '" + scan.method + "' cannot run yet. Send initialize, wait for its result, then send "
+                        + "notifications/initialized.");
+            }
+            initializeSeen = true;
+        }
+        if ("notifications/initialized".equals(scan.method) && initializeSeen && !initialized) {
+            initialized = true;
             onInitialized.run(); // the SDK handles the message itself; we only learn that pushing may start
         } else if ("notifications/cancelled".equals(scan.method)) {
             if (scan.cancelledId != null) {
                 onCancel.accept(scan.cancelledId);
             }
-        } else if ("tools/call".equals(scan.method) && scan.id != null && scan.paramsIsObject) {
+        } else if ("tools/call".equals(scan.method) && scan.idNode != null && scan.paramsIsObject) {
             boolean spliceable = scan.paramsOpen >= 0 && (!scan.hasMeta || scan.metaOpen >= 0) && !scan.metaHasKey;
-            return spliceable ? splice(raw, scan) : rewriteTree(raw);
+            return new Verdict(spliceable ? splice(raw, scan) : rewriteTree(raw), null, scan.idNode);
         }
-        return raw;
+        return new Verdict(raw, null, scan.idNode);
+    }
+
+    private Verdict refuse(JsonNode id, int code, String message) {
+        LOG.warn("refused an input line ({}): {}", code, message);
+        return new Verdict(null, out.error(id, code, message), id);
+    }
+
+    /**
+     * A batch: MCP dropped JSON-RPC batching (2025-06-18), so every request in it gets an invalid-request error
+     * with its id, as one array, and nothing in it runs; an empty array gets one error, as JSON-RPC says.
+     */
+    private Verdict batch(byte[] raw) {
+        String why = "Invalid Request: batches (JSON arrays) are not supported; send each message on a line of its own.";
+        JsonNode all;
+        try {
+            all = json.readTree(raw);
+        } catch (IOException e) {
+            return refuse(null, RpcOut.PARSE_ERROR, "Parse error: the line is not valid JSON.");
+        }
+        if (all.isEmpty()) {
+            return refuse(null, RpcOut.INVALID_REQUEST, why);
+        }
+        ArrayNode replies = json.createArrayNode();
+        for (JsonNode m : all) {
+            JsonNode id = m.get("id");
+            boolean notification = m.isObject() && m.has("method") && id == null;
+            if (!notification) {
+                replies.add(out.errorNode(id != null && (id.isTextual() || id.isNumber()) ? id : null,
+                        RpcOut.INVALID_REQUEST, why));
+            }
+        }
+        LOG.warn("refused a batch of {} messages", all.size());
+        return replies.isEmpty() ? Verdict.NOTHING : new Verdict(null, out.bytes(replies), null);
+    }
+
+    private JsonNode scannedId(byte[] raw) {
+        IdScan s = new IdScan();
+        s.feed(raw, 0, raw.length);
+        return parseId(s.rawId());
+    }
+
+    private JsonNode parseId(String rawId) {
+        if (rawId == null) {
+            return null;
+        }
+        try {
+            JsonNode id = json.readTree(rawId);
+            return id != null && (id.isTextual() || id.isNumber()) ? id : null;
+        } catch (IOException e) {
+            return null; // the id's own text is broken: answer with null
+        }
+    }
+
+    private static boolean blank(byte[] raw) {
+        for (byte b : raw) {
+            if (b != ' ' && b != '\t' && b != '\r' && b != '\n') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Where {@code raw} stops being UTF-8, or null when it is UTF-8 throughout. Strict, as RFC 3629 is: no
+     * overlong forms, no encoded surrogates, nothing above U+10FFFF (Jackson would pass some of these on).
+     */
+    static String utf8Problem(byte[] raw) {
+        int i = 0;
+        while (i < raw.length) {
+            int b = raw[i] & 0xff;
+            int n;
+            int min;
+            if (b < 0x80) {
+                i++;
+                continue;
+            } else if (b >= 0xc2 && b <= 0xdf) {
+                n = 1;
+                min = 0x80;
+            } else if (b >= 0xe0 && b <= 0xef) {
+                n = 2;
+                min = 0x800;
+            } else if (b >= 0xf0 && b <= 0xf4) {
+                n = 3;
+                min = 0x10000;
+            } else {
+                return String.format("byte 0x%02X at offset %d", b, i);
+            }
+            int cp = b & (0x3f >> n);
+            for (int k = 1; k <= n; k++) {
+                if (i + k >= raw.length || (raw[i + k] & 0xc0) != 0x80) {
+                    return String.format("byte 0x%02X at offset %d", b, i);
+                }
+                cp = (cp << 6) | (raw[i + k] & 0x3f);
+            }
+            if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+                return String.format("byte 0x%02X at offset %d", b, i);
+            }
+            i += n + 1;
+        }
+        return null;
     }
 
     /**
@@ -131,12 +234,10 @@ final class RequestTap extends InputStream {
             insert = "\"_meta\":{" + entry + "}" + (scan.paramsEmpty ? "" : ",");
         }
         byte[] add = insert.getBytes(StandardCharsets.UTF_8);
-        boolean newline = raw.length > 0 && raw[raw.length - 1] == '\n';
-        byte[] out = new byte[raw.length + add.length + (newline ? 0 : 1)];
+        byte[] out = new byte[raw.length + add.length];
         System.arraycopy(raw, 0, out, 0, at);
         System.arraycopy(add, 0, out, at, add.length);
         System.arraycopy(raw, at, out, at + add.length, raw.length - at);
-        out[out.length - 1] = '\n';
         return out;
     }
 
@@ -148,24 +249,30 @@ final class RequestTap extends InputStream {
             JsonNode meta = params.get("_meta");
             ObjectNode m = meta instanceof ObjectNode o ? o : params.putObject("_meta");
             m.put(META_KEY, msg.get("id").asText());
-            byte[] out = json.writeValueAsBytes(msg);
-            byte[] withNewline = new byte[out.length + 1];
-            System.arraycopy(out, 0, withNewline, 0, out.length);
-            withNewline[out.length] = '\n';
-            return withNewline;
+            return json.writeValueAsBytes(msg);
         } catch (IOException | RuntimeException e) {
             return raw; // not ours to judge: the SDK reports malformed input itself
         }
     }
 
     /**
-     * What one streaming pass over a line finds: whether it is exactly one JSON object, its method, its id (as
-     * text), a cancellation's request id, and where {@code params} and {@code params._meta} open (-1: the
+     * What one streaming pass over a line finds: whether it is one JSON object (or a batch), its jsonrpc, method
+     * and id, a cancellation's request id, and where {@code params} and {@code params._meta} open (-1: the
      * parser's offset was not at a brace, so the line is rewritten through a tree instead).
      */
     static final class Scan {
+        boolean object;
+        boolean batch;
+        String jsonrpc;
+        boolean hasJsonrpc;
         String method;
+        boolean methodNotString;
+        /** The id as text (for _meta and cancellation), and as a node (for replies); null when absent. */
         String id;
+        JsonNode idNode;
+        boolean hasId;
+        boolean validId;
+        boolean hasResultOrError;
         String cancelledId;
         boolean paramsIsObject;
         int paramsOpen = -1;
@@ -175,19 +282,51 @@ final class RequestTap extends InputStream {
         boolean metaEmpty;
         boolean metaHasKey;
 
-        /** The scan of {@code raw}, or null when it is not one complete JSON object. */
+        /** Why this object is not a JSON-RPC message, or null when it is one. */
+        String problem() {
+            if (!"2.0".equals(jsonrpc)) {
+                return hasJsonrpc ? "\"jsonrpc\" must be \"2.0\"." : "\"jsonrpc\": \"2.0\" is missing.";
+            }
+            if (hasId && !validId) {
+                return "\"id\" must be a string or a number.";
+            }
+            if (methodNotString) {
+                return "\"method\" must be a string.";
+            }
+            if (method == null && !(hasId && hasResultOrError)) {
+                return "the message has no \"method\" (a request or notification) and is not a response.";
+            }
+            return null;
+        }
+
+        /** The scan of {@code raw}, or null when it is not one complete JSON value. */
         static Scan of(ObjectMapper json, byte[] raw) {
             Scan s = new Scan();
             try (JsonParser p = json.getFactory().createParser(raw)) {
-                if (p.nextToken() != JsonToken.START_OBJECT) {
+                JsonToken first = p.nextToken();
+                if (first == null) {
                     return null;
                 }
+                if (first != JsonToken.START_OBJECT) {
+                    s.batch = first == JsonToken.START_ARRAY;
+                    p.skipChildren();
+                    return p.nextToken() == null ? s : null;
+                }
+                s.object = true;
                 while (p.nextToken() == JsonToken.FIELD_NAME) {
                     String field = p.currentName();
                     JsonToken value = p.nextToken();
                     switch (field) {
-                        case "method" -> s.method = value == JsonToken.VALUE_STRING ? p.getText() : null;
-                        case "id" -> s.id = value.isScalarValue() ? (value == JsonToken.VALUE_NULL ? "null" : p.getText()) : "";
+                        case "jsonrpc" -> {
+                            s.hasJsonrpc = true;
+                            s.jsonrpc = value == JsonToken.VALUE_STRING ? p.getText() : null;
+                        }
+                        case "method" -> {
+                            s.method = value == JsonToken.VALUE_STRING ? p.getText() : null;
+                            s.methodNotString = value != JsonToken.VALUE_STRING;
+                        }
+                        case "id" -> s.id(p, value, json);
+                        case "result", "error" -> s.hasResultOrError = true;
                         case "params" -> {
                             if (value == JsonToken.START_OBJECT) {
                                 s.params(p, raw);
@@ -205,6 +344,28 @@ final class RequestTap extends InputStream {
                 return s;
             } catch (IOException e) {
                 return null;
+            }
+        }
+
+        private void id(JsonParser p, JsonToken value, ObjectMapper json) throws IOException {
+            hasId = true;
+            switch (value) {
+                case VALUE_STRING -> {
+                    validId = true;
+                    id = p.getText();
+                    idNode = json.getNodeFactory().textNode(id);
+                }
+                case VALUE_NUMBER_INT -> {
+                    validId = true;
+                    id = p.getText();
+                    idNode = json.getNodeFactory().numberNode(p.getBigIntegerValue());
+                }
+                case VALUE_NUMBER_FLOAT -> {
+                    validId = true;
+                    id = p.getText();
+                    idNode = json.getNodeFactory().numberNode(p.getDecimalValue());
+                }
+                default -> validId = false; // null (MCP requests may not use it), true, false, an object or an array
             }
         }
 
@@ -240,10 +401,5 @@ final class RequestTap extends InputStream {
             long at = p.currentTokenLocation().getByteOffset();
             return at >= 0 && at < raw.length && raw[(int) at] == '{' ? (int) at : -1;
         }
-    }
-
-    @Override
-    public void close() throws IOException {
-        in.close();
     }
 }

@@ -11,11 +11,8 @@ import reactor.core.publisher.Mono;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
@@ -25,23 +22,25 @@ import java.nio.charset.StandardCharsets;
  * <p>We use this instead of the SDK's {@code StdioServerTransportProvider} (2.1.0), which hands outgoing
  * messages to a Reactor sink that accepts one producer at a time: when two tool calls finish at the same
  * moment on different threads, one response is dropped ("Failed to enqueue message", java-sdk issues
- * #304 and #686) and its caller waits for ever. Here every message is written whole under one lock and
- * flushed, so concurrent responses, progress and channel notifications simply take turns. The input side
- * keeps going past a line it cannot parse, and reports the end of input instead of closing the session,
- * so responses to calls already read still go out.
+ * #304 and #686) and its caller waits for ever. Here every message is written whole under one lock
+ * ({@link RpcOut}), so concurrent responses, progress and channel notifications simply take turns. The input
+ * side reads bounded lines ({@link LineReader}), answers what is not a JSON-RPC message with the error JSON-RPC
+ * names ({@link RequestTap}) and keeps going, and reports the end of input instead of closing the session, so
+ * responses to calls already read still go out.
  */
 final class StdioTransport implements McpServerTransportProvider {
     private static final Logger LOG = LoggerFactory.getLogger(StdioTransport.class);
     private final McpJsonMapper json;
     private final InputStream in;
-    private final OutputStream out;
+    private final RequestTap tap;
+    private final RpcOut out;
     private final Runnable onEndOfInput;
-    private final Object writeLock = new Object();
     private volatile McpServerSession session;
 
-    StdioTransport(McpJsonMapper json, InputStream in, OutputStream out, Runnable onEndOfInput) {
+    StdioTransport(McpJsonMapper json, InputStream in, RequestTap tap, RpcOut out, Runnable onEndOfInput) {
         this.json = json;
         this.in = in;
+        this.tap = tap;
         this.out = out;
         this.onEndOfInput = onEndOfInput;
     }
@@ -55,22 +54,33 @@ final class StdioTransport implements McpServerTransportProvider {
     }
 
     private void readLoop() {
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                if (line.isBlank()) {
+        try {
+            LineReader lines = new LineReader(in);
+            LineReader.Line line;
+            while ((line = lines.next()) != null) {
+                RequestTap.Verdict v = line.tooLong() ? tap.tooLong(line) : tap.inspect(line.bytes());
+                if (v.reply() != null) {
+                    out.line(v.reply());
+                }
+                if (v.forward() == null) {
                     continue;
                 }
                 McpSchema.JSONRPCMessage message;
                 try {
-                    message = McpSchema.deserializeJsonRpcMessage(json, line);
+                    message = McpSchema.deserializeJsonRpcMessage(json, new String(v.forward(), StandardCharsets.UTF_8));
                 } catch (IOException | RuntimeException e) {
-                    LOG.warn("ignored an input line that is not a JSON-RPC message");
+                    LOG.warn("refused an input line the MCP SDK cannot read: {}", e.getMessage());
+                    if (v.id() != null) {
+                        out.line(out.error(v.id(), RpcOut.INVALID_REQUEST, "Invalid Request: the message does not have "
+                                + "the shape of a JSON-RPC request, notification or response."));
+                    }
                     continue;
                 }
-                session.handle(message).subscribe(v -> { }, e -> LOG.warn("handling a message failed: {}", e.toString()));
+                session.handle(message).subscribe(x -> { }, e -> LOG.warn("handling a message failed: {}", e.toString()));
             }
-        } catch (IOException e) {
+        } catch (java.nio.channels.ClosedChannelException e) {
+            // closed on purpose: the server is stopping on a signal
+        } catch (IOException | java.io.UncheckedIOException e) {
             LOG.warn("reading stdin failed: {}", e.getMessage());
         } finally {
             onEndOfInput.run();
@@ -93,23 +103,13 @@ final class StdioTransport implements McpServerTransportProvider {
     private final class LineTransport implements McpServerTransport {
         @Override
         public Mono<Void> sendMessage(McpSchema.JSONRPCMessage message) {
-            return Mono.fromRunnable(() -> write(message));
-        }
-
-        private void write(McpSchema.JSONRPCMessage message) {
-            try {
-                byte[] bytes = json.writeValueAsBytes(message);
-                // One write per message: stdout is unbuffered, and the line's end sent on its own would cost a
-                // second system call here and a second wake-up of the client reading it.
-                byte[] line = java.util.Arrays.copyOf(bytes, bytes.length + 1);
-                line[bytes.length] = '\n';
-                synchronized (writeLock) {
-                    out.write(line);
-                    out.flush();
+            return Mono.fromRunnable(() -> {
+                try {
+                    out.line(json.writeValueAsBytes(message));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
                 }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            });
         }
 
         @Override

@@ -17,6 +17,45 @@ final class ToolCall {
     ToolCall(CallToolRequest request) {
         this.args = request.arguments() == null ? Map.of() : request.arguments();
         this.progressToken = request.meta() == null ? null : request.meta().get("progressToken");
+        String problem = unpairedSurrogate(args, null);
+        if (problem != null) {
+            throw new MeshException(problem);
+        }
+    }
+
+    /**
+     * A JSON string may carry half of a UTF-16 surrogate pair ({@code "\ud800"}), which is no character at all:
+     * stored, it would come back as '?'. Such an argument is refused, naming it, instead.
+     */
+    private static String unpairedSurrogate(Object value, String name) {
+        if (value instanceof String s) {
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
+                if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    i++;
+                } else if (Character.isSurrogate(c)) {
+                    return "argument '" + name + "' contains an unpaired UTF-16 surrogate (\\u"
+                            + String.format("%04X", (int) c) + " at character " + i + "), which is not text; send the "
+                            + "character it belongs to whole (both halves of the pair, or as UTF-8), or leave it out.";
+                }
+            }
+        } else if (value instanceof Map<?, ?> m) {
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                String key = name == null ? String.valueOf(e.getKey()) : name + "." + e.getKey();
+                String p = unpairedSurrogate(e.getValue(), key);
+                if (p != null) {
+                    return p;
+                }
+            }
+        } else if (value instanceof java.util.List<?> l) {
+            for (int i = 0; i < l.size(); i++) {
+                String p = unpairedSurrogate(l.get(i), name + "[" + i + "]");
+                if (p != null) {
+                    return p;
+                }
+            }
+        }
+        return null;
     }
 
     Object progressToken() {

@@ -3,7 +3,7 @@ package dev.claudemesh.mcp;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modelcontextprotocol.json.schema.JsonSchemaValidator;
 import io.modelcontextprotocol.json.schema.jackson2.DefaultJsonSchemaValidator;
-import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
+import io.modelcontextprotocol.spec.McpSchema.Tool;
 
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -36,14 +36,14 @@ final class ToolSchemas implements JsonSchemaValidator {
     private final Set<Map<String, Object>> simpleInputs = Collections.newSetFromMap(new IdentityHashMap<>());
     private final DefaultJsonSchemaValidator sdk;
 
-    ToolSchemas(ObjectMapper json, List<SyncToolSpecification> tools) {
+    ToolSchemas(ObjectMapper json, List<Tool> tools) {
         this.sdk = new DefaultJsonSchemaValidator(json);
-        for (SyncToolSpecification t : tools) {
-            if (t.tool().outputSchema() != null) {
-                outputSchemas.add(t.tool().outputSchema());
+        for (Tool t : tools) {
+            if (t.outputSchema() != null) {
+                outputSchemas.add(t.outputSchema());
             }
-            if (t.tool().inputSchema() != null && simple(t.tool().inputSchema())) {
-                simpleInputs.add(t.tool().inputSchema());
+            if (t.inputSchema() != null && simple(t.inputSchema())) {
+                simpleInputs.add(t.inputSchema());
             }
         }
     }

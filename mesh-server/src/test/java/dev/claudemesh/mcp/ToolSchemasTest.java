@@ -2,11 +2,12 @@ package dev.claudemesh.mcp;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.claudemesh.identity.ProjectIdentity;
+import dev.claudemesh.mesh.AnswerWaits;
 import dev.claudemesh.mesh.ChangeWatch;
 import dev.claudemesh.mesh.Mesh;
 import dev.claudemesh.mesh.Processes;
 import dev.claudemesh.store.SqliteStore;
-import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
+import io.modelcontextprotocol.spec.McpSchema.Tool;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,7 +35,7 @@ class ToolSchemasTest {
     @TempDir
     Path tmp;
     SqliteStore store;
-    List<SyncToolSpecification> tools;
+    List<Tool> tools;
     ToolSchemas schemas;
 
     @BeforeEach
@@ -41,8 +43,9 @@ class ToolSchemasTest {
         store = SqliteStore.open(tmp.resolve("mesh.db"));
         Mesh mesh = new Mesh(store, Processes.LOCAL, Clock.systemUTC(), "here", 8000);
         Path project = Files.createDirectories(tmp.resolve("project"));
-        tools = new MeshTools(mesh, ChangeWatch.on(store, 50), ProjectIdentity.of(project), new AtomicReference<>("me"),
-                new InFlight()).all();
+        tools = new MeshTools(mesh, new AnswerWaits(mesh, ChangeWatch.on(store, 50)), Duration.ofSeconds(110),
+                ProjectIdentity.of(project), new AtomicReference<>("me"), new InFlight()).all().stream()
+                .map(t -> t.tool()).toList();
         schemas = new ToolSchemas(new ObjectMapper(), tools);
     }
 
@@ -53,22 +56,22 @@ class ToolSchemasTest {
 
     @Test
     void everyToolsInputSchemaIsCheckedByTheServerItself() {
-        for (SyncToolSpecification t : tools) {
-            assertTrue(ToolSchemas.simple(t.tool().inputSchema()), t.tool().name() + " uses a keyword the server's check does not know");
+        for (Tool t : tools) {
+            assertTrue(ToolSchemas.simple(t.inputSchema()), t.name() + " uses a keyword the server's check does not know");
         }
     }
 
     @Test
     void theServersVerdictIsTheSdkValidatorsForEveryToolAndEveryKindOfMistake() {
         int cases = 0;
-        for (SyncToolSpecification t : tools) {
-            Map<String, Object> schema = t.tool().inputSchema();
+        for (Tool t : tools) {
+            Map<String, Object> schema = t.inputSchema();
             for (Map<String, Object> args : variants(schema)) {
                 boolean sdk = schemas.validateAsTheSdkWould(schema, args).valid();
                 String ours = ToolSchemas.problem(schema, args, null);
-                assertEquals(sdk, ours == null, t.tool().name() + " " + args + ": the SDK says " + (sdk ? "valid" : "invalid")
+                assertEquals(sdk, ours == null, t.name() + " " + args + ": the SDK says " + (sdk ? "valid" : "invalid")
                         + ", the server says " + (ours == null ? "valid" : ours));
-                assertEquals(sdk, schemas.validate(schema, args).valid(), t.tool().name() + " " + args);
+                assertEquals(sdk, schemas.validate(schema, args).valid(), t.name() + " " + args);
                 cases++;
             }
         }
@@ -77,8 +80,8 @@ class ToolSchemasTest {
 
     @Test
     void mistakesAreNamed() {
-        Map<String, Object> ask = tools.stream().filter(t -> t.tool().name().equals("ask_peer")).findFirst().orElseThrow()
-                .tool().inputSchema();
+        Map<String, Object> ask = tools.stream().filter(t -> t.name().equals("ask_peer")).findFirst().orElseThrow()
+                .inputSchema();
         assertEquals("unknown argument 'mesage'; this tool takes to, question, timeout_seconds",
                 ToolSchemas.problem(ask, Map.of("to", "a", "question", "b", "mesage", "c"), null));
         assertEquals("missing required argument 'question'", ToolSchemas.problem(ask, Map.of("to", "a"), null));
