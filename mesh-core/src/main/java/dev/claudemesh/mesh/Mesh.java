@@ -768,9 +768,10 @@ public final class Mesh {
 
     /**
      * The newest {@code limit} items sent in the mesh, oldest first, each with its question or task as it stands
-     * now, recipients by their names. A task's result is folded into its task (a task whose own item was pruned or
-     * is older than the window still appears, through its result). Reads only: a question whose asker stopped
-     * waiting is shown as expired or abandoned, as the next hook or {@code gc} will record it, but not closed.
+     * now, recipients by their names. An answer is folded into its question and a task's result into its task (a
+     * question or task whose own item was pruned or is older than the window still appears, through its answer or
+     * result). Reads only: a question whose asker stopped waiting is shown as expired or abandoned, as the next
+     * hook or {@code gc} will record it, but not closed.
      */
     public List<ItemView> recentItems(int limit) {
         List<SentItem> sent = store.recentItems(limit);
@@ -778,8 +779,9 @@ public final class Mesh {
         for (Peer p : store.peers()) {
             names.put(PeerNames.key(p.name()), p.name());
         }
-        Set<String> tasksShown = sent.stream().filter(i -> InboxItem.TASK.equals(i.kind())).map(SentItem::id)
-                .collect(Collectors.toSet());
+        // Questions and tasks shown through their own item; an answer or a result adds nothing to those.
+        Set<String> shown = sent.stream().filter(i -> InboxItem.QUESTION.equals(i.kind()) || InboxItem.TASK.equals(i.kind()))
+                .map(SentItem::id).collect(Collectors.toSet());
         List<ItemView> out = new ArrayList<>();
         for (SentItem i : sent) {
             List<String> to = i.recipients().stream().map(k -> names.getOrDefault(k, k)).toList();
@@ -787,13 +789,16 @@ public final class Mesh {
                 case InboxItem.QUESTION -> out.add(new ItemView(named(i, to), store.question(i.id()).map(this::asItStands),
                         Optional.empty()));
                 case InboxItem.TASK -> out.add(new ItemView(named(i, to), Optional.empty(), store.task(i.id())));
+                case InboxItem.ANSWER -> {
+                    Optional<Question> q = store.question(i.id()).filter(x -> shown.add(x.id()));
+                    q.ifPresent(x -> out.add(new ItemView(new SentItem(i.seq(), x.id(), InboxItem.QUESTION, x.asker(),
+                            List.of(x.target()), Optional.empty(), x.body(), x.askedAt()), Optional.of(asItStands(x)),
+                            Optional.empty())));
+                }
                 case InboxItem.TASK_RESULT -> {
-                    Optional<Task> t = store.task(i.id());
-                    if (t.isPresent() && tasksShown.add(i.id())) {
-                        SentItem task = new SentItem(i.seq(), t.get().id(), InboxItem.TASK, t.get().delegator(),
-                                List.of(t.get().assignee()), Optional.empty(), t.get().description(), t.get().createdAt());
-                        out.add(new ItemView(task, Optional.empty(), t));
-                    }
+                    Optional<Task> t = store.task(i.id()).filter(x -> shown.add(x.id()));
+                    t.ifPresent(x -> out.add(new ItemView(new SentItem(i.seq(), x.id(), InboxItem.TASK, x.delegator(),
+                            List.of(x.assignee()), Optional.empty(), x.description(), x.createdAt()), Optional.empty(), t)));
                 }
                 default -> out.add(new ItemView(named(i, to), Optional.empty(), Optional.empty()));
             }
@@ -807,9 +812,9 @@ public final class Mesh {
 
     /**
      * Where item {@code itemId} stands for {@code recipient}: queued, offered, and for a question or task how it
-     * ended (answered; expired, cancelled or abandoned; completed or failed). For a task, the delegator's receipt
-     * is that of the task's result. Empty when the item was not addressed to that recipient, or is no longer
-     * kept. Reads only.
+     * ended (answered; expired, cancelled or abandoned; completed or failed). For a question, the asker's receipt
+     * is that of the answer; for a task, the delegator's receipt is that of the task's result. Empty when the item
+     * was not addressed to that recipient, or is no longer kept. Reads only.
      */
     public Optional<Receipt> receipt(String itemId, String recipient) {
         Optional<MeshStore.InboxEntry> entry = store.inboxEntry(itemId, recipient);

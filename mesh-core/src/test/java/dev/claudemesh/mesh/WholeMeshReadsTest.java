@@ -159,9 +159,38 @@ class WholeMeshReadsTest {
         bob.reply("bob", q.id(), "8080");
         assertEquals(new Receipt("bob", Receipt.ANSWERED, Optional.of(T0.plusSeconds(7))), receipt(q.id(), "bob"));
         assertEquals(Receipt.ANSWERED, receipt(q.id(), "BOB").state(), "names match without regard to case");
-        Question shown = watcher().recentItems(10).get(0).question().orElseThrow();
+        List<ItemView> items = watcher().recentItems(10);
+        assertEquals(1, items.size(), "the answer is folded into its question: " + items);
+        Question shown = items.get(0).question().orElseThrow();
         assertEquals(QuestionStatus.ANSWERED, shown.status());
         assertEquals(Optional.of("8080"), shown.answer());
+        assertEquals(List.of("bob"), items.get(0).sent().recipients());
+        assertEquals(new Receipt("alice", Receipt.QUEUED, Optional.of(T0.plusSeconds(7))), receipt(q.id(), "alice"),
+                "the answer waits in the asker's inbox");
+        now.set(T0.plusSeconds(8));
+        alice.takeInbox("alice");
+        assertEquals(new Receipt("alice", Receipt.OFFERED, Optional.of(T0.plusSeconds(8))), receipt(q.id(), "alice"));
+    }
+
+    @Test
+    void aQuestionOlderThanTheWindowStillAppearsThroughItsAnswer() throws IOException {
+        Mesh alice = server("alice", 100);
+        Mesh bob = server("bob", 200);
+        Question q = alice.ask("alice", "bob", "which port?", Duration.ofMinutes(5));
+        for (int i = 0; i < 3; i++) {
+            bob.tell("bob", "alice", "note " + i);
+        }
+        bob.reply("bob", q.id(), "8080");
+
+        List<ItemView> items = watcher().recentItems(2);
+
+        ItemView last = items.get(items.size() - 1);
+        assertEquals(q.id(), last.sent().id());
+        assertEquals(InboxItem.QUESTION, last.sent().kind());
+        assertEquals("alice", last.sent().from());
+        assertEquals(List.of("bob"), last.sent().recipients());
+        assertEquals("which port?", last.sent().body());
+        assertEquals(Optional.of("8080"), last.question().orElseThrow().answer());
     }
 
     @Test

@@ -98,8 +98,10 @@ class ViewIT {
                     + card + ".querySelector('.answer-text').textContent === '8080; the Vite dev server proxies /api to it.' && "
                     + card + ".querySelector('.q-status').textContent === 'answered' && "
                     + card + ".querySelector('.receipt[data-recipient=backend]').dataset.state === 'answered'", card + ".innerText", LIMIT);
-            shot(b, "4-answer");
             assertEquals("answered", asked.get(60, TimeUnit.SECONDS).get("status"));
+            b.waitFor("the answer offered to frontend, whose ask_peer returned it", card + ".querySelector('.delivery .receipt[data-recipient=frontend]') && "
+                    + card + ".querySelector('.delivery .receipt[data-recipient=frontend]').dataset.state === 'offered'", card + ".innerText", LIMIT);
+            shot(b, "4-answer");
 
             assertEquals("yes", b.evaluate("window.loadedOnce").asText(), "the page was never reloaded");
             assertEquals(loadsBefore + 1, b.loads(), "one page load");

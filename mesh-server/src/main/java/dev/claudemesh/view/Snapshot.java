@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.claudemesh.mesh.ItemView;
 import dev.claudemesh.mesh.Mesh;
 import dev.claudemesh.mesh.PeerView;
-import dev.claudemesh.mesh.Question;
 import dev.claudemesh.mesh.Receipt;
 import dev.claudemesh.mesh.SentItem;
 import dev.claudemesh.mesh.Task;
@@ -28,7 +27,7 @@ import java.util.Optional;
  * peer: {name, status, host, project, summary, last_seen}
  * item: {id, seq, kind, from, to: [names], topic, text, sent_at,
  *        delivery: [{recipient, state, at}],
- *        question: {status, answer, answered_at, expires_at}        (questions)
+ *        question: {status, answer, answered_at, expires_at, answer_delivery: [{recipient, state, at}]}   (questions)
  *        task: {status, context, result, completed_at, result_delivery: [{recipient, state, at}]}   (tasks)}
  * </pre>
  */
@@ -80,7 +79,16 @@ final class Snapshot {
         o.put("text", VisibleText.of(view.task().map(Task::description).orElse(s.body())));
         o.put("sent_at", s.sentAt().toString());
         o.set("delivery", receipts(mesh, json, s.id(), s.recipients()));
-        view.question().ifPresent(q -> o.set("question", question(json, q)));
+        view.question().ifPresent(q -> {
+            ObjectNode question = o.putObject("question")
+                    .put("status", q.status().wire())
+                    .put("answer", q.answer().map(VisibleText::of).orElse(null))
+                    .put("answered_at", q.answeredAt().map(Instant::toString).orElse(null))
+                    .put("expires_at", q.expiresAt().toString());
+            // The answer goes back to the asker as an item of its own, with a receipt of its own.
+            question.set("answer_delivery", q.answer().isPresent()
+                    ? receipts(mesh, json, q.id(), List.of(q.asker())) : json.createArrayNode());
+        });
         view.task().ifPresent(t -> {
             ObjectNode task = o.putObject("task")
                     .put("status", t.status().wire())
@@ -92,14 +100,6 @@ final class Snapshot {
                     ? receipts(mesh, json, t.id(), List.of(t.delegator())) : json.createArrayNode());
         });
         return o;
-    }
-
-    private static ObjectNode question(ObjectMapper json, Question q) {
-        return json.createObjectNode()
-                .put("status", q.status().wire())
-                .put("answer", q.answer().map(VisibleText::of).orElse(null))
-                .put("answered_at", q.answeredAt().map(Instant::toString).orElse(null))
-                .put("expires_at", q.expiresAt().toString());
     }
 
     /** One receipt per recipient, each from the domain's one call for an item and a recipient. */

@@ -162,6 +162,7 @@
       questionPart(item),
       taskPart(item),
       receipts(item.delivery, kind === 'broadcast' ? 'delivery' : 'delivery to'),
+      item.question ? receipts(item.question.answer_delivery, 'answer to') : null,
       item.task ? receipts(item.task.result_delivery, 'result to') : null);
     li.dataset.id = item.id;
     li.dataset.kind = kind;
