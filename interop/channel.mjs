@@ -4,14 +4,17 @@
 //
 //   node interop/channel.mjs <repo-root>
 //
-// "backend" runs with MESH_CHANNEL=on and registers a handler for the channel notification; "frontend"
-// sends a message, a question and a task. Checks each event's params (content and string-only meta),
+// "backend" runs with MESH_CHANNEL=on and registers a handler for the channel notification; this process plays
+// its Claude Code as one that accepts channel events: it runs backend's SessionStart hook (reporting the
+// session's transcript) and records each event there as queued and shown, as Claude Code does, which is how
+// the server proves its pushes reached the model. "frontend" sends a message, a question and a task. Checks each event's params (content and string-only meta),
 // that each item arrives once, and that poll_inbox does not repeat them. Prints the push latency it saw.
 // Exits 0 when all checks pass, 1 on the first failure.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { z } from 'zod';
 import fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -62,8 +65,21 @@ let backend;
 let frontend;
 let code = 1;
 try {
+  const transcript = path.join(tmp, 'backend-session.jsonl');
+  const accepted = (content) => fs.appendFileSync(transcript,
+    JSON.stringify({ type: 'queue-operation', operation: 'enqueue', content }) + '\n'
+    + JSON.stringify({ type: 'user', message: { role: 'user', content }, isMeta: true }) + '\n');
   backend = await connect('backend', env('backend', { MESH_CHANNEL: 'on' }));
-  backend.setNotificationHandler(ChannelEvent, (n) => events.push({ at: performance.now(), params: n.params }));
+  backend.setNotificationHandler(ChannelEvent, (n) => {
+    accepted(n.params.content);
+    events.push({ at: performance.now(), params: n.params });
+  });
+  const started = execFileSync(path.resolve(root, 'bin', 'claude-mesh-session-start'), [], {
+    env: env('backend'),
+    input: JSON.stringify({ session_id: 'interop', transcript_path: transcript, cwd: path.join(tmp, 'backend'),
+      hook_event_name: 'SessionStart', source: 'startup' }),
+  }).toString();
+  check(started.includes("peer 'backend'"), "backend's SessionStart hook finds its server and records the transcript", started);
   check(backend.getServerCapabilities()?.experimental?.['claude/channel'] !== undefined,
     'backend declares capabilities.experimental["claude/channel"]', backend.getServerCapabilities());
   frontend = await connect('frontend', env('frontend'));

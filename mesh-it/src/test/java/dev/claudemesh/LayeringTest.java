@@ -61,17 +61,12 @@ class LayeringTest {
             "dev.claudemesh.install.Doctor",
             "dev.claudemesh.install.DatabaseCheck",
             "dev.claudemesh.install.Preparation",
-            "dev.claudemesh.bench.BenchContext");
+            "dev.claudemesh.bench.BenchContext",
+            // The server's hook socket makes a Mesh for each hook it answers, seen as that hook's process sees it.
+            "dev.claudemesh.hook.HookSocketServer");
 
-    /**
-     * Known exceptions: the delivery adapters still reach the store through {@code Mesh.store()}. The delivery
-     * rewrite (one owner of delivery state in the domain) removes them; then this list goes.
-     */
-    private static final Set<String> DELIVERY_EXCEPTIONS = Set.of(
-            "dev.claudemesh.hook.InboxPoll",
-            "dev.claudemesh.hook.HookSocketServer",
-            "dev.claudemesh.mcp.ChannelPusher",
-            "dev.claudemesh.hookcmd.SessionStartHook");
+    /** What changes an item's delivery state: only {@code mesh.Inbox} may call these (the store implements them). */
+    private static final Set<String> DELIVERY_TRANSITIONS = Set.of("offer", "accept", "markSeen", "release");
 
     private static final JavaClasses PRODUCT = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
@@ -152,7 +147,6 @@ class LayeringTest {
     void adaptersCallTheDomainAndNeverHoldTheStore() {
         noClasses().that().resideOutsideOfPackages(OURS + ".mesh..", OURS + ".store..")
                 .and(not(within("a composition root", COMPOSITION_ROOTS)))
-                .and(not(within("a delivery adapter not yet rewritten", DELIVERY_EXCEPTIONS)))
                 .should().dependOnClassesThat(resideInAPackage(OURS + ".store..")
                         .or(belongToAnyOf(dev.claudemesh.mesh.MeshStore.class)))
                 .because("STYLE.md: adapters never hold the store; only the composition roots open one and hand it "
@@ -161,14 +155,28 @@ class LayeringTest {
     }
 
     @Test
-    void everyKnownExceptionIsStillNeeded() {
-        DescribedPredicate<JavaClass> exempt = within("a delivery adapter not yet rewritten", DELIVERY_EXCEPTIONS);
-        for (String name : DELIVERY_EXCEPTIONS) {
-            boolean reachesStore = PRODUCT.stream().filter(exempt).filter(c -> within("", Set.of(name)).test(c))
-                    .flatMap(c -> c.getDirectDependenciesFromSelf().stream())
-                    .anyMatch(d -> d.getTargetClass().getPackageName().startsWith(OURS + ".store")
-                            || d.getTargetClass().isEquivalentTo(dev.claudemesh.mesh.MeshStore.class));
-            assertTrue(reachesStore, name + " no longer reaches the store: take it off DELIVERY_EXCEPTIONS");
+    void onlyTheInboxChangesDeliveryState() {
+        noClasses().that().doNotHaveFullyQualifiedName("dev.claudemesh.mesh.Inbox")
+                .should().callMethodWhere(DescribedPredicate.describe("a delivery transition of the store port " + DELIVERY_TRANSITIONS,
+                        call -> call.getTarget().getOwner().isAssignableTo(dev.claudemesh.mesh.MeshStore.class)
+                                && DELIVERY_TRANSITIONS.contains(call.getTarget().getName())))
+                .because("STYLE.md: delivery has one owner with a few named transitions; nothing else writes delivery state")
+                .check(PRODUCT);
+    }
+
+    @Test
+    void theStoreWritesDeliveryStateInOnePlace() throws java.io.IOException {
+        // Every statement that changes an inbox row's state is built in JdbcStore.transition(); the store's own steps
+        // that prove or end an item (answering, completing, closing a question) call it too.
+        String source = java.nio.file.Files.readString(java.nio.file.Path.of(System.getProperty("mesh.repo.root", ".."))
+                .resolve("mesh-core/src/main/java/dev/claudemesh/store/JdbcStore.java"));
+        int transition = source.indexOf("private static List<String> transition(");
+        assertTrue(transition > 0, "JdbcStore.transition() is where delivery state is written");
+        String body = source.substring(transition, source.indexOf("\n    }\n", transition));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("UPDATE inbox SET").matcher(source);
+        while (m.find()) {
+            assertTrue(m.start() > transition && m.start() < transition + body.length(),
+                    "an UPDATE of inbox outside JdbcStore.transition() at offset " + m.start());
         }
     }
 

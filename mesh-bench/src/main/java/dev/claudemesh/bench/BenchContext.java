@@ -186,6 +186,12 @@ final class BenchContext implements AutoCloseable {
         return mesh.joinAs(name, new ProjectIdentity(project, project, name), summary);
     }
 
+    /** Closes one server (its stdin, as Claude Code does) and waits until it exited. */
+    void stop(McpProcess p) {
+        live.remove(p);
+        p.close();
+    }
+
     /** Closes every server started so far (their stdin, as Claude Code does) and waits until they exited. */
     void stopServers() {
         List<McpProcess> all = new ArrayList<>(live);

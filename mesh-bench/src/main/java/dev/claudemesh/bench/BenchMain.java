@@ -23,17 +23,19 @@ import java.util.concurrent.Callable;
                 "Prints a markdown report (with the machine, JDK and date) and writes it to --out. Takes about "
                         + "5 minutes (--quick: under a minute). Exit 0 when every figure was measured, whether or not it met its target."})
 public final class BenchMain implements Callable<Integer> {
-    @Option(names = "--quick", description = "Small counts and short windows: a smoke run, not a measurement.")
+    @Option(names = "--quick", description = "Small counts and short windows: a smoke run, not a measurement. "
+            + "Its report is written only where --out says, never over docs/benchmarks.md.")
     boolean quick;
 
     @Option(names = "--out", paramLabel = "FILE",
-            description = "Where to write the report (default: docs/benchmarks.md in this installation).")
+            description = "Where to write the report (default: docs/benchmarks.md in this installation, for a full run of "
+                    + "every group only).")
     Path out;
 
     @Option(names = "--only", paramLabel = "GROUP", split = ",",
             description = "Run only these groups of figures: servers, hooks, ask-reply, channel, memory, throughput, "
-                    + "scale, or a figure's number (6). Repeatable or comma-separated. The report is then written only "
-                    + "where --out says, never over docs/benchmarks.md.")
+                    + "scale, or a figure's number (6). Repeatable or comma-separated. Such a report goes only where "
+                    + "--out says: docs/benchmarks.md keeps the full one.")
     java.util.List<String> only = new java.util.ArrayList<>();
 
     @Spec
@@ -61,8 +63,8 @@ public final class BenchMain implements Callable<Integer> {
                         + ": no such group; use " + String.join(", ", BenchSuite.SECTION_NAMES) + ", or a figure number such as 6");
             }
         }
-        // A partial run must not replace the full report.
-        Path file = out != null ? out : only.isEmpty() ? root.resolve("docs").resolve("benchmarks.md") : null;
+        // A partial run or a smoke run must not replace the full report.
+        Path file = out != null ? out : only.isEmpty() && !quick ? root.resolve("docs").resolve("benchmarks.md") : null;
         StringBuilder command = new StringBuilder("bin/claude-mesh bench");
         for (String a : spec.commandLine().getParseResult().originalArgs()) {
             command.append(' ').append(a);

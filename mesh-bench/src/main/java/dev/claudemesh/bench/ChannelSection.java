@@ -17,7 +17,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Figure 8 (issue 4): a listening server with {@code MESH_CHANNEL=on} pushes each item to its client as a
  * {@code notifications/claude/channel} event. The figure is the time from the sender's {@code tell_peer}
  * response arriving here (the message was committed before it) to the event carrying that message's id
- * arriving here from the listener, one message at a time.
+ * arriving here from the listener, one message at a time. This process stands in for the listener's Claude
+ * Code as one that accepts channel events: it reported the session's transcript through the SessionStart hook
+ * and records each event there as queued and shown, as Claude Code does, so the server proves its pushes.
  */
 final class ChannelSection extends Section {
     static final String METHOD = "notifications/claude/channel";
@@ -51,9 +53,12 @@ final class ChannelSection extends Section {
         Path db = ctx.newDb(dir);
         Map<String, CompletableFuture<Long>> pushed = new ConcurrentHashMap<>();
         AtomicInteger events = new AtomicInteger();
-        McpProcess listenerRpc = ctx.server("listener", db, ctx.project(dir, "listener"), true);
+        Path listenerDir = ctx.project(dir, "listener");
+        Path transcript = dir.resolve("listener-session.jsonl");
+        McpProcess listenerRpc = ctx.server("listener", db, listenerDir, true);
         listenerRpc.onNotification(a -> {
             if (METHOD.equals(a.message().path("method").asText())) {
+                accepted(transcript, a.message().path("params").path("content").asText());
                 events.incrementAndGet();
                 String id = a.message().path("params").path("meta").path("message_id").asText();
                 pushed.computeIfAbsent(id, k -> new CompletableFuture<>()).complete(a.nanos());
@@ -64,6 +69,12 @@ final class ChannelSection extends Section {
             throw new BenchException("the listener did not declare claude/channel with MESH_CHANNEL=on: " + init.message());
         }
         String listener = listenerRpc.call("register", Map.of()).path("name").asText();
+        HookRunner.Run started = new HookRunner(dir).run(ctx.launcher("claude-mesh-session-start"), ctx.env(db, listenerDir, false),
+                listenerDir, HookRunner.input("SessionStart", "bench-listener", listenerDir,
+                        Map.of("source", "startup", "transcript_path", transcript.toString())));
+        if (!started.stdout().contains("peer '" + listener + "'")) {
+            throw new BenchException("the listener's SessionStart hook did not find its server: " + started.stdout() + started.stderr());
+        }
         BenchContext.Server teller = ctx.started("teller", db, ctx.project(dir, "teller"), false);
 
         List<Double> latency = new ArrayList<>();
@@ -91,5 +102,18 @@ final class ChannelSection extends Section {
         }
         percentiles(p50, p99, 99, latency);
         ctx.stopServers();
+    }
+
+    /** What Claude Code writes when it accepts a channel event and then shows it to the model. */
+    private static synchronized void accepted(Path transcript, String content) {
+        try {
+            String c = McpProcess.JSON.writeValueAsString(content);
+            java.nio.file.Files.writeString(transcript,
+                    "{\"type\":\"queue-operation\",\"operation\":\"enqueue\",\"content\":" + c + "}\n"
+                            + "{\"type\":\"user\",\"message\":{\"role\":\"user\",\"content\":" + c + "},\"isMeta\":true}\n",
+                    java.nio.charset.StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }

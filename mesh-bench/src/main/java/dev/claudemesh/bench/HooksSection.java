@@ -2,7 +2,6 @@ package dev.claudemesh.bench;
 
 import dev.claudemesh.mesh.Mesh;
 import dev.claudemesh.mesh.Question;
-import dev.claudemesh.identity.ProjectIdentity;
 
 import java.io.OutputStream;
 import java.nio.file.Path;
@@ -40,8 +39,8 @@ final class HooksSection extends Section {
         emptyP95 = row("2b", "`inbox-poll` hook (UserPromptSubmit), empty inbox, p95", Unit.MS, null);
         questionsP50 = row("2c", "`inbox-poll` hook (UserPromptSubmit), " + QUESTIONS + " waiting questions, p50", Unit.MS, null);
         questionsP95 = row("2d", "`inbox-poll` hook (UserPromptSubmit), " + QUESTIONS + " waiting questions, p95", Unit.MS, null);
-        startP50 = row("2e", "`session-start` hook (startup), p50", Unit.MS, null);
-        startP95 = row("2f", "`session-start` hook (startup), p95", Unit.MS, null);
+        startP50 = row("2e", "`session-start` hook (startup: started with its server, waits for it to join), p50", Unit.MS, null);
+        startP95 = row("2f", "`session-start` hook (startup: started with its server, waits for it to join), p95", Unit.MS, null);
         fileP50 = row("2g", "`inbox-poll` hook (UserPromptSubmit), empty inbox, its server out of reach (reads the database), p50",
                 Unit.MS, null);
         fileP95 = row("2h", "`inbox-poll` hook (UserPromptSubmit), empty inbox, its server out of reach (reads the database), p95",
@@ -120,17 +119,20 @@ final class HooksSection extends Section {
         Path sessionStart = ctx.launcher("claude-mesh-session-start");
         List<Double> starts = new ArrayList<>();
         for (int i = 0; i < warmups + runs; i++) {
-            // A new session in a project of its own, as at Claude Code's startup (its server not up yet).
+            // A new session in a project of its own, as at Claude Code's startup: its server and this hook start
+            // at the same moment, and the hook waits for the server to join before it can say who the session is.
             String name = "fresh-" + i;
             Path fresh = ctx.project(dir, name);
+            McpProcess freshServer = ctx.server(name, db, fresh, false);
             HookRunner.Run r = hooks.run(sessionStart, ctx.env(db, fresh, false), fresh,
                     HookRunner.input("SessionStart", "bench-start-" + i, fresh, Map.of("source", "startup")));
             check(r, "session-start");
-            if (!r.stdout().contains("hookSpecificOutput") || !r.stdout().contains(name)) {
-                throw new BenchException("session-start did not report its peer '" + name + "': " + r.stdout());
+            if (!r.stdout().contains("hookSpecificOutput") || !r.stdout().contains("peer '" + name + "'")) {
+                throw new BenchException("session-start did not report its server's peer '" + name + "': " + r.stdout());
             }
             // Offline again, so each run sees the same mesh (two other peers online).
-            mesh.endSession(ProjectIdentity.of(fresh), "bench-start-" + i);
+            freshServer.initialize(120);
+            ctx.stop(freshServer);
             if (i >= warmups) {
                 starts.add(r.wallMs());
             }

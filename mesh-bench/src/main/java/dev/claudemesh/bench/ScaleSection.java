@@ -75,7 +75,11 @@ final class ScaleSection extends Section {
             mesh.tell("peer-" + String.format(Locale.ROOT, "%03d", i % peers), server.name(),
                     "History " + i + ": the nightly build of change " + i + " passed; nothing to do.");
         }
-        List<InboxItem> taken = mesh.takeInbox(server.name());
+        List<InboxItem> taken = new ArrayList<>();
+        for (List<InboxItem> batch; !(batch = mesh.inbox().handOver(server.name(), java.util.Optional.empty(), 1000,
+                Integer.MAX_VALUE).items()).isEmpty(); ) {
+            taken.addAll(batch); // as a session that read them all: seen
+        }
         if (taken.size() != history) {
             throw new BenchException("seeded " + taken.size() + " delivered messages, not " + history);
         }

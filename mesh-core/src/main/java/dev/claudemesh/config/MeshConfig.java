@@ -57,7 +57,9 @@ public record MeshConfig(Path dbPath, Optional<Path> projectOverride, int maxMes
      */
     public static MeshConfig from(Settings settings) {
         String dbValue = settings.get(DB_PATH).orElse(null);
-        Path db = dbValue != null ? expandHome(dbValue) : Path.of(System.getProperty("user.home"), ".claude-mesh", "mesh.db");
+        Path db = dbValue != null ? expandHome(settings, DB_PATH, dbValue)
+                : Home.of(settings.environment(), "the mesh database (~/.claude-mesh/mesh.db, unless MESH_DB_PATH names "
+                        + "a file)").resolve(".claude-mesh").resolve("mesh.db");
         Optional<Path> project = projectOverride(settings);
         String maxValue = settings.get(MAX_MESSAGE_CHARS).orElse(null);
         int max = maxValue != null ? parsePositive(MAX_MESSAGE_CHARS, maxValue) : DEFAULT_MAX_MESSAGE_CHARS;
@@ -99,12 +101,17 @@ public record MeshConfig(Path dbPath, Optional<Path> projectOverride, int maxMes
         if (value.isEmpty()) {
             value = settings.get(CLAUDE_PROJECT_DIR);
         }
-        return value.isPresent() ? Optional.of(expandHome(value.get())) : Optional.empty();
+        if (value.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(expandHome(settings, settings.get(PROJECT_PATH).isPresent() ? PROJECT_PATH : CLAUDE_PROJECT_DIR,
+                value.get()));
     }
 
-    private static Path expandHome(String value) {
+    /** A leading {@code ~} is $HOME (see {@link Home}), never Java's user.home. */
+    private static Path expandHome(Settings settings, String name, String value) {
         if (value.equals("~") || value.startsWith("~/")) {
-            return Path.of(System.getProperty("user.home") + value.substring(1));
+            return Path.of(Home.of(settings.environment(), name + " (" + value + ")") + value.substring(1));
         }
         return Path.of(value);
     }

@@ -13,27 +13,47 @@ import java.util.Optional;
  * Where configuration values come from: the process environment first, then a {@code .env} file found by
  * walking up from the installed jar's own directory. Claude Code spawns our binaries from whatever project
  * the user has open, so the working directory says nothing about where the installation (and its .env) is.
+ *
+ * <p>The nearest {@code .env} above the jar decides. It is used only when it is owned by this user (or root)
+ * and not writable by group or others ({@link PrivateFiles}): a .env can point every session at another
+ * database or host name, so one that another user could have written (in a shared directory above the
+ * checkout, say) is ignored, and {@link #dotEnvStatus()} says so, for doctor and status.
  */
 public final class Settings {
     private final Map<String, String> env;
     private final Map<String, String> dotEnv;
     private final Path dotEnvFile;
+    private final PrivateFiles.Problem ignoredDotEnv;
 
-    Settings(Map<String, String> env, Map<String, String> dotEnv, Path dotEnvFile) {
+    Settings(Map<String, String> env, Map<String, String> dotEnv, Path dotEnvFile, PrivateFiles.Problem ignoredDotEnv) {
         this.env = Map.copyOf(env);
         this.dotEnv = Map.copyOf(dotEnv);
         this.dotEnvFile = dotEnvFile;
+        this.ignoredDotEnv = ignoredDotEnv;
     }
 
     /** Settings for this process: its environment plus the .env above the jar that holds {@code anchor}. */
     public static Settings load(Class<?> anchor) {
-        Path file = findDotEnv(codeLocation(anchor)).orElse(null);
-        return new Settings(System.getenv(), file == null ? Map.of() : readDotEnv(file), file);
+        return load(System.getenv(), codeLocation(anchor));
+    }
+
+    /** The environment {@code env} plus the nearest trusted .env at or above {@code start}. */
+    static Settings load(Map<String, String> env, Path start) {
+        Path file = findDotEnv(start).orElse(null);
+        if (file == null) {
+            return new Settings(env, Map.of(), null, null);
+        }
+        // Written without a lambda: every hook passes here (see MeshConfig.from).
+        Optional<PrivateFiles.Problem> problem = PrivateFiles.problem(file, PrivateFiles.Kind.USER_FILE);
+        if (problem.isPresent()) {
+            return new Settings(env, Map.of(), null, problem.get());
+        }
+        return new Settings(env, readDotEnv(file), file, null);
     }
 
     /** For tests and tools that want explicit values. */
     public static Settings of(Map<String, String> env, Map<String, String> dotEnv) {
-        return new Settings(env, dotEnv, null);
+        return new Settings(env, dotEnv, null, null);
     }
 
     /**
@@ -47,8 +67,35 @@ public final class Settings {
         return v == null || v.isBlank() ? Optional.empty() : Optional.of(v.trim());
     }
 
+    /** A variable of the process environment only, never of .env (HOME, for one, is not a .env's to change). */
+    public Optional<String> environment(String name) {
+        return Optional.ofNullable(env.get(name));
+    }
+
+    /** The environment this was made with, for what needs it whole (the user's home, say). */
+    public Map<String, String> environment() {
+        return env;
+    }
+
+    /** The .env whose values are used, when one was found and trusted. */
     public Optional<Path> dotEnvFile() {
         return Optional.ofNullable(dotEnvFile);
+    }
+
+    /** Why the nearest .env was not used, naming it, and the fix; empty when it was, or when there is none. */
+    public Optional<PrivateFiles.Problem> ignoredDotEnv() {
+        return Optional.ofNullable(ignoredDotEnv);
+    }
+
+    /** Which .env applies, in words, for doctor and status. */
+    public String dotEnvStatus() {
+        if (dotEnvFile != null) {
+            return dotEnvFile.toString();
+        }
+        if (ignoredDotEnv != null) {
+            return "none used: ignored " + ignoredDotEnv.what() + "; " + ignoredDotEnv.fix();
+        }
+        return "none (no .env above the installation; the environment and defaults apply)";
     }
 
     static Path codeLocation(Class<?> anchor) {

@@ -212,7 +212,7 @@ public final class HookSocketServer implements AutoCloseable {
             log.println("claude-mesh-server: answering a hook failed: " + e);
         } finally {
             deadline.cancel(false);
-            if (answer != null && !answer.taken().isEmpty()) {
+            if (answer != null && !answer.offered().isEmpty()) {
                 putBack(answer);
             }
         }
@@ -247,19 +247,22 @@ public final class HookSocketServer implements AutoCloseable {
                 r.projectOverride().isEmpty() ? Optional.empty() : Optional.of(Path.of(r.projectOverride())),
                 input.string("cwd"), Path.of(r.workingDir()));
         ProcessHandle hook = ProcessHandle.of(r.hookPid()).orElseThrow(); // checked in refusal()
-        Mesh mesh = Mesh.of(store, config, new AsSeenByHook(Processes.ref(hook), Processes.ancestorsOf(hook), processes));
+        Mesh mesh = Mesh.of(store, config, new AsSeenByHook(Processes.ref(hook), Processes.ancestorsOf(hook), processes),
+                TRANSCRIPTS);
         return InboxPoll.answer(mesh, identity, input);
     }
 
     /** The answer never reached its hook (no confirmation): what it took goes back to the inbox. */
+    private static final Transcript TRANSCRIPTS = new Transcript();
+
     private void putBack(InboxPoll.Answer answer) {
         try {
-            store.undeliver(answer.recipient(), answer.taken());
-            log.println("claude-mesh-server: a hook did not confirm its answer; " + answer.taken().size()
+            Mesh.of(store, config, processes, TRANSCRIPTS).inbox().notDelivered(answer.recipient(), answer.offered());
+            log.println("claude-mesh-server: a hook did not confirm its answer; " + answer.offered().size()
                     + " item(s) for '" + answer.recipient() + "' stay in the inbox");
         } catch (RuntimeException e) {
             log.println("claude-mesh-server: a hook did not confirm its answer, and putting its "
-                    + answer.taken().size() + " item(s) back failed: " + e.getMessage());
+                    + answer.offered().size() + " item(s) back failed: " + e.getMessage());
         }
     }
 

@@ -42,6 +42,7 @@ public final class Mesh {
     private final String host;
     private final int maxMessageChars;
     private final Duration heartbeatTimeout;
+    private final Inbox inbox;
     /** Made on first use: seeding costs a hook that never creates an id a few milliseconds for nothing. */
     private SecureRandom random;
 
@@ -55,12 +56,22 @@ public final class Mesh {
      *                         process ids mean nothing here, so its heartbeat is all there is to judge by)
      */
     public Mesh(MeshStore store, Processes processes, Clock clock, String host, int maxMessageChars, Duration heartbeatTimeout) {
+        this(store, processes, clock, host, maxMessageChars, heartbeatTimeout, SeenLog.NONE);
+    }
+
+    /**
+     * @param seenLog where proof that a session's model saw an item is found (Claude Code's transcripts); the
+     *                composition roots pass it, since reading it is the hook package's business
+     */
+    public Mesh(MeshStore store, Processes processes, Clock clock, String host, int maxMessageChars, Duration heartbeatTimeout,
+                SeenLog seenLog) {
         this.store = store;
         this.processes = processes;
         this.clock = clock;
         this.host = host;
         this.maxMessageChars = maxMessageChars;
         this.heartbeatTimeout = heartbeatTimeout;
+        this.inbox = new Inbox(store, seenLog, clock);
     }
 
     /** A mesh on {@code store} configured as {@code config} says, for this process on this host. */
@@ -70,8 +81,23 @@ public final class Mesh {
 
     /** As {@link #of(MeshStore, dev.claudemesh.config.MeshConfig)}, judging processes through {@code processes}. */
     public static Mesh of(MeshStore store, dev.claudemesh.config.MeshConfig config, Processes processes) {
+        return of(store, config, processes, SeenLog.NONE);
+    }
+
+    /** As above, finding proof of what sessions saw in {@code seenLog}. */
+    public static Mesh of(MeshStore store, dev.claudemesh.config.MeshConfig config, Processes processes, SeenLog seenLog) {
         return new Mesh(store, processes, Clock.systemUTC(), config.host(), config.maxMessageChars(),
-                config.heartbeatTimeout());
+                config.heartbeatTimeout(), seenLog);
+    }
+
+    /** The peer named {@code name}, as stored. */
+    public Optional<Peer> peer(String name) {
+        return store.peer(name);
+    }
+
+    /** The owner of delivery state: every path that hands items to a session goes through it. */
+    public Inbox inbox() {
+        return inbox;
     }
 
     /** The host name this process records and judges others by. */
@@ -86,35 +112,25 @@ public final class Mesh {
     // ------------------------------------------------------------------ identity and presence
 
     /**
-     * An MCP server joins: it takes its project's name or, when a live server of another session holds it,
-     * the next numbered one. A row left by this session's SessionStart hook (same project, no server yet) is
-     * adopted, so hook and server end up as one peer.
+     * An MCP server joins: it takes its project's name or, when a live session elsewhere holds it, the next
+     * numbered one. The server is the only process that claims a name for a session; the session's hooks find
+     * the row it made (see {@link #sessionPeer}).
      */
     public Peer joinAsServer(ProjectIdentity id) {
         ProcessRef self = processes.self();
         ProcessRef claude = processes.parent().orElse(null);
         PeerClaim claim = new PeerClaim(id.projectPath().toString(), id.gitRoot().toString(), host, null, null,
                 self, claude, now());
-        return store.claimName(candidates(id.baseName()), claim, row -> heldAgainstServer(row, id, self));
+        return store.claimName(candidates(id.baseName()), claim, row -> heldAgainstServer(row, self));
     }
 
-    private boolean heldAgainstServer(Peer row, ProjectIdentity id, ProcessRef self) {
+    /** Whether {@code row} belongs to a live session other than this server's. */
+    private boolean heldAgainstServer(Peer row, ProcessRef self) {
         if (row.state() == PeerState.OFFLINE || isGone(row)) {
             return false;
         }
-        if (row.server().isPresent()) {
-            // A pid names a process only on its own host; another host's server with our pid is not us.
-            return row.server().get().pid() != self.pid() || !host.equals(row.host());
-        }
-        // A row a SessionStart hook made before its server came up: ours if it is for our project and, when
-        // the hook recorded its ancestry, if our Claude Code process (our parent) is among those ancestors.
-        // Two sessions starting together in one project thus each adopt their own hook's row.
-        if (!row.projectPath().equals(id.projectPath().toString())) {
-            return true;
-        }
-        Optional<ProcessRef> claude = processes.parent();
-        return !row.hookAncestors().isEmpty() && claude.isPresent()
-                && row.hookAncestors().stream().noneMatch(a -> sameProcess(a, claude.get()));
+        // A pid names a process only on its own host; another host's server with our pid is not us.
+        return row.server().map(s -> s.pid() != self.pid() || !host.equals(row.host())).orElse(true);
     }
 
     /** The server re-announces itself (the register tool): active again, with a new summary if given. */
@@ -132,7 +148,49 @@ public final class Mesh {
     }
 
     /**
-     * A process that is not a Claude Code session (the command line) takes {@code name}, so peers see who sent
+     * The name the command line speaks as on this host: {@code cli@HOST}. A peer name may not hold '@', so no
+     * project or session can ever have it, and every command-line process on the host shares it, so commands
+     * in several terminals never compete for a name.
+     */
+    public String commandLineName() {
+        String h = host.replaceAll("[^A-Za-z0-9.-]+", "-");
+        String name = "cli@" + (h.isEmpty() ? "localhost" : h);
+        return name.length() > PeerNames.MAX_LENGTH ? name.substring(0, PeerNames.MAX_LENGTH) : name;
+    }
+
+    /**
+     * Records {@link #commandLineName} for this process while it waits for an answer, so that sessions on
+     * other hosts (a PostgreSQL mesh), which judge an asker by its row's heartbeat, see it alive; on this host
+     * they check the question's own asker process. Never held against another command-line process: the
+     * latest one records itself, and the name goes offline when that one leaves ({@link #leaveAsServer}).
+     */
+    public Peer joinAsCommandLine(ProjectIdentity id) {
+        PeerClaim claim = new PeerClaim(id.projectPath().toString(), id.gitRoot().toString(), host,
+                "claude-mesh command line", null, processes.self(), processes.parent().orElse(null), now());
+        return store.claimName(List.of(commandLineName()), claim, row -> false);
+    }
+
+    /**
+     * The command line speaking as {@code name} ({@code --as}): refused while a session that may be live
+     * (active or stale) holds it, and nothing of the name's record (project, summary, processes) is written.
+     *
+     * @return the name as the stored peer spells it, or as given when no peer has it
+     */
+    public String speakAs(String name) {
+        String problem = PeerNames.problem(name);
+        if (problem != null) {
+            throw new MeshException(problem);
+        }
+        Optional<Peer> existing = store.peer(name);
+        if (existing.isPresent() && statusOf(existing.get()) != PeerStatus.OFFLINE) {
+            throw new MeshException("a session that may be live holds '" + existing.get().name() + "'; pick a name "
+                    + "no live session has");
+        }
+        return existing.map(Peer::name).orElse(name);
+    }
+
+    /**
+     * A process that is not a Claude Code session (the benchmark's stand-in peers) takes {@code name}, so peers see who sent
      * what and can write back (to a queue, once it has exited). Refused when a live session's server holds the
      * name; any other holder (an offline row, an earlier command line) gives it up.
      */
@@ -170,101 +228,115 @@ public final class Mesh {
     }
 
     /**
-     * Which peer a hook process belongs to: among the active peers of its project, the one whose recorded
-     * Claude Code process is an ancestor of this hook; else, when exactly one is active, that one.
+     * The Claude Code process of the session this (hook) process belongs to: its nearest ancestor with a
+     * claude-mesh server among its children. Claude Code starts a session's MCP server as its own child and runs
+     * its hooks below it too; the nearest such ancestor, not just any, so that a session started from inside
+     * another session (claude -p in a Bash tool) is not taken for the outer one.
      */
-    public Optional<Peer> findHookPeer(ProjectIdentity id) {
-        List<Peer> active = activeIn(id);
-        Optional<Peer> byAncestor = byAncestor(active);
-        if (byAncestor.isPresent()) {
-            return byAncestor;
-        }
-        return active.size() == 1 ? Optional.of(active.get(0)) : Optional.empty();
-    }
-
-    /**
-     * SessionStart: finds this session's peer as {@link #findHookPeer} does, except that it never takes over a
-     * peer whose server belongs to another Claude Code process; failing that it takes a name of its own,
-     * which this session's server adopts when it starts. Records the session id either way.
-     *
-     * @param source SessionStart's {@code source}: {@code startup} is a new Claude Code process; {@code clear},
-     *               {@code compact}, {@code resume} and others may continue the process that made a row
-     */
-    public Peer startSession(ProjectIdentity id, String sessionId, String source) {
-        List<Peer> active = activeIn(id);
-        boolean newProcess = "startup".equals(source);
-        // A row without a Claude Code process is one a SessionStart hook made before its server came up. After
-        // /clear it is ours whatever session it names; at startup only if it names no session or ours, since
-        // another session starting at the same moment in the same project made it otherwise.
-        Optional<Peer> mine = byAncestor(active)
-                .or(() -> single(active.stream().filter(p -> p.claude().isEmpty()
-                        && (!newProcess || p.sessionId().map(sessionId::equals).orElse(true))).toList()));
-        String ancestry = Peer.encode(processes.ancestors());
-        if (mine.isPresent()) {
-            if (mine.get().claude().isPresent()) {
-                store.recordSession(mine.get().name(), sessionId, now());
-            } else {
-                store.recordSessionStart(mine.get().name(), sessionId, ancestry, now());
+    public Optional<ProcessRef> sessionProcess() {
+        for (ProcessRef a : processes.ancestors()) {
+            if (processes.runsServerChild(a)) {
+                return Optional.of(a);
             }
-            return store.peer(mine.get().name()).orElseThrow();
         }
-        PeerClaim claim = new PeerClaim(id.projectPath().toString(), id.gitRoot().toString(), host, null, sessionId,
-                null, null, now(), ancestry, true);
-        return store.claimName(candidates(id.baseName()), claim, row -> row.state() == PeerState.ACTIVE && !isGone(row));
-    }
-
-    /** SessionStart whose source is not known: treated as one that may continue an existing process. */
-    public Peer startSession(ProjectIdentity id, String sessionId) {
-        return startSession(id, sessionId, "");
+        return Optional.empty();
     }
 
     /**
-     * Keeps the recorded session id current when the hook proves it belongs to this peer's Claude Code
-     * process (a prompt from the live session), so SessionEnd matches later.
+     * Which peer a hook process belongs to: the live row whose server was started by this hook's session
+     * process ({@link #sessionProcess}) for the hook's project. A session without a running claude-mesh server
+     * has none. The project must match too: Claude Code gives a session's server and its hooks the same
+     * CLAUDE_PROJECT_DIR, and a process that starts several sessions' servers (a test harness standing in for
+     * Claude Code) must not hand one project's mail to another's hook.
+     */
+    public Optional<Peer> sessionPeer(ProjectIdentity id) {
+        return sessionProcess().flatMap(claude -> peerOfSession(claude, id));
+    }
+
+    private Optional<Peer> peerOfSession(ProcessRef claude, ProjectIdentity id) {
+        String project = id.projectPath().toString();
+        return store.peers().stream()
+                .filter(p -> host.equals(p.host()) && p.projectPath().equals(project)
+                        && p.claude().map(c -> sameProcess(c, claude)).orElse(false))
+                .filter(p -> statusOf(p) != PeerStatus.OFFLINE)
+                .min(java.util.Comparator.comparing(Peer::registeredAt));
+    }
+
+    /**
+     * SessionStart: Claude Code starts the session's server and this hook at the same moment, so the server
+     * may not have joined yet. Waits up to {@code wait} for the row of this session's server; gives up sooner,
+     * after {@link #NO_SERVER_GRACE}, when no server is starting at all. Records the session id on the row.
+     */
+    public Optional<Peer> startSession(ProjectIdentity id, String sessionId, Duration wait) {
+        // Real time, not the mesh's clock: this is a wait for another process, however the clock is set.
+        long start = System.nanoTime();
+        long counter = Long.MIN_VALUE;
+        Optional<ProcessRef> claude = Optional.empty();
+        while (true) {
+            if (claude.isEmpty()) {
+                claude = sessionProcess();
+            }
+            long c = store.changeCounter();
+            if (claude.isPresent() && c != counter) {
+                counter = c;
+                Optional<Peer> mine = peerOfSession(claude.get(), id);
+                if (mine.isPresent()) {
+                    if (sessionId != null && !sessionId.equals(mine.get().sessionId().orElse(null))) {
+                        try {
+                            store.recordSession(mine.get().name(), sessionId, now());
+                            return store.peer(mine.get().name()).or(() -> mine);
+                        } catch (StoreException busy) {
+                            // The name is what the session must hear; its next prompt records the session id.
+                        }
+                    }
+                    return mine;
+                }
+            }
+            long waited = System.nanoTime() - start;
+            if (waited >= wait.toNanos() || claude.isEmpty() && waited >= NO_SERVER_GRACE.toNanos()) {
+                return Optional.empty();
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Optional.empty();
+            }
+        }
+    }
+
+    /** How long SessionStart looks for a claude-mesh server starting in its session before deciding it has none. */
+    public static final Duration NO_SERVER_GRACE = Duration.ofSeconds(3);
+
+    /**
+     * Keeps the recorded session id current when a hook of this peer's session reports another one (after
+     * /clear or /resume), so SessionEnd matches later.
      */
     public void confirmSession(Peer peer, String sessionId) {
-        if (sessionId != null && !sessionId.equals(peer.sessionId().orElse(null)) && byAncestor(List.of(peer)).isPresent()) {
+        if (sessionId != null && !sessionId.equals(peer.sessionId().orElse(null))) {
             store.recordSession(peer.name(), sessionId, now());
         }
     }
 
     /**
-     * SessionEnd: the project's peer whose recorded session id is {@code sessionId} goes offline. Matching on
-     * the session id means a late SessionEnd from an earlier session (after /clear, say) finds nothing to end.
+     * SessionEnd: the peer whose recorded session id is {@code sessionId} goes offline, unless its server still
+     * runs: Claude Code stops the server before SessionEnd when the process exits (and the server leaves the mesh
+     * itself), while after /clear or /resume the same process and server go on under a new session id.
      *
      * @return the peer that went offline, if any
      */
-    public Optional<String> endSession(ProjectIdentity id, String sessionId) {
-        String project = id.projectPath().toString();
+    public Optional<String> endSession(String sessionId) {
         for (Peer p : store.peers()) {
-            if (p.projectPath().equals(project) && sessionId.equals(p.sessionId().orElse(null))
-                    && store.endSession(p.name(), sessionId, now())) {
+            if (sessionId.equals(p.sessionId().orElse(null)) && p.state() == PeerState.ACTIVE && host.equals(p.host())
+                    && isGone(p) && store.endSession(p.name(), sessionId, now())) {
                 return Optional.of(p.name());
             }
         }
         return Optional.empty();
     }
 
-    private List<Peer> activeIn(ProjectIdentity id) {
-        String project = id.projectPath().toString();
-        return store.peers().stream()
-                .filter(p -> p.projectPath().equals(project) && statusOf(p) != PeerStatus.OFFLINE)
-                .toList();
-    }
-
-    private Optional<Peer> byAncestor(List<Peer> peers) {
-        List<ProcessRef> ancestors = processes.ancestors();
-        return peers.stream()
-                .filter(p -> p.claude().isPresent() && ancestors.stream().anyMatch(a -> sameProcess(a, p.claude().get())))
-                .findFirst();
-    }
-
     private static boolean sameProcess(ProcessRef a, ProcessRef b) {
         return a.pid() == b.pid() && (a.startedAtMs() == 0 || b.startedAtMs() == 0 || Processes.sameStart(a.startedAtMs(), b.startedAtMs()));
-    }
-
-    private static <T> Optional<T> single(List<T> list) {
-        return list.size() == 1 ? Optional.of(list.get(0)) : Optional.empty();
     }
 
     private static List<String> candidates(String base) {
@@ -284,15 +356,16 @@ public final class Mesh {
     }
 
     /**
-     * A peer on this host whose recorded server (or, before it has one, Claude Code) process is gone; or a peer
-     * on another host whose last heartbeat is older than the heartbeat timeout.
+     * A peer on this host whose recorded server (or, lacking one, Claude Code) process is gone, or that records
+     * no process at all (a row an older version's SessionStart hook made); or a peer on another host whose last
+     * heartbeat is older than the heartbeat timeout.
      */
     private boolean isGone(Peer p) {
         if (!host.equals(p.host())) {
             return p.lastSeen().isBefore(now().minus(heartbeatTimeout));
         }
         Optional<ProcessRef> proc = p.server().or(p::claude);
-        return proc.isPresent() && !processes.isAlive(proc.get());
+        return proc.isEmpty() || !processes.isAlive(proc.get());
     }
 
     /**
@@ -387,20 +460,20 @@ public final class Mesh {
      * closed first. Says whether it was this call that cancelled it.
      */
     public boolean cancel(Question q) {
-        return store.closeQuestion(q.id(), QuestionStatus.CANCELLED);
+        return store.closeQuestion(q.id(), QuestionStatus.CANCELLED, now());
     }
 
     /**
      * How {@code q} ended, if it has: for its asker, as the store recorded it. An answer returned this way is the
-     * answer's delivery, so its inbox item (see {@link MeshStore#answer}) is marked delivered
-     * in the same step and not shown again.
+     * answer's delivery, so its inbox item (see {@link MeshStore#answer}) is seen (a tool result going back to
+     * the live session) and not shown again.
      */
     Optional<AskOutcome> settled(Question q) {
         Question cur = store.question(q.id()).orElseThrow();
         return switch (cur.status()) {
             case PENDING -> Optional.empty();
             case ANSWERED -> {
-                store.markDelivered(cur.asker(), List.of(cur.id()), now());
+                inbox.seenInToolResult(cur.asker(), List.of(cur.id()));
                 yield Optional.of(new AskOutcome(AskOutcome.ANSWERED, cur.id(), cur.target(), cur.answer()));
             }
             case CANCELLED -> Optional.of(new AskOutcome(AskOutcome.CANCELLED, cur.id(), cur.target(), Optional.empty()));
@@ -410,7 +483,7 @@ public final class Mesh {
 
     /** Closes a question the asker stops waiting for, unless another outcome (an answer) got there first. */
     AskOutcome endWait(Question q, QuestionStatus closeAs, String outcome) {
-        if (store.closeQuestion(q.id(), closeAs)) {
+        if (store.closeQuestion(q.id(), closeAs, now())) {
             return new AskOutcome(outcome, q.id(), q.target(), Optional.empty());
         }
         return settled(q).orElse(new AskOutcome(outcome, q.id(), q.target(), Optional.empty()));
@@ -451,7 +524,7 @@ public final class Mesh {
                     + "'); only '" + q.target() + "' can answer it.");
         }
         if (q.status() == QuestionStatus.PENDING && !now().isBefore(q.expiresAt())) {
-            store.closeQuestion(q.id(), QuestionStatus.EXPIRED); // its asker stopped waiting, even if it could not say so
+            store.closeQuestion(q.id(), QuestionStatus.EXPIRED, now()); // its asker stopped waiting, even if it could not say so
         }
         if (q.status() == QuestionStatus.PENDING && store.answer(q.id(), self, answer, now())) {
             return store.question(q.id()).orElseThrow();
@@ -476,9 +549,9 @@ public final class Mesh {
         List<Question> open = new ArrayList<>();
         for (Question q : store.pendingQuestionsFor(self)) {
             if (!now.isBefore(q.expiresAt())) {
-                store.closeQuestion(q.id(), QuestionStatus.EXPIRED);
+                store.closeQuestion(q.id(), QuestionStatus.EXPIRED, now());
             } else if (askerGone(q)) {
-                store.closeQuestion(q.id(), QuestionStatus.ABANDONED);
+                store.closeQuestion(q.id(), QuestionStatus.ABANDONED, now());
             } else {
                 open.add(q);
             }
@@ -488,9 +561,30 @@ public final class Mesh {
 
     // ------------------------------------------------------------------ delivery
 
-    /** How many items wait undelivered for {@code self}. */
+    /** How many items {@code self}'s model has not seen yet (queued or offered), counting at most 100,000. */
     public int waitingCount(String self) {
-        return store.waitingCount(self);
+        return inbox.unseen(self, 100_000);
+    }
+
+    /**
+     * What every path does before it offers anything to {@code self}: questions nobody waits for any more are
+     * closed (they are not worth the model's attention), and what was offered before is settled against its
+     * proof ({@link Inbox#reconcile}), as seen from the session whose transcript is {@code log}.
+     */
+    public Inbox.Reconciled settle(String self, Optional<String> log) {
+        openQuestionsFor(self);
+        return inbox.reconcile(self, log);
+    }
+
+    /** Records where the session of peer {@code self} keeps its transcript (from its hooks' input). */
+    public void recordTranscript(Peer self, Optional<String> path) {
+        if (path.isPresent() && !path.get().isBlank() && !path.equals(self.transcript())) {
+            try {
+                store.recordTranscript(self.name(), path.get(), now());
+            } catch (StoreException busy) {
+                // Recorded by the next hook of this session; offers made meanwhile carry the path themselves.
+            }
+        }
     }
 
     /**
@@ -501,29 +595,14 @@ public final class Mesh {
         return ChangeWatch.on(store, intervalMs);
     }
 
-    /** Everything new for {@code self}, marked delivered in the same step: a second call returns only newer items. */
-    public List<InboxItem> takeInbox(String self) {
-        return takeInbox(self, Integer.MAX_VALUE);
-    }
-
-    /** As {@link #takeInbox(String)}, stopping once the bodies reach about {@code maxChars}; the rest stay waiting. */
-    public List<InboxItem> takeInbox(String self, int maxChars) {
-        List<InboxItem> items = store.takeInbox(self, maxChars, now());
-        if (items.stream().noneMatch(i -> InboxItem.QUESTION.equals(i.kind()))) {
-            return items; // only questions can have been closed meanwhile; no need to look
-        }
-        // A question nobody waits for any more is not worth the model's attention.
-        Set<String> open = openQuestionsFor(self).stream().map(Question::id).collect(Collectors.toSet());
-        return items.stream().filter(i -> !InboxItem.QUESTION.equals(i.kind()) || open.contains(i.id())).toList();
-    }
-
     /**
      * The Stop rule: while questions wait for this peer's answer, or tasks given to it are still pending, it
      * must not go idle. It never blocks twice for the same things within one stop sequence: when Claude Code
      * says this stop already follows a block ({@code stopHookActive}) and every open item was named before,
      * the session may stop.
      */
-    public StopVerdict stopVerdict(String self, boolean stopHookActive) {
+    public StopVerdict stopVerdict(String self, boolean stopHookActive, Optional<String> log,
+                                   java.util.function.Function<List<InboxItem>, Inbox.Fitted> fit) {
         List<Question> open = openQuestionsFor(self);
         List<Task> tasks = store.tasksAssignedTo(self).stream().filter(t -> t.status() == TaskStatus.PENDING).toList();
         if (open.isEmpty() && tasks.isEmpty()) {
@@ -534,15 +613,69 @@ public final class Mesh {
         if (stopHookActive && allNamed) {
             return StopVerdict.ALLOW;
         }
+        // Those not yet shown are offered with this stop; those on their way by another path (a channel event
+        // Claude Code has queued for the next turn) are left to it; the rest, shown before, are named by id.
+        Inbox.Batch shown = inbox.offerNext(self, Inbox.VIA_STOP, log, List.of(InboxItem.QUESTION, InboxItem.TASK),
+                STOP_BATCH, fit);
+        Set<String> elsewhere = new java.util.HashSet<>();
+        inbox.openOffers(self).values().stream()
+                .filter(o -> Inbox.VIA_CHANNEL.equals(o.via()) || Inbox.VIA_WAKE.equals(o.via()))
+                .forEach(o -> elsewhere.add(o.id()));
+        shown.items().forEach(i -> elsewhere.remove(i.id()));
+        Set<String> shownIds = shown.items().stream().map(InboxItem::id).collect(Collectors.toSet());
+        List<Question> remind = open.stream().filter(q -> !shownIds.contains(q.id()) && !elsewhere.contains(q.id())).toList();
+        List<Task> remindTasks = tasks.stream().filter(t -> !shownIds.contains(t.id()) && !elsewhere.contains(t.id())).toList();
+        if (shown.isEmpty() && remind.isEmpty() && remindTasks.isEmpty()) {
+            return StopVerdict.ALLOW;
+        }
         Instant now = now();
-        List<String> qids = open.stream().map(Question::id).toList();
-        List<String> tids = tasks.stream().map(Task::id).toList();
-        store.markNamed(qids, now);
-        store.markTasksNamed(tids, now);
-        List<String> all = new ArrayList<>(qids);
-        all.addAll(tids);
-        store.markDelivered(self, all, now);
-        return new StopVerdict(true, open, tasks);
+        store.markNamed(open.stream().map(Question::id).toList(), now);
+        store.markTasksNamed(tasks.stream().map(Task::id).toList(), now);
+        return new StopVerdict(true, shown, remind, remindTasks);
+    }
+
+    /** At most this many questions and tasks are framed by one Stop; the rest are named by id. */
+    static final int STOP_BATCH = 20;
+
+    /**
+     * Where item {@code id} stands for each recipient. Only its sender and its recipients may look: receipts
+     * say who was told what, when.
+     */
+    public ItemStatus itemStatus(String self, String id) {
+        String wanted = id == null ? "" : id.trim();
+        List<Receipt> receipts = inbox.receipts(wanted);
+        if (receipts.isEmpty()) {
+            throw new MeshException("No item with id '" + PeerNames.printable(wanted) + "'. Use the id a send returned "
+                    + "(message_id, question_id, task_id, broadcast_id).");
+        }
+        String me = PeerNames.key(self);
+        boolean involved = PeerNames.key(receipts.get(0).sender()).equals(me)
+                || receipts.stream().anyMatch(r -> PeerNames.key(r.recipient()).equals(me));
+        if (!involved) {
+            throw new MeshException("Item " + wanted + " was sent by '" + receipts.get(0).sender()
+                    + "'; only its sender and its recipients can see its status.");
+        }
+        Optional<Question> q = InboxItem.QUESTION.equals(receipts.get(0).kind()) ? store.question(wanted) : Optional.empty();
+        Optional<Task> t = InboxItem.TASK.equals(receipts.get(0).kind()) ? store.task(wanted) : Optional.empty();
+        List<ItemStatus.Recipient> out = new ArrayList<>();
+        String kind = receipts.get(0).kind();
+        for (Receipt r : receipts) {
+            if (!r.kind().equals(kind)) {
+                continue; // a question's answer shares its id: that row is the asker's mail, not a recipient of the question
+            }
+            String state = r.state();
+            Optional<Instant> ended = Optional.empty();
+            if (q.isPresent() && q.get().status() != QuestionStatus.PENDING) {
+                state = q.get().status().wire();
+                ended = q.get().answeredAt().isPresent() ? q.get().answeredAt() : Optional.empty();
+            } else if (t.isPresent() && t.get().status() != TaskStatus.PENDING) {
+                state = t.get().status().wire();
+                ended = t.get().completedAt();
+            }
+            out.add(new ItemStatus.Recipient(r.recipient(), state, r.queuedAt(), r.offeredAt(), r.offeredVia(),
+                    r.seenAt(), r.seenVia(), ended));
+        }
+        return new ItemStatus(wanted, receipts.get(0).kind(), receipts.get(0).sender(), out);
     }
 
     // ------------------------------------------------------------------ messages and topics
@@ -618,8 +751,7 @@ public final class Mesh {
         PeerClaim claim = new PeerClaim(id.projectPath().toString(), id.gitRoot().toString(), host,
                 old == null ? null : old.summary(), old == null ? null : old.sessionId().orElse(null), me,
                 processes.parent().orElse(null), now());
-        Predicate<Peer> held = row -> heldAgainstServer(row, id, me)
-                || row.server().isEmpty() && row.state() == PeerState.ACTIVE && !isGone(row);
+        Predicate<Peer> held = row -> heldAgainstServer(row, me);
         Optional<Peer> current = store.peer(newName);
         if (current.isPresent() && held.test(current.get())) {
             throw new MeshException("'" + current.get().name() + "' is the name of a live session (" + current.get().projectPath()
@@ -718,9 +850,9 @@ public final class Mesh {
         int abandoned = 0;
         for (Question q : store.pendingQuestions()) {
             if (!now.isBefore(q.expiresAt())) {
-                expired += store.closeQuestion(q.id(), QuestionStatus.EXPIRED) ? 1 : 0;
+                expired += store.closeQuestion(q.id(), QuestionStatus.EXPIRED, now()) ? 1 : 0;
             } else if (askerGone(q)) {
-                abandoned += store.closeQuestion(q.id(), QuestionStatus.ABANDONED) ? 1 : 0;
+                abandoned += store.closeQuestion(q.id(), QuestionStatus.ABANDONED, now()) ? 1 : 0;
             }
         }
         int pruned = keep.map(k -> store.pruneHistory(now.minus(k))).orElse(0);
@@ -767,100 +899,12 @@ public final class Mesh {
     // ------------------------------------------------------------------ watching the whole mesh
 
     /**
-     * The newest {@code limit} items sent in the mesh, oldest first, each with its question or task as it stands
-     * now, recipients by their names. An answer is folded into its question and a task's result into its task (a
-     * question or task whose own item was pruned or is older than the window still appears, through its answer or
-     * result). Reads only: a question whose asker stopped waiting is shown as expired or abandoned, as the next
-     * hook or {@code gc} will record it, but not closed.
+     * The newest {@code limit} items sent in the mesh, oldest first, each with its receipts and its question or task
+     * as it stands now, recipients by their names (see {@link WholeMeshReads}). An answer is folded into its question
+     * and a task's result into its task. Reads only.
      */
     public List<ItemView> recentItems(int limit) {
-        List<SentItem> sent = store.recentItems(limit);
-        Map<String, String> names = new java.util.HashMap<>();
-        for (Peer p : store.peers()) {
-            names.put(PeerNames.key(p.name()), p.name());
-        }
-        // Questions and tasks shown through their own item; an answer or a result adds nothing to those.
-        Set<String> shown = sent.stream().filter(i -> InboxItem.QUESTION.equals(i.kind()) || InboxItem.TASK.equals(i.kind()))
-                .map(SentItem::id).collect(Collectors.toSet());
-        List<ItemView> out = new ArrayList<>();
-        for (SentItem i : sent) {
-            List<String> to = i.recipients().stream().map(k -> names.getOrDefault(k, k)).toList();
-            switch (i.kind()) {
-                case InboxItem.QUESTION -> out.add(new ItemView(named(i, to), store.question(i.id()).map(this::asItStands),
-                        Optional.empty()));
-                case InboxItem.TASK -> out.add(new ItemView(named(i, to), Optional.empty(), store.task(i.id())));
-                case InboxItem.ANSWER -> {
-                    Optional<Question> q = store.question(i.id()).filter(x -> shown.add(x.id()));
-                    q.ifPresent(x -> out.add(new ItemView(new SentItem(i.seq(), x.id(), InboxItem.QUESTION, x.asker(),
-                            List.of(x.target()), Optional.empty(), x.body(), x.askedAt()), Optional.of(asItStands(x)),
-                            Optional.empty())));
-                }
-                case InboxItem.TASK_RESULT -> {
-                    Optional<Task> t = store.task(i.id()).filter(x -> shown.add(x.id()));
-                    t.ifPresent(x -> out.add(new ItemView(new SentItem(i.seq(), x.id(), InboxItem.TASK, x.delegator(),
-                            List.of(x.assignee()), Optional.empty(), x.description(), x.createdAt()), Optional.empty(), t)));
-                }
-                default -> out.add(new ItemView(named(i, to), Optional.empty(), Optional.empty()));
-            }
-        }
-        return out;
-    }
-
-    private static SentItem named(SentItem i, List<String> recipients) {
-        return new SentItem(i.seq(), i.id(), i.kind(), i.from(), recipients, i.topic(), i.body(), i.sentAt());
-    }
-
-    /**
-     * Where item {@code itemId} stands for {@code recipient}: queued, offered, and for a question or task how it
-     * ended (answered; expired, cancelled or abandoned; completed or failed). For a question, the asker's receipt
-     * is that of the answer; for a task, the delegator's receipt is that of the task's result. Empty when the item
-     * was not addressed to that recipient, or is no longer kept. Reads only.
-     */
-    public Optional<Receipt> receipt(String itemId, String recipient) {
-        Optional<MeshStore.InboxEntry> entry = store.inboxEntry(itemId, recipient);
-        if (entry.isEmpty()) {
-            return Optional.empty();
-        }
-        MeshStore.InboxEntry e = entry.get();
-        if (InboxItem.QUESTION.equals(e.kind())) {
-            Optional<Receipt> ended = store.question(itemId).flatMap(q -> questionEnd(q, recipient));
-            if (ended.isPresent()) {
-                return ended;
-            }
-        } else if (InboxItem.TASK.equals(e.kind())) {
-            Optional<Task> t = store.task(itemId).filter(x -> x.status() != TaskStatus.PENDING);
-            if (t.isPresent()) {
-                return Optional.of(new Receipt(recipient, t.get().status().wire(), t.get().completedAt()));
-            }
-        }
-        return Optional.of(e.deliveredAt().isPresent()
-                ? new Receipt(recipient, Receipt.OFFERED, e.deliveredAt())
-                : new Receipt(recipient, Receipt.QUEUED, Optional.of(e.queuedAt())));
-    }
-
-    /** How a question ended for its target, as it stands now; empty while it is open. */
-    private Optional<Receipt> questionEnd(Question stored, String recipient) {
-        Question q = asItStands(stored);
-        return switch (q.status()) {
-            case PENDING -> Optional.empty();
-            case ANSWERED -> Optional.of(new Receipt(recipient, Receipt.ANSWERED, q.answeredAt()));
-            case EXPIRED -> Optional.of(new Receipt(recipient, q.status().wire(), Optional.of(q.expiresAt())));
-            case CANCELLED, ABANDONED -> Optional.of(new Receipt(recipient, q.status().wire(), Optional.empty()));
-        };
-    }
-
-    /**
-     * A question as it stands now, judged without closing anything: a pending one whose time ran out is expired,
-     * one whose asker is gone abandoned, as the next hook or {@code gc} will record it.
-     */
-    private Question asItStands(Question q) {
-        if (q.status() != QuestionStatus.PENDING) {
-            return q;
-        }
-        QuestionStatus now = !now().isBefore(q.expiresAt()) ? QuestionStatus.EXPIRED
-                : askerGone(q) ? QuestionStatus.ABANDONED : QuestionStatus.PENDING;
-        return now == QuestionStatus.PENDING ? q : new Question(q.id(), q.asker(), q.askerProcess(), q.target(), q.body(),
-                now, q.askedAt(), q.expiresAt(), q.answer(), q.answeredAt(), q.namedAt());
+        return new WholeMeshReads(store, now(), this::askerGone).recentItems(limit);
     }
 
     // ------------------------------------------------------------------ helpers

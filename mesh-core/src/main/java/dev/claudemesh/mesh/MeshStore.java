@@ -14,18 +14,9 @@ import java.util.function.Predicate;
  */
 public interface MeshStore extends AutoCloseable {
 
-    /**
-     * What a process wants recorded when it takes a name. Null fields keep the stored value, except that a
-     * claim with {@code newSession} set starts the row afresh: processes it does not know are cleared, so a
-     * dead server's pid does not make the new session look offline.
-     */
+    /** What a process wants recorded when it takes a name. Null fields keep the stored value. */
     record PeerClaim(String projectPath, String gitRoot, String host, String summary, String sessionId,
-                     ProcessRef server, ProcessRef claude, Instant now,
-                     String hookAncestors, boolean newSession) {
-        public PeerClaim(String projectPath, String gitRoot, String host, String summary, String sessionId,
-                         ProcessRef server, ProcessRef claude, Instant now) {
-            this(projectPath, gitRoot, host, summary, sessionId, server, claude, now, null, false);
-        }
+                     ProcessRef server, ProcessRef claude, Instant now) {
     }
 
     /**
@@ -43,9 +34,6 @@ public interface MeshStore extends AutoCloseable {
     void setSummary(String name, String summary, Instant now);
 
     void recordSession(String name, String sessionId, Instant now);
-
-    /** Records the session id and the ancestry of the SessionStart hook that claimed the row. */
-    void recordSessionStart(String name, String sessionId, String hookAncestors, Instant now);
 
     /** Marks the peer offline only when its recorded session id is {@code sessionId}. */
     boolean endSession(String name, String sessionId, Instant now);
@@ -72,8 +60,14 @@ public interface MeshStore extends AutoCloseable {
     boolean answer(String id, String target, String answer, Instant now);
 
     /**
-     * While held, the answer to question {@code id} is left out of {@link #takeInbox} in this process: a call
-     * here waits to return that answer itself and marks it delivered, so the asker does not see it twice (as a
+     * Moves a pending question to {@code status}; false when it was no longer pending. Its row in the
+     * target's inbox, if not yet seen, is withdrawn in the same step: nobody waits for it any more.
+     */
+    boolean closeQuestion(String id, QuestionStatus status, Instant now);
+
+    /**
+     * While held, the answer to question {@code id} is left out of {@link #offerable} in this process: a call
+     * here waits to return that answer itself (ask_peer, await_answer), so the asker does not see it twice (as a
      * tool result and again from a hook, a channel push or poll_inbox). Holds are counted; each
      * {@code holdAnswer} is ended by one {@link #releaseAnswer}.
      */
@@ -81,27 +75,47 @@ public interface MeshStore extends AutoCloseable {
 
     void releaseAnswer(String id);
 
-    /** Moves a pending question to {@code status}; false when it was no longer pending. */
-    boolean closeQuestion(String id, QuestionStatus status);
-
     /** Records that a Stop hook named these questions in a block. */
     void markNamed(Collection<String> ids, Instant now);
 
+    // ------------------------------------------------------------------ delivery (written by mesh.Inbox only)
+
     /**
-     * Returns the recipient's undelivered items, oldest first, and marks them delivered, atomically: two
-     * readers racing never both get an item. Stops before the bodies exceed {@code maxChars} in total, but
-     * always returns at least one item when any waits; the rest stay for the next reader.
+     * Up to {@code limit} of the recipient's items that may be offered now (queued), oldest first, of the given
+     * kinds (all, when empty). Reads only: nothing changes until {@link #offer}.
      */
-    List<InboxItem> takeInbox(String recipient, int maxChars, Instant now);
+    List<InboxItem> offerable(String recipient, Collection<String> kinds, int limit);
 
-    /** Puts items back as undelivered: a push that did not go out must not count as delivered. */
-    void undeliver(String recipient, Collection<String> ids);
+    /** Up to {@code limit} of the recipient's offers not yet seen, oldest first. */
+    List<Offer> openOffers(String recipient, int limit);
 
-    /** How many items wait undelivered for the recipient. */
-    int waitingCount(String recipient);
+    /**
+     * Moves each of {@code ids} still queued for {@code recipient} to offered (by {@code via}, with its proof
+     * expected in {@code log} from byte {@code mark} on), atomically, and returns those it moved: an item
+     * another reader took meanwhile is not among them.
+     */
+    List<String> offer(String recipient, Collection<String> ids, String via, String log, long mark, Instant now);
 
-    /** Marks these items delivered to {@code recipient} (ids of other recipients are ignored). */
-    void markDelivered(String recipient, Collection<String> ids, Instant now);
+    /** Records that the client accepted these offered items (a channel event queued for the model's next turn). */
+    void accept(String recipient, Collection<String> ids, Instant now);
+
+    /** Moves each of {@code ids} that is queued or offered for {@code recipient} to seen; returns those it moved. */
+    List<String> markSeen(String recipient, Collection<String> ids, String via, Instant now);
+
+    /** Moves each of {@code ids} that is offered (not seen) for {@code recipient} back to queued; returns those it moved. */
+    List<String> release(String recipient, Collection<String> ids, Instant now);
+
+    /** How many of the recipient's items are not seen yet (queued or offered), counting at most {@code cap}. */
+    int unseenCount(String recipient, int cap);
+
+    /** The state of item {@code id} for each of its recipients. */
+    List<Receipt> receipts(String id);
+
+    /** Every state change after receipt position {@code afterSeq}, oldest first, at most {@code limit}. */
+    List<Receipt.Change> receiptsAfter(long afterSeq, int limit);
+
+    /** The recipient's transcript, as its SessionStart hook reported it. */
+    void recordTranscript(String name, String path, Instant now);
 
     // ------------------------------------------------------------------ messages, topics, tasks
 
@@ -151,13 +165,6 @@ public interface MeshStore extends AutoCloseable {
      * stored keys, in the order addressed). A task and its result are two items with one id.
      */
     List<SentItem> recentItems(int limit);
-
-    /** When an item was put in a recipient's inbox and, once a reader took it, when that was. */
-    record InboxEntry(String kind, Instant queuedAt, Optional<Instant> deliveredAt) {
-    }
-
-    /** Item {@code id} as addressed to {@code recipient}, if it was (and is still kept). */
-    Optional<InboxEntry> inboxEntry(String id, String recipient);
 
     /** Questions answered at or after {@code since}, oldest first. */
     List<MeshEvent> answersSince(Instant since);

@@ -17,6 +17,23 @@ public interface Processes {
     /** Whether {@code ref} still runs: same pid and, when both are known, the same start time. */
     boolean isAlive(ProcessRef ref);
 
+    /**
+     * Whether one of {@code parent}'s child processes runs a claude-mesh server: how a hook recognises the
+     * Claude Code process of its own session (see {@link #isServerCommand}).
+     */
+    default boolean runsServerChild(ProcessRef parent) {
+        return LOCAL.runsServerChild(parent);
+    }
+
+    /**
+     * A claude-mesh server's command line: the JVM running its main class, or, in the moment before the
+     * launcher replaces itself with that JVM, the launcher scripts.
+     */
+    static boolean isServerCommand(String commandLine) {
+        return commandLine.contains("dev.claudemesh.mcp.ServerMain") || commandLine.contains("claude-mesh-server")
+                || commandLine.contains("claude-mesh-launch server");
+    }
+
     /** The real processes of this host, through {@link ProcessHandle}. */
     Processes LOCAL = new Processes() {
         @Override
@@ -42,6 +59,19 @@ public interface Processes {
             }
             long started = startOf(h.get());
             return ref.startedAtMs() == 0 || started == 0 || sameStart(ref.startedAtMs(), started);
+        }
+
+        @Override
+        public boolean runsServerChild(ProcessRef parent) {
+            if (!isAlive(parent)) {
+                return false;
+            }
+            Optional<Boolean> fromProc = ProcChildren.runsServer(parent.pid());
+            if (fromProc.isPresent()) {
+                return fromProc.get();
+            }
+            return ProcessHandle.of(parent.pid()).map(h -> h.children().anyMatch(c -> c.info().commandLine()
+                    .map(Processes::isServerCommand).orElse(false))).orElse(false);
         }
     };
 

@@ -4,15 +4,17 @@ import java.time.Instant;
 import java.util.Optional;
 
 /**
- * Where one item stands for one of its recipients, as its sender may see it.
+ * Where one item stands for one recipient, for its sender to read (message_status, the CLI, tail).
  *
- * @param state one of the constants below: {@code queued} until a reader takes it, {@code offered} once a hook,
- *              {@code poll_inbox} or a channel push handed it to the recipient's session, and for a question or
- *              task how it ended
- * @param at    when it reached that state, when the mesh knows
+ * @param state     queued, offered or seen (see {@link Inbox})
+ * @param offeredVia the path that last offered it, when it was offered
+ * @param seenVia   how it was proven seen: the transcript (hook context, a channel event) or a tool result
  */
-public record Receipt(String recipient, String state, Optional<Instant> at) {
-    public static final String QUEUED = "queued";
-    public static final String OFFERED = "offered";
-    public static final String ANSWERED = "answered";
+public record Receipt(String id, String kind, String sender, String recipient, String state, Instant queuedAt,
+                      Optional<Instant> offeredAt, Optional<String> offeredVia, Optional<Instant> seenAt,
+                      Optional<String> seenVia) {
+
+    /** One state change, in the order they happened. */
+    public record Change(long seq, String id, String recipient, String state, Optional<String> via, Instant at) {
+    }
 }

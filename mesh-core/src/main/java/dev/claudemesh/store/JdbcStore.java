@@ -4,6 +4,8 @@ import dev.claudemesh.mesh.MeshStore;
 import dev.claudemesh.mesh.StoreException;
 import dev.claudemesh.mesh.InboxItem;
 import dev.claudemesh.mesh.MeshEvent;
+import dev.claudemesh.mesh.Offer;
+import dev.claudemesh.mesh.Receipt;
 import dev.claudemesh.mesh.Outgoing;
 import dev.claudemesh.mesh.Task;
 import dev.claudemesh.mesh.TaskStatus;
@@ -147,6 +149,13 @@ public abstract class JdbcStore implements MeshStore {
                 if (!retryable(e, beforeWork, System.nanoTime() - started, attempt)) {
                     throw translate(e);
                 }
+            } catch (RuntimeException | Error e) {
+                // Anything else (a bug, or running out of memory) must not leave the transaction open: it would
+                // hold the mesh's write lock, and every other session's writes would wait on it.
+                if (c != null) {
+                    rollback(c);
+                }
+                throw e;
             } finally {
                 lock.unlock();
             }
@@ -176,7 +185,7 @@ public abstract class JdbcStore implements MeshStore {
     // ---------------------------------------------------------------- peers
 
     private static final String PEER_COLUMNS = "name, project_path, git_root, host, summary, state, session_id, "
-            + "server_pid, server_start, claude_pid, claude_start, registered_at, last_seen, hook_ancestors";
+            + "server_pid, server_start, claude_pid, claude_start, registered_at, last_seen, transcript_path";
 
     @Override
     public Peer claimName(List<String> candidates, PeerClaim claim, Predicate<Peer> held) {
@@ -188,18 +197,17 @@ public abstract class JdbcStore implements MeshStore {
                 }
                 try (PreparedStatement ps = c.prepareStatement(
                         "INSERT INTO peers (name_key, name, project_path, git_root, host, summary, state, session_id, "
-                                + "server_pid, server_start, claude_pid, claude_start, registered_at, last_seen, hook_ancestors) "
-                                + "VALUES (?, ?, ?, ?, ?, coalesce(?, ''), 'active', ?, ?, ?, ?, ?, ?, ?, ?) "
+                                + "server_pid, server_start, claude_pid, claude_start, registered_at, last_seen) "
+                                + "VALUES (?, ?, ?, ?, ?, coalesce(?, ''), 'active', ?, ?, ?, ?, ?, ?, ?) "
                                 + "ON CONFLICT (name_key) DO UPDATE SET name = excluded.name, "
                                 + "project_path = excluded.project_path, git_root = excluded.git_root, host = excluded.host, "
                                 + "summary = CASE WHEN ? IS NULL THEN peers.summary ELSE excluded.summary END, "
                                 + "state = 'active', "
                                 + "session_id = coalesce(excluded.session_id, peers.session_id), "
-                                + "server_pid = CASE WHEN ? THEN excluded.server_pid ELSE coalesce(excluded.server_pid, peers.server_pid) END, "
-                                + "server_start = CASE WHEN ? THEN excluded.server_start ELSE coalesce(excluded.server_start, peers.server_start) END, "
-                                + "claude_pid = CASE WHEN ? THEN excluded.claude_pid ELSE coalesce(excluded.claude_pid, peers.claude_pid) END, "
-                                + "claude_start = CASE WHEN ? THEN excluded.claude_start ELSE coalesce(excluded.claude_start, peers.claude_start) END, "
-                                + "hook_ancestors = CASE WHEN ? THEN excluded.hook_ancestors ELSE coalesce(excluded.hook_ancestors, peers.hook_ancestors) END, "
+                                + "server_pid = coalesce(excluded.server_pid, peers.server_pid), "
+                                + "server_start = coalesce(excluded.server_start, peers.server_start), "
+                                + "claude_pid = coalesce(excluded.claude_pid, peers.claude_pid), "
+                                + "claude_start = coalesce(excluded.claude_start, peers.claude_start), "
                                 + "registered_at = CASE WHEN peers.state = 'offline' THEN excluded.registered_at ELSE peers.registered_at END, "
                                 + "last_seen = excluded.last_seen")) {
                     long now = claim.now().toEpochMilli();
@@ -217,11 +225,7 @@ public abstract class JdbcStore implements MeshStore {
                     i += 2;
                     ps.setLong(i++, now);
                     ps.setLong(i++, now);
-                    ps.setString(i++, claim.hookAncestors());
                     ps.setString(i++, claim.summary());
-                    for (int k = 0; k < 5; k++) {
-                        ps.setBoolean(i++, claim.newSession());
-                    }
                     ps.executeUpdate();
                 }
                 // A session that kept its name keeps its session id only if this claim did not bring one.
@@ -267,7 +271,7 @@ public abstract class JdbcStore implements MeshStore {
                 Optional.ofNullable(rs.getString("session_id")),
                 process(rs, "server_pid", "server_start"), process(rs, "claude_pid", "claude_start"),
                 Instant.ofEpochMilli(rs.getLong("registered_at")), Instant.ofEpochMilli(rs.getLong("last_seen")),
-                Peer.decode(rs.getString("hook_ancestors")));
+                Optional.ofNullable(rs.getString("transcript_path")));
     }
 
     private static Optional<ProcessRef> process(ResultSet rs, String pidCol, String startCol) throws SQLException {
@@ -292,12 +296,6 @@ public abstract class JdbcStore implements MeshStore {
     public void recordSession(String name, String sessionId, Instant now) {
         update("UPDATE peers SET session_id = ?, state = 'active', last_seen = ? WHERE name_key = ?",
                 sessionId, now.toEpochMilli(), key(name));
-    }
-
-    @Override
-    public void recordSessionStart(String name, String sessionId, String hookAncestors, Instant now) {
-        update("UPDATE peers SET session_id = ?, hook_ancestors = ?, state = 'active', last_seen = ? WHERE name_key = ?",
-                sessionId, hookAncestors, now.toEpochMilli(), key(name));
     }
 
     @Override
@@ -326,6 +324,8 @@ public abstract class JdbcStore implements MeshStore {
             Object a = args[i];
             if (a instanceof Long l) {
                 ps.setLong(i + 1, l);
+            } else if (a instanceof Integer n) {
+                ps.setInt(i + 1, n); // a LIMIT, say: PostgreSQL will not take it as text
             } else if (a == null) {
                 ps.setNull(i + 1, Types.NULL);
             } else {
@@ -410,7 +410,7 @@ public abstract class JdbcStore implements MeshStore {
                 return false;
             }
             // Answering proves the question reached its target, whichever way it was read.
-            markDeliveredIn(c, key(target), List.of(id), now);
+            seenIn(c, key(target), List.of(id), "answered", now);
             String asker;
             String replier;
             try (PreparedStatement ps = c.prepareStatement("SELECT asker, target FROM questions WHERE id = ?")) {
@@ -441,8 +441,18 @@ public abstract class JdbcStore implements MeshStore {
     }
 
     @Override
-    public boolean closeQuestion(String id, QuestionStatus status) {
-        return update("UPDATE questions SET status = ? WHERE id = ? AND status = 'pending'", status.wire(), id) > 0;
+    public boolean closeQuestion(String id, QuestionStatus status, Instant now) {
+        return write(c -> {
+            int n;
+            try (PreparedStatement ps = c.prepareStatement("UPDATE questions SET status = ? WHERE id = ? AND status = 'pending'")) {
+                bind(ps, status.wire(), id);
+                n = ps.executeUpdate();
+            }
+            if (n > 0) {
+                withdrawIn(c, id, status.wire(), now);
+            }
+            return n > 0;
+        });
     }
 
     @Override
@@ -467,63 +477,162 @@ public abstract class JdbcStore implements MeshStore {
         });
     }
 
-    @Override
-    public List<InboxItem> takeInbox(String recipient, int maxChars, Instant now) {
-        // The common case, nothing waiting, is answered by a read: no write lock, so an idle poll never
-        // queues behind writers or adds to the WAL.
-        if (waitingCount(recipient) == 0) {
-            return List.of();
-        }
-        return write(c -> {
-            List<InboxItem> items = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT id, kind, sender, body, created_at, topic, task_id, "
-                    + "task_status FROM inbox WHERE recipient = ? AND delivered_at IS NULL ORDER BY seq")) {
-                ps.setString(1, key(recipient));
-                try (ResultSet rs = ps.executeQuery()) {
-                    long total = 0;
-                    while (rs.next()) {
-                        if (InboxItem.ANSWER.equals(rs.getString(2)) && heldAnswers.containsKey(rs.getString(1))) {
-                            continue; // a call here returns this answer itself (holdAnswer)
-                        }
-                        String body = rs.getString(4);
-                        total += body.length();
-                        if (!items.isEmpty() && total > maxChars) {
-                            break;
-                        }
-                        items.add(new InboxItem(rs.getString(1), rs.getString(2), rs.getString(3), body,
-                                Instant.ofEpochMilli(rs.getLong(5)), Optional.ofNullable(rs.getString(6)),
-                                Optional.ofNullable(rs.getString(7)), Optional.ofNullable(rs.getString(8))));
-                    }
-                }
-            }
-            markDeliveredIn(c, key(recipient), items.stream().map(InboxItem::id).toList(), now);
-            return items;
-        });
+    // ---------------------------------------------------------------- delivery (called by mesh.Inbox only)
+    //
+    // Every change of an inbox row's state goes through transition(), which changes it only from the states
+    // named (a compare-and-set per row), stamps the columns of the new state and appends the change to
+    // receipts, in the caller's transaction. No other statement writes state, offered_*, accepted_at or seen_*.
+
+    private static final String ITEM_COLUMNS = "id, kind, sender, body, created_at, topic, task_id, task_status";
+
+    private static InboxItem itemFrom(ResultSet rs) throws SQLException {
+        return new InboxItem(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                Instant.ofEpochMilli(rs.getLong(5)), Optional.ofNullable(rs.getString(6)),
+                Optional.ofNullable(rs.getString(7)), Optional.ofNullable(rs.getString(8)));
     }
 
     @Override
-    public void undeliver(String recipient, Collection<String> ids) {
+    public List<InboxItem> offerable(String recipient, Collection<String> kinds, int limit) {
+        List<InboxItem> items = queued(recipient, kinds, limit);
+        if (heldAnswers.isEmpty()) {
+            return items;
+        }
+        // An answer a call here waits to return itself (holdAnswer) is not offered by any other path meanwhile.
+        return items.stream().filter(i -> !(InboxItem.ANSWER.equals(i.kind()) && heldAnswers.containsKey(i.id()))).toList();
+    }
+
+    private List<InboxItem> queued(String recipient, Collection<String> kinds, int limit) {
+        if (kinds.isEmpty()) {
+            return read(c -> rows(c, JdbcStore::itemFrom, "SELECT " + ITEM_COLUMNS + " FROM inbox "
+                    + "WHERE recipient = ? AND state = 'queued' ORDER BY seq LIMIT ?", key(recipient), limit));
+        }
+        // Four kinds at most are asked for; an unused place repeats the first (the statement stays constant).
+        List<String> k = new ArrayList<>(kinds);
+        if (k.size() > 4) {
+            throw new IllegalArgumentException("offerable takes at most four kinds, not " + k);
+        }
+        while (k.size() < 4) {
+            k.add(k.get(0));
+        }
+        return read(c -> rows(c, JdbcStore::itemFrom, "SELECT " + ITEM_COLUMNS + " FROM inbox "
+                        + "WHERE recipient = ? AND state = 'queued' AND kind IN (?, ?, ?, ?) ORDER BY seq LIMIT ?",
+                key(recipient), k.get(0), k.get(1), k.get(2), k.get(3), limit));
+    }
+
+    @Override
+    public List<Offer> openOffers(String recipient, int limit) {
+        return read(c -> rows(c, rs -> {
+                    Optional<Instant> accepted = optionalInstant(rs, 7);
+                    return new Offer(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5),
+                            Instant.ofEpochMilli(rs.getLong(6)), accepted);
+                }, "SELECT id, kind, offered_via, offered_log, offered_mark, offered_at, accepted_at FROM inbox "
+                        + "WHERE recipient = ? AND state = 'offered' ORDER BY seq LIMIT ?", key(recipient), limit));
+    }
+
+    @Override
+    public List<String> offer(String recipient, Collection<String> ids, String via, String log, long mark, Instant now) {
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        return write(c -> transition(c, key(recipient), ids, "offered", via, now,
+                "state = 'queued'", "offered_at = ?, offered_via = ?, offered_log = ?, offered_mark = ?, accepted_at = NULL",
+                now.toEpochMilli(), via, log, mark));
+    }
+
+    @Override
+    public void accept(String recipient, Collection<String> ids, Instant now) {
+        if (!ids.isEmpty()) {
+            write(c -> transition(c, key(recipient), ids, "accepted", null, now,
+                    "state = 'offered' AND accepted_at IS NULL", "accepted_at = ?", now.toEpochMilli()));
+        }
+    }
+
+    @Override
+    public List<String> markSeen(String recipient, Collection<String> ids, String via, Instant now) {
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        return write(c -> seenIn(c, key(recipient), ids, via, now));
+    }
+
+    private static List<String> seenIn(Connection c, String recipientKey, Collection<String> ids, String via, Instant now)
+            throws SQLException {
+        return transition(c, recipientKey, ids, "seen", via, now, "state IN ('queued', 'offered')", "seen_at = ?, seen_via = ?",
+                now.toEpochMilli(), via);
+    }
+
+    /** A question nobody waits for any more no longer needs its recipient: its row is withdrawn, if not yet seen. */
+    private static void withdrawIn(Connection c, String questionId, String why, Instant now) throws SQLException {
+        String target;
+        try (PreparedStatement ps = c.prepareStatement("SELECT target_key FROM questions WHERE id = ?")) {
+            ps.setString(1, questionId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return;
+                }
+                target = rs.getString(1);
+            }
+        }
+        transition(c, target, List.of(questionId), "withdrawn", why, now, "state IN ('queued', 'offered')", "accepted_at = accepted_at");
+    }
+
+    @Override
+    public List<String> release(String recipient, Collection<String> ids, Instant now) {
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        return write(c -> transition(c, key(recipient), ids, "queued", "released", now, "state = 'offered'",
+                "accepted_at = NULL"));
+    }
+
+    /**
+     * Moves each row (id, recipient) that is {@code fromClause} to {@code state}, setting {@code setClause}
+     * (bound to {@code setArgs}), and logs each move. "accepted" is not a state of its own: the row stays
+     * offered and only the receipt says so.
+     */
+    private static List<String> transition(Connection c, String recipientKey, Collection<String> ids, String state,
+                                           String via, Instant now, String fromClause, String setClause,
+                                           Object... setArgs) throws SQLException {
+        String newState = "accepted".equals(state) ? "offered" : state;
+        List<String> moved = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("UPDATE inbox SET state = ?, " + setClause
+                + " WHERE id = ? AND recipient = ? AND " + fromClause)) {
+            for (String id : ids) {
+                Object[] args = new Object[setArgs.length + 3];
+                args[0] = newState;
+                System.arraycopy(setArgs, 0, args, 1, setArgs.length);
+                args[setArgs.length + 1] = id;
+                args[setArgs.length + 2] = recipientKey;
+                bind(ps, args);
+                if (ps.executeUpdate() > 0) {
+                    moved.add(id);
+                }
+            }
+        }
+        logReceipts(c, moved, recipientKey, state, via, now);
+        return moved;
+    }
+
+    private static void logReceipts(Connection c, Collection<String> ids, String recipientKey, String state, String via,
+                                    Instant now) throws SQLException {
         if (ids.isEmpty()) {
             return;
         }
-        write(c -> {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE inbox SET delivered_at = NULL WHERE id = ? AND recipient = ?")) {
-                for (String id : ids) {
-                    bind(ps, id, key(recipient));
-                    ps.addBatch();
-                }
-                ps.executeBatch();
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO receipts (item_id, recipient, state, via, at) VALUES (?, ?, ?, ?, ?)")) {
+            for (String id : ids) {
+                bind(ps, id, recipientKey, state, via, now.toEpochMilli());
+                ps.addBatch();
             }
-            return null;
-        });
+            ps.executeBatch();
+        }
     }
 
     @Override
-    public int waitingCount(String recipient) {
+    public int unseenCount(String recipient, int cap) {
         return read(c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT count(*) FROM inbox WHERE recipient = ? AND delivered_at IS NULL")) {
-                ps.setString(1, key(recipient));
+            try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM (SELECT 1 FROM inbox "
+                    + "WHERE recipient = ? AND state IN ('queued', 'offered') LIMIT ?) AS waiting")) {
+                bind(ps, key(recipient), cap);
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     return rs.getInt(1);
@@ -533,29 +642,39 @@ public abstract class JdbcStore implements MeshStore {
     }
 
     @Override
-    public void markDelivered(String recipient, Collection<String> ids, Instant now) {
-        if (!ids.isEmpty()) {
-            write(c -> {
-                markDeliveredIn(c, key(recipient), ids, now);
-                return null;
-            });
-        }
+    public List<Receipt> receipts(String id) {
+        return read(c -> rows(c, rs -> new Receipt(rs.getString(1), rs.getString(2), rs.getString(3),
+                        peerNameOr(rs.getString(4), rs.getString(11)), rs.getString(5), Instant.ofEpochMilli(rs.getLong(6)),
+                        optionalInstant(rs, 7), Optional.ofNullable(rs.getString(8)), optionalInstant(rs, 9),
+                        Optional.ofNullable(rs.getString(10))),
+                "SELECT i.id, i.kind, i.sender, i.recipient, i.state, i.created_at, i.offered_at, i.offered_via, "
+                        + "i.seen_at, i.seen_via, p.name FROM inbox i LEFT JOIN peers p ON p.name_key = i.recipient "
+                        + "WHERE i.id = ? ORDER BY i.seq", id));
     }
 
-    private static void markDeliveredIn(Connection c, String recipientKey, Collection<String> ids, Instant now) throws SQLException {
-        if (ids.isEmpty()) {
-            return;
-        }
-        try (PreparedStatement ps = c.prepareStatement(
-                "UPDATE inbox SET delivered_at = ? WHERE id = ? AND recipient = ? AND delivered_at IS NULL")) {
-            for (String id : ids) {
-                bind(ps, now.toEpochMilli(), id, recipientKey);
-                ps.addBatch();
-            }
-            ps.executeBatch();
-        }
+    private static String peerNameOr(String key, String name) {
+        return name != null ? name : key;
     }
 
+    private static Optional<Instant> optionalInstant(ResultSet rs, int column) throws SQLException {
+        long v = rs.getLong(column);
+        return rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(v));
+    }
+
+    @Override
+    public List<Receipt.Change> receiptsAfter(long afterSeq, int limit) {
+        return read(c -> rows(c, rs -> new Receipt.Change(rs.getLong(1), rs.getString(2),
+                        peerNameOr(rs.getString(3), rs.getString(7)), rs.getString(4), Optional.ofNullable(rs.getString(5)),
+                        Instant.ofEpochMilli(rs.getLong(6))),
+                "SELECT r.seq, r.item_id, r.recipient, r.state, r.via, r.at, p.name FROM receipts r "
+                        + "LEFT JOIN peers p ON p.name_key = r.recipient WHERE r.seq > ? ORDER BY r.seq LIMIT ?",
+                afterSeq, limit));
+    }
+
+    @Override
+    public void recordTranscript(String name, String path, Instant now) {
+        update("UPDATE peers SET transcript_path = ? WHERE name_key = ?", path, key(name));
+    }
 
     // ---------------------------------------------------------------- messages, topics, tasks
 
@@ -578,6 +697,9 @@ public abstract class JdbcStore implements MeshStore {
                 ps.addBatch();
             }
             ps.executeBatch();
+        }
+        for (String r : recipients) {
+            logReceipts(c, List.of(item.id()), key(r), "queued", null, item.createdAt());
         }
     }
 
@@ -666,7 +788,7 @@ public abstract class JdbcStore implements MeshStore {
                 }
             }
             // The assignee obviously saw its task; and its delegator hears the outcome.
-            markDeliveredIn(c, key(assignee), List.of(id), resultItem.createdAt());
+            seenIn(c, key(assignee), List.of(id), "completed", resultItem.createdAt());
             deliverIn(c, resultItem, List.of(delegator));
             return true;
         });
@@ -754,14 +876,6 @@ public abstract class JdbcStore implements MeshStore {
     }
 
     @Override
-    public Optional<InboxEntry> inboxEntry(String id, String recipient) {
-        return read(c -> rows(c, rs -> new InboxEntry(rs.getString(1), Instant.ofEpochMilli(rs.getLong(2)),
-                        instant(rs, "delivered_at")),
-                "SELECT kind, created_at, delivered_at FROM inbox WHERE id = ? AND recipient = ?", id, key(recipient))
-                .stream().findFirst());
-    }
-
-    @Override
     public List<MeshEvent> answersSince(Instant since) {
         return read(c -> rows(c, rs -> new MeshEvent(0, Instant.ofEpochMilli(rs.getLong(1)), "reply", rs.getString(2),
                         rs.getString(3), rs.getString(4), rs.getString(5)),
@@ -793,7 +907,9 @@ public abstract class JdbcStore implements MeshStore {
     public int pruneHistory(Instant before) {
         long t = before.toEpochMilli();
         return write(c -> {
-            int n = exec(c, "DELETE FROM inbox WHERE delivered_at IS NOT NULL AND delivered_at < ?", t);
+            int n = exec(c, "DELETE FROM inbox WHERE state = 'seen' AND seen_at < ?", t);
+            n += exec(c, "DELETE FROM inbox WHERE state = 'withdrawn' AND created_at < ?", t);
+            exec(c, "DELETE FROM receipts WHERE at < ? AND item_id NOT IN (SELECT id FROM inbox)", t); // their history goes too
             n += exec(c, "DELETE FROM questions WHERE status <> 'pending' AND coalesce(answered_at, expires_at) < ? "
                     + "AND id NOT IN (SELECT id FROM inbox)", t);
             n += exec(c, "DELETE FROM tasks WHERE status <> 'pending' AND completed_at < ? "
@@ -805,7 +921,7 @@ public abstract class JdbcStore implements MeshStore {
     @Override
     public int deleteOfflinePeers(Instant before) {
         return write(c -> exec(c, "DELETE FROM peers WHERE state = 'offline' AND last_seen < ? "
-                + "AND name_key NOT IN (SELECT recipient FROM inbox WHERE delivered_at IS NULL)", before.toEpochMilli()));
+                + "AND name_key NOT IN (SELECT recipient FROM inbox WHERE state IN ('queued', 'offered'))", before.toEpochMilli()));
     }
 
     private static int exec(Connection c, String sql, long arg) throws SQLException {
@@ -820,7 +936,7 @@ public abstract class JdbcStore implements MeshStore {
         return read(c -> {
             Map<String, Integer> out = new LinkedHashMap<>();
             try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                    "SELECT recipient, count(*) FROM inbox WHERE delivered_at IS NULL GROUP BY recipient ORDER BY recipient")) {
+                    "SELECT recipient, count(*) FROM inbox WHERE state IN ('queued', 'offered') GROUP BY recipient ORDER BY recipient")) {
                 while (rs.next()) {
                     out.put(rs.getString(1), rs.getInt(2));
                 }

@@ -1,20 +1,30 @@
 package dev.claudemesh.store;
 
+import dev.claudemesh.config.PrivateFiles;
 import dev.claudemesh.mesh.StoreException;
+
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Set;
+import java.util.List;
+import java.util.Optional;
 
 /**
- * Creates the mesh directory (0700) and database file (0600) before SQLite sees them, so the file is never
- * readable by other users, not even for a moment. SQLite gives its -wal and -shm files the database file's
- * permissions. On file systems without POSIX permissions (Windows) this falls back to plain creation.
+ * The files of a mesh on SQLite, checked before SQLite sees any of them and created private: the directory
+ * (0700), the database (0600, before SQLite opens it, so it is never readable by others even for a moment).
+ * SQLite makes its {@code -wal} and {@code -shm} files itself, with the database's permissions and never
+ * through a symbolic link; we make the lock and wait files beside it the same way ({@link PrivateFiles}).
+ *
+ * <p>Everything in that directory is trusted (a planted {@code -wal} is read as the database's own recent
+ * commits; whoever can write the directory can plant one), so the directory must be this user's and not
+ * writable by others, and every mesh file already in it must be a regular file of this user's that others
+ * cannot write. Anything else is refused, naming the file and the fix, before anything is changed.
  */
-public final class SqliteFiles {
+final class SqliteFiles {
+    /** The files SQLite and the mesh keep beside the database, by suffix. */
+    static final List<String> SIDE_FILES = List.of("-wal", "-shm", "-journal", ".migrate-lock");
+
     private SqliteFiles() {
     }
 
@@ -25,66 +35,62 @@ public final class SqliteFiles {
         Path dir = db.toAbsolutePath().getParent();
         try {
             if (dir != null && !Files.isDirectory(dir)) {
-                createPrivate(dir, true);
-            }
-            if (!Files.exists(db)) {
-                try {
-                    createPrivate(db, false);
-                } catch (FileAlreadyExistsException raced) {
-                    // another process created it first; fine
-                }
+                PrivateFiles.createDirectories(dir);
             }
         } catch (IOException e) {
             throw new StoreException("cannot create the mesh database " + db + " (" + describe(e)
                     + "); check that its directory is writable or set MESH_DB_PATH elsewhere", e);
         }
+        refuseUntrusted(db);
+        if (!Files.exists(db)) {
+            try {
+                PrivateFiles.createFile(db);
+            } catch (FileAlreadyExistsException raced) {
+                // another process created it first; fine (checked again below)
+            } catch (IOException e) {
+                throw new StoreException("cannot create the mesh database " + db + " (" + describe(e)
+                        + "); check that its directory is writable or set MESH_DB_PATH elsewhere", e);
+            }
+            refuseUntrusted(db);
+        }
         if (!Files.isWritable(db)) {
             throw new StoreException("the mesh database " + db + " is not writable by this user; fix its permissions "
                     + "(chmod 600) or set MESH_DB_PATH elsewhere");
         }
-        refuseShared(db);
+    }
+
+    private static void refuseUntrusted(Path db) {
+        Optional<PrivateFiles.Problem> problem = problem(db);
+        if (problem.isPresent()) {
+            throw new StoreException(problem.get().toString());
+        }
     }
 
     /**
-     * Whoever can write the mesh file can speak as any peer and feed text to every session, so a file other
-     * users can write is refused, not used. (Group or world read is the user's choice; we create 0600.)
+     * Why the mesh at {@code db} must not be used, or empty: its directory, the database and each side file
+     * that exists, checked as {@link PrivateFiles#problem} says. Changes nothing (doctor asks too).
      */
-    static void refuseShared(Path db) {
-        if (!db.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-            return;
-        }
-        try {
-            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(db);
-            if (writableByOthers(perms)) {
-                throw new StoreException("the mesh database " + db + " is writable by other users (mode "
-                        + PosixFilePermissions.toString(perms) + "), so they could send messages as any peer; "
-                        + "run: chmod 600 '" + db + "'");
+    static Optional<PrivateFiles.Problem> problem(Path db) {
+        Path dir = db.toAbsolutePath().getParent();
+        if (dir != null) {
+            Optional<PrivateFiles.Problem> p = PrivateFiles.problem(dir, PrivateFiles.Kind.DIRECTORY);
+            if (p.isPresent()) {
+                return Optional.of(p.get().about("the mesh database directory ",
+                        " (or set MESH_DB_PATH to a file in a private directory)"));
             }
-        } catch (IOException e) {
-            throw new StoreException("cannot read the permissions of " + db + " (" + describe(e) + ")", e);
         }
-    }
-
-    /** The one test of "other users can write it" (group or world write), for the store and for doctor. */
-    public static boolean writableByOthers(Set<PosixFilePermission> perms) {
-        return perms.contains(PosixFilePermission.GROUP_WRITE) || perms.contains(PosixFilePermission.OTHERS_WRITE);
-    }
-
-    private static void createPrivate(Path p, boolean directory) throws IOException {
-        boolean posix = p.getFileSystem().supportedFileAttributeViews().contains("posix");
-        if (directory) {
-            if (posix) {
-                Files.createDirectories(p, PosixFilePermissions.asFileAttribute(
-                        Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE)));
-            } else {
-                Files.createDirectories(p);
+        Optional<PrivateFiles.Problem> p = PrivateFiles.problem(db, PrivateFiles.Kind.FILE);
+        if (p.isPresent()) {
+            return Optional.of(p.get().about("the mesh database ", ""));
+        }
+        for (String suffix : SIDE_FILES) {
+            Path side = db.resolveSibling(db.getFileName() + suffix);
+            p = PrivateFiles.problem(side, PrivateFiles.Kind.FILE);
+            if (p.isPresent()) {
+                return Optional.of(p.get().about("a file beside the mesh database, ", ""));
             }
-        } else if (posix) {
-            Files.createFile(p, PosixFilePermissions.asFileAttribute(
-                    Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE)));
-        } else {
-            Files.createFile(p);
         }
+        return Optional.empty();
     }
 
     static String describe(IOException e) {

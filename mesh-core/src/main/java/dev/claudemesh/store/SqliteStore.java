@@ -48,8 +48,12 @@ public final class SqliteStore extends JdbcStore {
         String url = "jdbc:sqlite:" + db;
         Connection c = null;
         try {
-            c = connect(url, busyTimeoutMs);
-            SchemaMigrations.ensureCurrent(c, db, url, busyTimeoutMs);
+            c = open(url, busyTimeoutMs);
+            // Before anything is written (the switch to WAL, a migration's lock file): a file of another
+            // program, or of a newer claude-mesh, is refused exactly as it was found.
+            String version = SchemaMigrations.usableVersion(c, db.toString());
+            tune(c);
+            SchemaMigrations.ensureCurrent(c, db, url, busyTimeoutMs, version);
             return new SqliteStore(db, c, busyTimeoutMs);
         } catch (SQLException e) {
             closeQuietly(c);
@@ -60,6 +64,14 @@ public final class SqliteStore extends JdbcStore {
         }
     }
 
+    /**
+     * Why the mesh files at {@code db} (its directory, the database, the files beside it) must not be used,
+     * as every process would refuse them; empty when they may. Changes nothing.
+     */
+    public static Optional<dev.claudemesh.config.PrivateFiles.Problem> problemWithFiles(Path db) {
+        return SqliteFiles.problem(db);
+    }
+
     /** The schema version this code migrates to. */
     public static String latestSchemaVersion() {
         return SchemaMigrations.LATEST;
@@ -68,7 +80,7 @@ public final class SqliteStore extends JdbcStore {
     /**
      * The schema version of an existing database file, read without creating, migrating or writing anything
      * (for doctor); empty when the file has no schema yet. Refused with a StoreException when the file is not
-     * a usable SQLite database.
+     * a usable SQLite database or is another program's; a newer schema is returned, for the caller to judge.
      */
     public static Optional<String> peekSchemaVersion(Path db) {
         if (!Files.isRegularFile(db)) {
@@ -78,30 +90,47 @@ public final class SqliteStore extends JdbcStore {
         cfg.setReadOnly(true);
         cfg.setBusyTimeout(BUSY_TIMEOUT_MS);
         try (Connection c = cfg.createConnection("jdbc:sqlite:" + db)) {
-            return Optional.ofNullable(SchemaMigrations.currentVersion(c));
+            return Optional.ofNullable(SchemaMigrations.ourVersion(c, db.toString()));
         } catch (SQLException e) {
             throw translate(db, e, BUSY_TIMEOUT_MS);
         }
     }
 
     private static Connection connect(String url, int busyTimeoutMs) throws SQLException {
+        Connection c = open(url, busyTimeoutMs);
+        try {
+            tune(c);
+        } catch (SQLException e) {
+            closeQuietly(c);
+            throw e;
+        }
+        return c;
+    }
+
+    /** A connection with the busy timeout in force, and nothing written yet. */
+    private static Connection open(String url, int busyTimeoutMs) throws SQLException {
         SQLiteConfig cfg = new SQLiteConfig();
         cfg.setBusyTimeout(busyTimeoutMs);
         Connection c = cfg.createConnection(url);
         try (Statement s = c.createStatement()) {
             // Order matters: the busy timeout must be in force before journal_mode, which needs a lock.
             s.execute("PRAGMA busy_timeout = " + busyTimeoutMs);
+        } catch (SQLException e) {
+            closeQuietly(c);
+            throw e;
+        }
+        return c;
+    }
+
+    private static void tune(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
             try (ResultSet rs = s.executeQuery("PRAGMA journal_mode = WAL")) {
                 rs.next();
             }
             // NORMAL in WAL mode: a commit survives any process crash (kill -9); only an OS crash or power
             // cut can lose the last commits. FULL would fsync on every message for little gain here.
             s.execute("PRAGMA synchronous = NORMAL");
-        } catch (SQLException e) {
-            closeQuietly(c);
-            throw e;
         }
-        return c;
     }
 
     static StoreException translate(Path db, SQLException e, int busyTimeoutMs) {

@@ -3,6 +3,7 @@ package dev.claudemesh.config;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -12,16 +13,52 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class MeshConfigTest {
 
-    private static final String HOME = System.getProperty("user.home");
+    /** A home that is not this JVM's user.home, so a test can tell which of the two was used. */
+    private static final String HOME = "/home/mesh-config-test";
 
     private static MeshConfig config(Map<String, String> env) {
-        return MeshConfig.from(Settings.of(env, Map.of()));
+        Map<String, String> withHome = new java.util.HashMap<>(env);
+        withHome.putIfAbsent("HOME", HOME);
+        return MeshConfig.from(Settings.of(withHome, Map.of()));
     }
 
     @Test
     void dbPathDefaultsToMeshDbInDotClaudeMeshUnderHome() {
         MeshConfig c = config(Map.of());
         assertEquals(Path.of(HOME, ".claude-mesh", "mesh.db").toAbsolutePath().normalize(), c.dbPath());
+    }
+
+    @Test
+    void theDefaultDatabaseIsUnderHomeFromTheEnvironmentNeverJavasUserHome() {
+        String elsewhere = "/var/tmp/another-home";
+        MeshConfig c = config(Map.of("HOME", elsewhere));
+        assertEquals(Path.of(elsewhere, ".claude-mesh", "mesh.db"), c.dbPath());
+    }
+
+    @Test
+    void withoutHomeTheDefaultDatabaseIsAClearErrorNotASharedDirectory() {
+        for (Map<String, String> env : List.of(Map.<String, String>of(), Map.of("HOME", ""), Map.of("HOME", "  "),
+                Map.of("HOME", "relative/home"))) {
+            ConfigException e = assertThrows(ConfigException.class, () -> MeshConfig.from(Settings.of(env, Map.of())), env.toString());
+            assertTrue(e.getMessage().startsWith("HOME is "), e.getMessage());
+            assertTrue(e.getMessage().contains("set HOME to your home directory"), e.getMessage());
+            assertTrue(e.getMessage().contains("mesh database"), e.getMessage());
+        }
+    }
+
+    @Test
+    void withoutHomeAnAbsoluteDatabasePathStillWorksButATildeIsAnError() {
+        MeshConfig c = MeshConfig.from(Settings.of(Map.of("MESH_DB_PATH", "/data/m.db"), Map.of()));
+        assertEquals(Path.of("/data/m.db"), c.dbPath());
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> MeshConfig.from(Settings.of(Map.of("MESH_DB_PATH", "~/m.db"), Map.of())));
+        assertTrue(e.getMessage().contains("MESH_DB_PATH (~/m.db)"), e.getMessage());
+    }
+
+    @Test
+    void aHomeInDotEnvIsNotTheUsersHome() {
+        MeshConfig c = MeshConfig.from(Settings.of(Map.of("HOME", HOME), Map.of("HOME", "/somewhere/else")));
+        assertEquals(Path.of(HOME, ".claude-mesh", "mesh.db"), c.dbPath());
     }
 
     @Test
@@ -51,8 +88,8 @@ class MeshConfigTest {
 
     @Test
     void hostNameComesFromDotEnvLikeEveryOtherSetting() {
-        assertEquals("laptop-b", MeshConfig.from(Settings.of(Map.of(), Map.of("MESH_HOST_NAME", " laptop-b "))).host());
-        assertEquals("from-env", MeshConfig.from(Settings.of(Map.of("MESH_HOST_NAME", "from-env"),
+        assertEquals("laptop-b", MeshConfig.from(Settings.of(Map.of("HOME", HOME), Map.of("MESH_HOST_NAME", " laptop-b "))).host());
+        assertEquals("from-env", MeshConfig.from(Settings.of(Map.of("HOME", HOME, "MESH_HOST_NAME", "from-env"),
                 Map.of("MESH_HOST_NAME", "laptop-b"))).host());
     }
 

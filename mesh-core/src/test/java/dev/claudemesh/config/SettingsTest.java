@@ -112,4 +112,48 @@ class SettingsTest {
 
         assertEquals(Optional.of(tmp.resolve(".env")), Settings.findDotEnv(start));
     }
+
+    // ------------------------------------------------------------------ which .env is trusted
+
+    @Test
+    void aPrivateDotEnvOfThisUserIsUsedAndNamed() throws IOException {
+        Path install = Files.createDirectories(tmp.resolve("checkout/mesh-server/target"));
+        Path env = Files.writeString(tmp.resolve("checkout/.env"), "MESH_HOST_NAME=from-dotenv\n");
+        Files.setPosixFilePermissions(env, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+
+        Settings s = Settings.load(Map.of(), install);
+
+        assertEquals(Optional.of("from-dotenv"), s.get("MESH_HOST_NAME"));
+        assertEquals(Optional.of(env), s.dotEnvFile());
+        assertEquals(Optional.empty(), s.ignoredDotEnv());
+        assertEquals(env.toString(), s.dotEnvStatus());
+    }
+
+    @Test
+    void aDotEnvOtherUsersCanWriteIsIgnoredAndSaysWhy() throws IOException {
+        Path install = Files.createDirectories(tmp.resolve("checkout/mesh-server/target"));
+        Path env = Files.writeString(tmp.resolve("checkout/.env"), "MESH_DB_PATH=/tmp/attacker.db\n");
+        Files.setPosixFilePermissions(env, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+
+        Settings s = Settings.load(Map.of(), install);
+
+        assertEquals(Optional.empty(), s.get("MESH_DB_PATH"), "nothing of it is used");
+        assertEquals(Optional.empty(), s.dotEnvFile());
+        assertTrue(s.ignoredDotEnv().orElseThrow().what().contains(env + " is writable by other users"), s.ignoredDotEnv().toString());
+        assertTrue(s.dotEnvStatus().startsWith("none used: ignored " + env), s.dotEnvStatus());
+        assertTrue(s.dotEnvStatus().contains("chmod go-w '" + env + "'"), s.dotEnvStatus());
+    }
+
+    @Test
+    void aDotEnvOfAnotherUserAboveTheCheckoutIsIgnored() throws IOException {
+        Path install = Files.createDirectories(tmp.resolve("shared/checkout/mesh-server/target"));
+        Path planted = Files.writeString(tmp.resolve("shared/.env"), "MESH_HOST_NAME=spoofed\n");
+        Files.setPosixFilePermissions(planted, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        org.junit.jupiter.api.Assumptions.assumeTrue(PrivateFilesTest.chown(planted, 65534), "needs the right to give a file away (root)");
+
+        Settings s = Settings.load(Map.of(), install);
+
+        assertEquals(Optional.empty(), s.get("MESH_HOST_NAME"));
+        assertTrue(s.ignoredDotEnv().orElseThrow().what().contains("belongs to another user"), s.ignoredDotEnv().toString());
+    }
 }

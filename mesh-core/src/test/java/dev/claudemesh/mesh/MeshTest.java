@@ -48,6 +48,8 @@ class MeshTest {
     private SqliteStore store;
     private final MutableClock clock = new MutableClock(T0);
     private final Set<Long> dead = ConcurrentHashMap.newKeySet();
+    /** Claude Code pids that have a claude-mesh server among their children (a server node was started under them). */
+    private final Set<Long> withServer = ConcurrentHashMap.newKeySet();
     private final List<AutoCloseable> toClose = new ArrayList<>();
 
     @BeforeEach
@@ -131,6 +133,11 @@ class MeshTest {
         public boolean isAlive(ProcessRef ref) {
             return !dead.contains(ref.pid());
         }
+
+        @Override
+        public boolean runsServerChild(ProcessRef parent) {
+            return withServer.contains(parent.pid()) && !dead.contains(parent.pid());
+        }
     }
 
     private static ProcessRef ref(long pid) {
@@ -155,6 +162,7 @@ class MeshTest {
     }
 
     private Node server(ProjectIdentity id, long serverPid, long claudePid) {
+        withServer.add(claudePid);
         FakeProcesses p = new FakeProcesses(serverPid, claudePid);
         Mesh m = mesh(p);
         Peer peer = m.joinAsServer(id);
@@ -199,7 +207,7 @@ class MeshTest {
 
     private void assertNothingAskedOf(String name) {
         assertTrue(store.pendingQuestionsFor(name).isEmpty(), "no question should be stored");
-        assertEquals(0, store.waitingCount(name), "nothing should wait in the inbox");
+        assertEquals(0, store.unseenCount(name, 100_000), "nothing should wait in the inbox");
     }
 
     // ------------------------------------------------------------------ joining and names
@@ -274,60 +282,61 @@ class MeshTest {
     }
 
     @Test
-    void serverAdoptsTheRowItsSessionStartHookMadeInTheSameProject() throws IOException {
+    void sessionStartThatRunsBeforeItsServerWaitsForItAndIsToldTheServersName() throws Exception {
         ProjectIdentity id = project("backend");
-        Mesh hook = mesh(new FakeProcesses(900, 1000));
-        Peer fromHook = hook.startSession(id, "sess-1");
-        assertEquals("backend", fromHook.name());
-        assertTrue(fromHook.server().isEmpty());
+        server(id, 200, 2000); // another session already holds "backend"
+        Mesh hook = mesh(new FakeProcesses(900, 950L, 3000L));
+        java.util.concurrent.CompletableFuture<Optional<Peer>> started = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> hook.startSession(id, "sess-3", Duration.ofSeconds(10)));
+        Thread.sleep(300); // the hook is waiting: its session's server is starting but has not joined
+        assertFalse(started.isDone());
+        assertEquals(1, store.peers().size(), "the hook claims no name of its own");
 
-        Node srv = server(id, 100, 1000);
+        Node srv = server(id, 300, 3000);
 
-        assertEquals("backend", srv.name());
-        Peer p = stored("backend");
-        assertEquals(Optional.of(ref(100)), p.server());
-        assertEquals(Optional.of(ref(1000)), p.claude());
-        assertEquals(Optional.of("sess-1"), p.sessionId(), "the hook's session id survives the adoption");
-        assertEquals(1, store.peers().size());
-    }
-
-    @Test
-    void serverDoesNotAdoptAHookRowOfAnotherProject() throws IOException {
-        Path other = Files.createDirectories(tmp.resolve("elsewhere/backend"));
-        Mesh hook = mesh(new FakeProcesses(900, 5000));
-        hook.startSession(new ProjectIdentity(other, other, "backend"), "sess-x");
-
-        Node srv = server("backend", 100, 1000);
-
+        Peer p = started.get(10, TimeUnit.SECONDS).orElseThrow();
         assertEquals("backend-2", srv.name());
-        assertTrue(stored("backend").server().isEmpty());
+        assertEquals("backend-2", p.name(), "the hook is told its own server's name");
+        assertEquals(Optional.of("sess-3"), stored("backend-2").sessionId());
+        assertEquals(2, store.peers().size());
     }
 
     @Test
-    void sessionStartFromAnotherClaudeDoesNotTakeOverALiveServersPeer() throws IOException {
-        ProjectIdentity id = project("backend");
-        server(id, 100, 1000);
-        Mesh otherHook = mesh(new FakeProcesses(900, 3000));
-
-        Peer p = otherHook.startSession(id, "other-session");
-
-        assertEquals("backend-2", p.name());
-        assertEquals(Optional.empty(), stored("backend").sessionId());
-        assertEquals(Optional.of("other-session"), stored("backend-2").sessionId());
-    }
-
-    @Test
-    void sessionStartFindsItsOwnServersPeerByAncestor() throws IOException {
+    void sessionStartThatRunsAfterItsServerFindsItsRowAtOnce() throws IOException {
         ProjectIdentity id = project("backend");
         server(id, 100, 1000);
         server(id, 200, 2000);
-        Mesh hook = mesh(new FakeProcesses(900, 2000));
+        Mesh hook = mesh(new FakeProcesses(900, 950L, 2000L));
 
-        Peer p = hook.startSession(id, "s-2");
+        Peer p = hook.startSession(id, "s-2", Duration.ofSeconds(5)).orElseThrow();
 
         assertEquals("backend-2", p.name());
         assertEquals(Optional.of("s-2"), p.sessionId());
         assertEquals(Optional.empty(), stored("backend").sessionId());
+    }
+
+    @Test
+    void sessionStartInASessionWithoutAServerFindsNothingAndClaimsNothing() throws IOException {
+        ProjectIdentity id = project("backend");
+        server(id, 100, 1000);
+        Mesh hook = mesh(new FakeProcesses(900, 950L, 4000L)); // Claude Code 4000 started no claude-mesh server
+
+        assertEquals(Optional.empty(), hook.startSession(id, "lonely", Duration.ofSeconds(30)));
+        assertEquals(1, store.peers().size());
+        assertEquals(Optional.empty(), stored("backend").sessionId());
+    }
+
+    @Test
+    void aRowThatRecordsNoProcessIsGoneSoGcReapsItAndItsNameIsFree() throws IOException {
+        ProjectIdentity id = project("backend");
+        // What an older version's SessionStart hook left when its server never came: no server, no Claude Code.
+        store.claimName(List.of("backend"), new MeshStore.PeerClaim(id.projectPath().toString(),
+                id.gitRoot().toString(), HOST, null, "ghost", null, null, clock.instant()), row -> false);
+        Mesh any = mesh(new FakeProcesses(900, 5000));
+        assertEquals(PeerStatus.OFFLINE, any.statusOf(stored("backend")));
+        assertEquals(List.of("backend"), any.gc(Optional.empty()).peersReaped());
+
+        assertEquals("backend", server(id, 100, 1000).name());
     }
 
     @Test
@@ -347,7 +356,7 @@ class MeshTest {
     // ------------------------------------------------------------------ hooks and sessions
 
     @Test
-    void findHookPeerPicksThePeerWhoseClaudeIsAnAncestor() throws IOException {
+    void aHookBelongsToThePeerWhoseServerItsNearestSessionAncestorStarted() throws IOException {
         ProjectIdentity id = project("backend");
         server(id, 100, 1000);
         server(id, 200, 2000);
@@ -355,47 +364,56 @@ class MeshTest {
         Mesh hookOfSecond = mesh(new FakeProcesses(900, 950L, 2000L));
         Mesh hookOfFirst = mesh(new FakeProcesses(901, 951L, 1000L));
 
-        assertEquals("backend-2", hookOfSecond.findHookPeer(id).orElseThrow().name());
-        assertEquals("backend", hookOfFirst.findHookPeer(id).orElseThrow().name());
+        assertEquals("backend-2", hookOfSecond.sessionPeer(id).orElseThrow().name());
+        assertEquals("backend", hookOfFirst.sessionPeer(id).orElseThrow().name());
     }
 
     @Test
-    void findHookPeerIsEmptyWhenTwoAreActiveAndNeitherIsAnAncestor() throws IOException {
+    void aSessionStartedInsideAnotherIsNotTakenForTheOuterOne() throws IOException {
+        ProjectIdentity id = project("backend");
+        server(id, 100, 1000);            // the outer session
+        ProjectIdentity inner = project("inner");
+        server(inner, 300, 3000); // a session started from a Bash tool of the outer one
+        Mesh innerHook = mesh(new FakeProcesses(900, 950L, 3000L, 960L, 1000L));
+
+        assertEquals("inner", innerHook.sessionPeer(inner).orElseThrow().name());
+    }
+
+    @Test
+    void aHookOfAnotherProjectUnderTheSameProcessBelongsToNoPeer() throws IOException {
+        server(project("backend"), 100, 1000);
+        assertTrue(mesh(new FakeProcesses(900, 1000)).sessionPeer(project("frontend")).isEmpty(),
+                "one process that started a backend session's server is not a frontend session");
+    }
+
+    @Test
+    void aHookOutsideEverySessionBelongsToNoPeerEvenWhenOnlyOneIsActive() throws IOException {
         ProjectIdentity id = project("backend");
         server(id, 100, 1000);
-        server(id, 200, 2000);
 
-        assertTrue(mesh(new FakeProcesses(900, 5000)).findHookPeer(id).isEmpty());
+        assertTrue(mesh(new FakeProcesses(900, 5000)).sessionPeer(id).isEmpty(),
+                "a hook run by hand (or by another program) must not read a session's mail");
     }
 
     @Test
-    void findHookPeerFallsBackToTheOnlyActivePeerOfTheProject() throws IOException {
-        ProjectIdentity id = project("backend");
-        server(id, 100, 1000);
-        server("frontend", 200, 2000);
-
-        assertEquals("backend", mesh(new FakeProcesses(900, 5000)).findHookPeer(id).orElseThrow().name());
-    }
-
-    @Test
-    void findHookPeerIgnoresPeersWhoseServerDied() throws IOException {
+    void aHookBelongsToNoPeerOnceItsServerDied() throws IOException {
         ProjectIdentity id = project("backend");
         server(id, 100, 1000);
         dead.add(100L);
 
-        assertTrue(mesh(new FakeProcesses(900, 1000)).findHookPeer(id).isEmpty());
+        assertTrue(mesh(new FakeProcesses(900, 1000)).sessionPeer(id).isEmpty());
     }
 
     @Test
-    void staleSessionEndDoesNotDeactivateLivePeer() throws IOException {
+    void sessionEndWhileItsServerStillRunsChangesNothing() throws IOException {
         ProjectIdentity id = project("backend");
+        server(id, 100, 1000);
         Mesh hook = mesh(new FakeProcesses(900, 1000));
-        hook.startSession(id, "old-session");
-        Peer p = hook.startSession(id, "new-session");
-        assertEquals("backend", p.name());
-        assertEquals(Optional.of("new-session"), p.sessionId());
+        hook.startSession(id, "old-session", Duration.ofSeconds(5));
+        hook.startSession(id, "new-session", Duration.ofSeconds(5)); // after /clear: same process, same server
 
-        assertEquals(Optional.empty(), hook.endSession(id, "old-session"));
+        assertEquals(Optional.empty(), hook.endSession("old-session"));
+        assertEquals(Optional.empty(), hook.endSession("new-session"), "the server still runs: /clear or /resume");
 
         Peer after = stored("backend");
         assertEquals(PeerState.ACTIVE, after.state());
@@ -403,57 +421,51 @@ class MeshTest {
     }
 
     @Test
-    void sessionEndWithTheCurrentSessionIdTakesThePeerOffline() throws IOException {
+    void sessionEndWithTheCurrentSessionIdTakesThePeerOfAStoppedServerOffline() throws IOException {
         ProjectIdentity id = project("backend");
+        server(id, 100, 1000);
         Mesh hook = mesh(new FakeProcesses(900, 1000));
-        hook.startSession(id, "old-session");
-        hook.startSession(id, "new-session");
+        hook.startSession(id, "s1", Duration.ofSeconds(5));
+        dead.add(100L); // Claude Code stops the server before SessionEnd runs
 
-        assertEquals(Optional.of("backend"), hook.endSession(id, "new-session"));
-
-        Peer after = stored("backend");
-        assertEquals(PeerState.OFFLINE, after.state());
-        assertEquals(PeerStatus.OFFLINE, hook.statusOf(after));
+        assertEquals(Optional.empty(), hook.endSession("another"));
+        assertEquals(Optional.of("backend"), hook.endSession("s1"));
+        assertEquals(PeerState.OFFLINE, stored("backend").state());
     }
 
     @Test
-    void sessionEndOfAnotherProjectEndsNothing() throws IOException {
-        ProjectIdentity id = project("backend");
-        Mesh hook = mesh(new FakeProcesses(900, 1000));
-        hook.startSession(id, "s1");
-
-        assertEquals(Optional.empty(), hook.endSession(project("other"), "s1"));
-        assertEquals(PeerState.ACTIVE, stored("backend").state());
-    }
-
-    @Test
-    void twoSessionsStartingTogetherInOneProjectEachEndOnlyTheirOwnPeer() throws IOException {
+    void twoSessionsStartingTogetherInOneProjectEachEndOnlyTheirOwnPeer() throws Exception {
         ProjectIdentity id = project("backend");
         // Both SessionStart hooks run before either MCP server has registered.
-        mesh(new FakeProcesses(901, 1000)).startSession(id, "s1", "startup");
-        mesh(new FakeProcesses(902, 2000)).startSession(id, "s2", "startup");
-        Node first = server(id, 100, 1000);
-        Node second = server(id, 200, 2000);
-        assertEquals("backend", first.name());
-        assertEquals("backend-2", second.name());
+        var first = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> mesh(new FakeProcesses(901, 1000)).startSession(id, "s1", Duration.ofSeconds(10)));
+        var second = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> mesh(new FakeProcesses(902, 2000)).startSession(id, "s2", Duration.ofSeconds(10)));
+        withServer.add(1000L);
+        withServer.add(2000L);
+        Thread.sleep(100);
+        Node one = server(id, 100, 1000);
+        Node two = server(id, 200, 2000);
+        assertEquals("backend", first.get(10, TimeUnit.SECONDS).orElseThrow().name());
+        assertEquals("backend-2", second.get(10, TimeUnit.SECONDS).orElseThrow().name());
+        assertEquals("backend", one.name());
+        assertEquals("backend-2", two.name());
 
-        // Session 2 ends (before any prompt in session 1 could repair the session ids).
-        mesh(new FakeProcesses(903, 2000)).endSession(id, "s2");
+        dead.add(200L); // session 2 ends: Claude Code stops its server, then runs SessionEnd
+        mesh(new FakeProcesses(903, 2000)).endSession("s2");
 
         assertEquals(PeerState.ACTIVE, stored("backend").state(), "session 1's peer must stay online");
         assertEquals(PeerState.OFFLINE, stored("backend-2").state(), "session 2's peer must go offline");
     }
 
     @Test
-    void confirmSessionRecordsANewSessionIdOnlyForTheHooksOwnClaude() throws IOException {
+    void aPromptOfTheSessionKeepsItsRecordedSessionIdCurrent() throws IOException {
         ProjectIdentity id = project("backend");
         server(id, 100, 1000);
-        Peer peer = stored("backend");
+        Mesh hook = mesh(new FakeProcesses(900, 1000));
+        Peer peer = hook.sessionPeer(id).orElseThrow();
 
-        mesh(new FakeProcesses(900, 5000)).confirmSession(peer, "foreign");
-        assertEquals(Optional.empty(), stored("backend").sessionId());
-
-        mesh(new FakeProcesses(900, 1000)).confirmSession(peer, "mine");
+        hook.confirmSession(peer, "mine");
         assertEquals(Optional.of("mine"), stored("backend").sessionId());
     }
 
@@ -540,7 +552,7 @@ class MeshTest {
         Question stored = store.question(q.id()).orElseThrow();
         assertEquals(QuestionStatus.PENDING, stored.status());
         assertEquals(Optional.of(ref(100)), stored.askerProcess());
-        assertEquals(1, store.waitingCount("bob"));
+        assertEquals(1, store.unseenCount("bob", 100_000));
     }
 
     @Test
@@ -626,7 +638,7 @@ class MeshTest {
         assertNothingAskedOf("bob");
 
         alice.mesh().ask("alice", "bob", "x".repeat(MAX_CHARS), Duration.ofSeconds(60));
-        assertEquals(1, store.waitingCount("bob"), "exactly the limit is accepted");
+        assertEquals(1, store.unseenCount("bob", 100_000), "exactly the limit is accepted");
     }
 
     @Test
@@ -642,7 +654,7 @@ class MeshTest {
 
         alice.mesh().ask("alice", "bob", "q", Duration.ofSeconds(3600));
         alice.mesh().ask("alice", "bob", "q", Duration.ofSeconds(1));
-        assertEquals(2, store.waitingCount("bob"), "1 s and 3600 s are both accepted");
+        assertEquals(2, store.unseenCount("bob", 100_000), "1 s and 3600 s are both accepted");
     }
 
     // ------------------------------------------------------------------ reply
@@ -855,12 +867,12 @@ class MeshTest {
         Node alice = server("alice", 100, 1000);
         Node bob = server("bob", 200, 2000);
         Question q = alice.mesh().ask("alice", "bob", "port?", Duration.ofSeconds(60));
-        assertTrue(bob.mesh().stopVerdict("bob", false).block(), "precondition: the live question blocks");
+        assertTrue(bob.mesh().stopVerdict("bob", false, Optional.empty(), ALL).block(), "precondition: the live question blocks");
         dead.add(100L);
 
         assertTrue(bob.mesh().openQuestionsFor("bob").isEmpty());
         assertEquals(QuestionStatus.ABANDONED, store.question(q.id()).orElseThrow().status());
-        assertFalse(bob.mesh().stopVerdict("bob", false).block());
+        assertFalse(bob.mesh().stopVerdict("bob", false, Optional.empty(), ALL).block());
         MeshException e = assertThrows(MeshException.class, () -> bob.mesh().reply("bob", q.id(), "8080"));
         assertTrue(e.getMessage().contains("abandoned"), e.getMessage());
     }
@@ -880,9 +892,9 @@ class MeshTest {
     @Test
     void stopAllowsWhenNothingIsOpen() throws IOException {
         Node bob = server("bob", 200, 2000);
-        StopVerdict v = bob.mesh().stopVerdict("bob", false);
+        StopVerdict v = bob.mesh().stopVerdict("bob", false, Optional.empty(), ALL);
         assertFalse(v.block());
-        assertTrue(v.questions().isEmpty());
+        assertTrue(v.questionIds().isEmpty());
     }
 
     @Test
@@ -891,12 +903,12 @@ class MeshTest {
         Node bob = server("bob", 200, 2000);
         Question q1 = alice.mesh().ask("alice", "bob", "port?", Duration.ofSeconds(60));
 
-        StopVerdict first = bob.mesh().stopVerdict("bob", false);
+        StopVerdict first = bob.mesh().stopVerdict("bob", false, Optional.empty(), ALL);
         assertTrue(first.block());
-        assertEquals(List.of(q1.id()), first.questions().stream().map(Question::id).toList());
+        assertEquals(List.of(q1.id()), first.questionIds());
         assertTrue(store.question(q1.id()).orElseThrow().namedAt().isPresent(), "the block names the question");
 
-        StopVerdict second = bob.mesh().stopVerdict("bob", true);
+        StopVerdict second = bob.mesh().stopVerdict("bob", true, Optional.empty(), ALL);
         assertFalse(second.block(), "no second block for the same questions within one stop sequence");
     }
 
@@ -905,14 +917,15 @@ class MeshTest {
         Node alice = server("alice", 100, 1000);
         Node bob = server("bob", 200, 2000);
         Question q1 = alice.mesh().ask("alice", "bob", "port?", Duration.ofSeconds(60));
-        assertTrue(bob.mesh().stopVerdict("bob", false).block());
+        assertTrue(bob.mesh().stopVerdict("bob", false, Optional.empty(), ALL).block());
         clock.advance(Duration.ofSeconds(1));
         Question q2 = alice.mesh().ask("alice", "bob", "host?", Duration.ofSeconds(60));
 
-        StopVerdict v = bob.mesh().stopVerdict("bob", true);
+        StopVerdict v = bob.mesh().stopVerdict("bob", true, Optional.empty(), ALL);
 
         assertTrue(v.block());
-        assertEquals(List.of(q1.id(), q2.id()), v.questions().stream().map(Question::id).toList());
+        assertEquals(List.of(q2.id()), v.shown().items().stream().map(InboxItem::id).toList(), "the new one is shown");
+        assertEquals(List.of(q1.id()), v.stillOpen().stream().map(Question::id).toList(), "the one shown before is named");
     }
 
     @Test
@@ -920,20 +933,21 @@ class MeshTest {
         Node alice = server("alice", 100, 1000);
         Node bob = server("bob", 200, 2000);
         alice.mesh().ask("alice", "bob", "port?", Duration.ofSeconds(60));
-        assertTrue(bob.mesh().stopVerdict("bob", false).block());
+        assertTrue(bob.mesh().stopVerdict("bob", false, Optional.empty(), ALL).block());
 
-        assertTrue(bob.mesh().stopVerdict("bob", false).block(), "a new stop sequence blocks again while the question is open");
+        assertTrue(bob.mesh().stopVerdict("bob", false, Optional.empty(), ALL).block(), "a new stop sequence blocks again while the question is open");
     }
 
     @Test
-    void stopMarksTheNamedQuestionsDelivered() throws IOException {
+    void stopOffersTheQuestionsItShowsSoNoOtherPathShowsThemAgain() throws IOException {
         Node alice = server("alice", 100, 1000);
         Node bob = server("bob", 200, 2000);
-        alice.mesh().ask("alice", "bob", "port?", Duration.ofSeconds(60));
-        assertTrue(bob.mesh().stopVerdict("bob", false).block());
+        Question q = alice.mesh().ask("alice", "bob", "port?", Duration.ofSeconds(60));
+        assertTrue(bob.mesh().stopVerdict("bob", false, Optional.empty(), ALL).block());
 
-        assertEquals(0, store.waitingCount("bob"));
-        assertTrue(bob.mesh().takeInbox("bob").isEmpty());
+        assertEquals("offered", store.receipts(q.id()).get(0).state(), "offered, not yet proven seen");
+        assertEquals(Optional.of(Inbox.VIA_STOP), store.receipts(q.id()).get(0).offeredVia());
+        assertTrue(take(bob.mesh(), "bob").isEmpty());
     }
 
     @Test
@@ -943,18 +957,18 @@ class MeshTest {
         Question q = alice.mesh().ask("alice", "bob", "port?", Duration.ofSeconds(60));
         bob.mesh().reply("bob", q.id(), "8080");
 
-        assertFalse(bob.mesh().stopVerdict("bob", false).block());
+        assertFalse(bob.mesh().stopVerdict("bob", false, Optional.empty(), ALL).block());
     }
 
     // ------------------------------------------------------------------ inbox
 
     @Test
-    void takeInboxReturnsEachItemOnce() throws IOException {
+    void aHandOverReturnsEachItemOnce() throws IOException {
         Node alice = server("alice", 100, 1000);
         Node bob = server("bob", 200, 2000);
         Question q = alice.mesh().ask("alice", "bob", "port?", Duration.ofSeconds(60));
 
-        List<InboxItem> first = bob.mesh().takeInbox("bob");
+        List<InboxItem> first = take(bob.mesh(), "bob");
         assertEquals(1, first.size());
         InboxItem item = first.get(0);
         assertEquals(q.id(), item.id());
@@ -962,36 +976,36 @@ class MeshTest {
         assertEquals("port?", item.body());
         assertEquals(InboxItem.QUESTION, item.kind());
 
-        assertTrue(bob.mesh().takeInbox("bob").isEmpty());
+        assertTrue(take(bob.mesh(), "bob").isEmpty());
         assertEquals(QuestionStatus.PENDING, store.question(q.id()).orElseThrow().status(),
                 "reading a question does not answer it");
     }
 
     @Test
-    void takeInboxLeavesOutQuestionsNobodyWaitsForAnyMore() throws IOException {
+    void questionsNobodyWaitsForAreWithdrawnNotHandedOver() throws IOException {
         Node alice = server("alice", 100, 1000);
         Node bob = server("bob", 200, 2000);
         Question expiring = alice.mesh().ask("alice", "bob", "quick?", Duration.ofSeconds(5));
         Question lasting = alice.mesh().ask("alice", "bob", "slow?", Duration.ofSeconds(600));
         clock.advance(Duration.ofSeconds(10));
 
-        List<InboxItem> got = bob.mesh().takeInbox("bob");
+        List<InboxItem> got = take(bob.mesh(), "bob");
 
         assertEquals(List.of(lasting.id()), got.stream().map(InboxItem::id).toList());
         assertEquals(QuestionStatus.EXPIRED, store.question(expiring.id()).orElseThrow().status());
-        assertEquals(0, store.waitingCount("bob"));
+        assertEquals(0, store.unseenCount("bob", 100_000));
     }
 
     @Test
-    void takeInboxWithMaxCharsLeavesTheRestForLater() throws IOException {
+    void aHandOverStopsAtItsCharactersAndLeavesTheRest() throws IOException {
         Node alice = server("alice", 100, 1000);
         Node bob = server("bob", 200, 2000);
         alice.mesh().ask("alice", "bob", "a".repeat(30), Duration.ofSeconds(60));
         alice.mesh().ask("alice", "bob", "b".repeat(30), Duration.ofSeconds(60));
 
-        assertEquals(1, bob.mesh().takeInbox("bob", 40).size());
-        assertEquals(1, store.waitingCount("bob"));
-        assertEquals("b".repeat(30), bob.mesh().takeInbox("bob", 40).get(0).body());
+        assertEquals(1, take(bob.mesh(), "bob", 40).size());
+        assertEquals(1, store.unseenCount("bob", 100_000));
+        assertEquals("b".repeat(30), take(bob.mesh(), "bob", 40).get(0).body());
     }
 
     @Test
@@ -1008,4 +1022,17 @@ class MeshTest {
         assertEquals("works on auth", kept.summary(), "no summary given keeps the old one");
         assertNotEquals(PeerState.OFFLINE, kept.state());
     }
+
+    /** Everything for {@code name}, handed over as poll_inbox does for a session with no transcript (seen at once). */
+    static List<InboxItem> take(Mesh m, String name) {
+        return take(m, name, Integer.MAX_VALUE);
+    }
+
+    static List<InboxItem> take(Mesh m, String name, int maxChars) {
+        m.settle(name, Optional.empty());
+        return m.inbox().handOver(name, Optional.empty(), 1000, maxChars).items();
+    }
+
+    /** A hook text that holds everything it is given. */
+    static final java.util.function.Function<List<InboxItem>, Inbox.Fitted> ALL = l -> new Inbox.Fitted(l, 0);
 }

@@ -165,7 +165,7 @@ class MessagingRulesTest {
         assertTrue(d.id().startsWith("m_"), d.id());
         assertEquals(Delivery.SENT, d.status());
         assertEquals(List.of("bob"), d.recipients(), "addressed under the stored name");
-        List<InboxItem> got = bob.mesh().takeInbox("bob");
+        List<InboxItem> got = take(bob.mesh(), "bob");
         assertEquals(1, got.size());
         InboxItem item = got.get(0);
         assertEquals(d.id(), item.id());
@@ -173,8 +173,8 @@ class MessagingRulesTest {
         assertEquals("alice", item.from());
         assertEquals("build is green", item.body());
         assertEquals(T0, item.sentAt());
-        assertTrue(bob.mesh().takeInbox("bob").isEmpty(), "delivered once");
-        assertEquals(0, store.waitingCount("alice"), "the sender gets nothing");
+        assertTrue(take(bob.mesh(), "bob").isEmpty(), "delivered once");
+        assertEquals(0, store.unseenCount("alice", 100_000), "the sender gets nothing");
     }
 
     @Test
@@ -186,10 +186,10 @@ class MessagingRulesTest {
         Delivery d = alice.mesh().tell("alice", "bob", "read this when you are back");
 
         assertEquals(Delivery.QUEUED, d.status());
-        assertEquals(1, store.waitingCount("bob"));
+        assertEquals(1, store.unseenCount("bob", 100_000));
         Node nextBob = server("bob", 300, 3000);
         assertEquals("bob", nextBob.name());
-        assertEquals(List.of(d.id()), ids(nextBob.mesh().takeInbox("bob")));
+        assertEquals(List.of(d.id()), ids(take(nextBob.mesh(), "bob")));
     }
 
     @Test
@@ -199,7 +199,7 @@ class MessagingRulesTest {
         dead.add(200L);
 
         assertEquals(Delivery.QUEUED, alice.mesh().tell("alice", "bob", "hello?").status());
-        assertEquals(1, store.waitingCount("bob"));
+        assertEquals(1, store.unseenCount("bob", 100_000));
     }
 
     @Test
@@ -209,7 +209,7 @@ class MessagingRulesTest {
         MeshException e = assertThrows(MeshException.class, () -> alice.mesh().tell("alice", "nobody", "hi"));
 
         assertMentions(e, "No peer named 'nobody'");
-        assertEquals(0, store.waitingCount("nobody"));
+        assertEquals(0, store.unseenCount("nobody", 100_000));
         assertTrue(allHistory().isEmpty());
     }
 
@@ -220,7 +220,7 @@ class MessagingRulesTest {
         MeshException e = assertThrows(MeshException.class, () -> alice.mesh().tell("alice", "Alice", "note to self"));
 
         assertMentions(e, "cannot tell itself");
-        assertEquals(0, store.waitingCount("alice"));
+        assertEquals(0, store.unseenCount("alice", 100_000));
         assertTrue(allHistory().isEmpty());
     }
 
@@ -236,11 +236,11 @@ class MessagingRulesTest {
         MeshException tooLong = assertThrows(MeshException.class,
                 () -> alice.mesh().tell("alice", "bob", "x".repeat(MAX_CHARS + 1)));
         assertMentions(tooLong, String.valueOf(MAX_CHARS), "MESH_MAX_MESSAGE_CHARS");
-        assertEquals(0, store.waitingCount("bob"));
+        assertEquals(0, store.unseenCount("bob", 100_000));
         assertTrue(allHistory().isEmpty());
 
         alice.mesh().tell("alice", "bob", "x".repeat(MAX_CHARS));
-        assertEquals(1, store.waitingCount("bob"), "exactly the limit is accepted");
+        assertEquals(1, store.unseenCount("bob", 100_000), "exactly the limit is accepted");
     }
 
     // ------------------------------------------------------------------ broadcast and topics
@@ -264,13 +264,13 @@ class MessagingRulesTest {
 
         assertTrue(d.id().startsWith("b_"), d.id());
         assertEquals(List.of("bob"), d.recipients());
-        InboxItem got = bob.mesh().takeInbox("bob").get(0);
+        InboxItem got = take(bob.mesh(), "bob").get(0);
         assertEquals(d.id(), got.id());
         assertEquals(InboxItem.BROADCAST, got.kind());
         assertEquals("alice", got.from());
         assertEquals(Optional.empty(), got.topic());
         for (String none : List.of("alice", "carol", "dave", "erin")) {
-            assertEquals(0, store.waitingCount(none), none + " must not get the broadcast");
+            assertEquals(0, store.unseenCount(none, 100_000), none + " must not get the broadcast");
         }
     }
 
@@ -289,17 +289,17 @@ class MessagingRulesTest {
         Delivery d = alice.mesh().broadcast("alice", "v2 is out", Optional.of("deploys"));
 
         assertEquals(Set.of("bob", "carol"), Set.copyOf(d.recipients()));
-        InboxItem toBob = bob.mesh().takeInbox("bob").get(0);
+        InboxItem toBob = take(bob.mesh(), "bob").get(0);
         assertEquals(InboxItem.BROADCAST, toBob.kind());
         assertEquals(Optional.of("deploys"), toBob.topic());
         assertEquals("v2 is out", toBob.body());
-        assertEquals(0, store.waitingCount("alice"), "the sender does not hear itself");
-        assertEquals(0, store.waitingCount("dave"), "not a subscriber");
-        assertEquals(1, store.waitingCount("carol"), "waits for the offline subscriber");
+        assertEquals(0, store.unseenCount("alice", 100_000), "the sender does not hear itself");
+        assertEquals(0, store.unseenCount("dave", 100_000), "not a subscriber");
+        assertEquals(1, store.unseenCount("carol", 100_000), "waits for the offline subscriber");
 
         Node nextCarol = server("carol", 500, 5000);
         assertEquals("carol", nextCarol.name());
-        assertEquals(List.of(d.id()), ids(nextCarol.mesh().takeInbox("carol")));
+        assertEquals(List.of(d.id()), ids(take(nextCarol.mesh(), "carol")));
     }
 
     @Test
@@ -312,7 +312,7 @@ class MessagingRulesTest {
                     () -> alice.mesh().broadcast("alice", "hello", Optional.of(bad)), bad);
             assertMentions(e, "topic");
         }
-        assertEquals(0, store.waitingCount("bob"));
+        assertEquals(0, store.unseenCount("bob", 100_000));
         assertTrue(allHistory().isEmpty());
     }
 
@@ -324,7 +324,7 @@ class MessagingRulesTest {
         assertThrows(MeshException.class, () -> alice.mesh().broadcast("alice", " ", Optional.empty()));
         assertThrows(MeshException.class, () -> alice.mesh().broadcast("alice", "x".repeat(MAX_CHARS + 1), Optional.empty()));
 
-        assertEquals(0, store.waitingCount("bob"));
+        assertEquals(0, store.unseenCount("bob", 100_000));
     }
 
     @Test
@@ -383,10 +383,10 @@ class MessagingRulesTest {
 
         alice.mesh().rename("alice", alice.id(), "planner");
 
-        assertEquals(0, store.waitingCount("planner"));
+        assertEquals(0, store.unseenCount("planner", 100_000));
         Node nextAlice = server("alice", 300, 3000);
         assertEquals(List.of("for whoever is alice"),
-                nextAlice.mesh().takeInbox("alice").stream().map(InboxItem::body).toList());
+                take(nextAlice.mesh(), "alice").stream().map(InboxItem::body).toList());
     }
 
     @Test
@@ -483,7 +483,7 @@ class MessagingRulesTest {
         assertEquals(TaskStatus.PENDING, t.status());
         assertEquals("bob", t.assignee());
         assertEquals(TaskStatus.PENDING, store.task(t.id()).orElseThrow().status());
-        InboxItem item = bob.mesh().takeInbox("bob").get(0);
+        InboxItem item = take(bob.mesh(), "bob").get(0);
         assertEquals(InboxItem.TASK, item.kind());
         assertEquals(t.id(), item.id());
         assertEquals(Optional.of(t.id()), item.taskId());
@@ -506,7 +506,7 @@ class MessagingRulesTest {
         assertThrows(MeshException.class, () -> alice.mesh().delegate("alice", "bob", "ok", Optional.of("c".repeat(MAX_CHARS + 1))));
 
         assertTrue(alice.mesh().tasksDelegatedBy("alice").isEmpty());
-        assertEquals(0, store.waitingCount("bob"));
+        assertEquals(0, store.unseenCount("bob", 100_000));
     }
 
     @Test
@@ -523,7 +523,7 @@ class MessagingRulesTest {
         assertEquals(Optional.of("migrated 3 tables"), done.result());
         assertTrue(done.completedAt().isPresent());
         assertEquals(TaskStatus.FAILED, failed.status());
-        List<InboxItem> results = alice.mesh().takeInbox("alice");
+        List<InboxItem> results = take(alice.mesh(), "alice");
         assertEquals(List.of(ok.id(), bad.id()), ids(results));
         InboxItem first = results.get(0);
         assertEquals(InboxItem.TASK_RESULT, first.kind());
@@ -552,7 +552,7 @@ class MessagingRulesTest {
         Task stored = store.task(t.id()).orElseThrow();
         assertEquals(TaskStatus.PENDING, stored.status());
         assertEquals(Optional.empty(), stored.result());
-        assertEquals(0, store.waitingCount("alice"), "the delegator heard nothing");
+        assertEquals(0, store.unseenCount("alice", 100_000), "the delegator heard nothing");
     }
 
     @Test
@@ -569,7 +569,7 @@ class MessagingRulesTest {
         Task stored = store.task(t.id()).orElseThrow();
         assertEquals(TaskStatus.COMPLETED, stored.status());
         assertEquals(Optional.of("first"), stored.result());
-        assertEquals(List.of("first"), alice.mesh().takeInbox("alice").stream().map(InboxItem::body).toList(),
+        assertEquals(List.of("first"), take(alice.mesh(), "alice").stream().map(InboxItem::body).toList(),
                 "the delegator hears exactly one outcome");
     }
 
@@ -586,7 +586,7 @@ class MessagingRulesTest {
         assertThrows(MeshException.class, () -> bob.mesh().complete("bob", t.id(), TaskStatus.COMPLETED, " "));
 
         assertEquals(TaskStatus.PENDING, store.task(t.id()).orElseThrow().status());
-        assertEquals(0, store.waitingCount("alice"));
+        assertEquals(0, store.unseenCount("alice", 100_000));
     }
 
     @Test
@@ -615,18 +615,18 @@ class MessagingRulesTest {
         Node bob = server("bob", 200, 2000);
         Task t = alice.mesh().delegate("alice", "bob", "migrate", Optional.empty());
 
-        StopVerdict first = bob.mesh().stopVerdict("bob", false);
+        StopVerdict first = bob.mesh().stopVerdict("bob", false, Optional.empty(), ALL);
         assertTrue(first.block());
-        assertEquals(List.of(t.id()), first.tasks().stream().map(Task::id).toList());
-        assertTrue(first.questions().isEmpty());
+        assertEquals(List.of(t.id()), first.taskIds());
+        assertTrue(first.questionIds().isEmpty());
         assertTrue(store.task(t.id()).orElseThrow().namedAt().isPresent(), "the block names the task");
-        assertEquals(0, store.waitingCount("bob"), "naming it in the block delivers it");
+        assertEquals(List.of(), store.offerable("bob", List.of(), 10), "the block offers it");
 
-        assertFalse(bob.mesh().stopVerdict("bob", true).block(), "no second block for the same task in one stop sequence");
-        assertTrue(bob.mesh().stopVerdict("bob", false).block(), "a new stop sequence reminds again");
+        assertFalse(bob.mesh().stopVerdict("bob", true, Optional.empty(), ALL).block(), "no second block for the same task in one stop sequence");
+        assertTrue(bob.mesh().stopVerdict("bob", false, Optional.empty(), ALL).block(), "a new stop sequence reminds again");
 
         bob.mesh().complete("bob", t.id(), TaskStatus.FAILED, "cannot");
-        assertFalse(bob.mesh().stopVerdict("bob", false).block(), "an ended task no longer blocks");
+        assertFalse(bob.mesh().stopVerdict("bob", false, Optional.empty(), ALL).block(), "an ended task no longer blocks");
     }
 
     @Test
@@ -634,14 +634,15 @@ class MessagingRulesTest {
         Node alice = server("alice", 100, 1000);
         Node bob = server("bob", 200, 2000);
         Task t1 = alice.mesh().delegate("alice", "bob", "one", Optional.empty());
-        assertTrue(bob.mesh().stopVerdict("bob", false).block());
+        assertTrue(bob.mesh().stopVerdict("bob", false, Optional.empty(), ALL).block());
         clock.advance(Duration.ofSeconds(1));
         Task t2 = alice.mesh().delegate("alice", "bob", "two", Optional.empty());
 
-        StopVerdict v = bob.mesh().stopVerdict("bob", true);
+        StopVerdict v = bob.mesh().stopVerdict("bob", true, Optional.empty(), ALL);
 
         assertTrue(v.block());
-        assertEquals(List.of(t1.id(), t2.id()), v.tasks().stream().map(Task::id).toList());
+        assertEquals(List.of(t2.id()), v.shown().items().stream().map(InboxItem::id).toList(), "the new one is shown");
+        assertEquals(List.of(t1.id()), v.stillPending().stream().map(Task::id).toList(), "the one shown before is named");
     }
 
     @Test
@@ -649,14 +650,14 @@ class MessagingRulesTest {
         Node alice = server("alice", 100, 1000);
         Node bob = server("bob", 200, 2000);
         Question q = alice.mesh().ask("alice", "bob", "port?", Duration.ofSeconds(600));
-        assertTrue(bob.mesh().stopVerdict("bob", false).block());
+        assertTrue(bob.mesh().stopVerdict("bob", false, Optional.empty(), ALL).block());
         Task t = alice.mesh().delegate("alice", "bob", "migrate", Optional.empty());
 
-        StopVerdict v = bob.mesh().stopVerdict("bob", true);
+        StopVerdict v = bob.mesh().stopVerdict("bob", true, Optional.empty(), ALL);
 
         assertTrue(v.block());
-        assertEquals(List.of(q.id()), v.questions().stream().map(Question::id).toList());
-        assertEquals(List.of(t.id()), v.tasks().stream().map(Task::id).toList());
+        assertEquals(List.of(q.id()), v.questionIds());
+        assertEquals(List.of(t.id()), v.taskIds());
     }
 
     @Test
@@ -665,7 +666,7 @@ class MessagingRulesTest {
         server("bob", 200, 2000);
         alice.mesh().delegate("alice", "bob", "migrate", Optional.empty());
 
-        assertFalse(alice.mesh().stopVerdict("alice", false).block(), "the delegator is not the one who must work");
+        assertFalse(alice.mesh().stopVerdict("alice", false, Optional.empty(), ALL).block(), "the delegator is not the one who must work");
     }
 
     // ------------------------------------------------------------------ housekeeping
@@ -683,11 +684,11 @@ class MessagingRulesTest {
         assertEquals(PeerState.OFFLINE, stored("bob").state());
         assertEquals(PeerState.ACTIVE, stored("alice").state());
         assertEquals(List.of(), alice.mesh().gc(Optional.empty()).peersReaped(), "reaping is done once");
-        assertEquals(1, store.waitingCount("bob"));
+        assertEquals(1, store.unseenCount("bob", 100_000));
 
         Node nextBob = server("bob", 300, 3000);
         assertEquals("bob", nextBob.name());
-        assertEquals(List.of(d.id()), ids(nextBob.mesh().takeInbox("bob")));
+        assertEquals(List.of(d.id()), ids(take(nextBob.mesh(), "bob")));
     }
 
     @Test
@@ -729,14 +730,14 @@ class MessagingRulesTest {
         Node carol = server("carol", 300, 3000);
         Delivery old = alice.mesh().tell("alice", "bob", "old news");
         Question q = alice.mesh().ask("alice", "bob", "port?", Duration.ofSeconds(60));
-        bob.mesh().takeInbox("bob");
+        take(bob.mesh(), "bob");
         bob.mesh().reply("bob", q.id(), "8080");
-        alice.mesh().takeInbox("alice"); // alice reads the answer's item
+        take(alice.mesh(), "alice"); // alice reads the answer's item
         carol.mesh().leaveAsServer("carol");
         Delivery waiting = alice.mesh().tell("alice", "carol", "still waiting for you");
         clock.advance(Duration.ofDays(2));
         Delivery recent = alice.mesh().tell("alice", "bob", "recent news");
-        bob.mesh().takeInbox("bob");
+        take(bob.mesh(), "bob");
 
         assertEquals(0, alice.mesh().gc(Optional.empty()).historyRowsPruned(), "without keep nothing is pruned");
         Housekeeping h = alice.mesh().gc(Optional.of(Duration.ofDays(1)));
@@ -748,8 +749,8 @@ class MessagingRulesTest {
         assertFalse(left.contains(old.id()), "delivered history older than keep is pruned");
         assertTrue(left.contains(recent.id()), "delivered history newer than keep stays");
         assertTrue(left.contains(waiting.id()), "undelivered mail stays, however old");
-        assertEquals(1, store.waitingCount("carol"));
-        assertEquals(List.of(waiting.id()), ids(server("carol", 400, 4000).mesh().takeInbox("carol")));
+        assertEquals(1, store.unseenCount("carol", 100_000));
+        assertEquals(List.of(waiting.id()), ids(take(server("carol", 400, 4000).mesh(), "carol")));
     }
 
     @Test
@@ -759,7 +760,7 @@ class MessagingRulesTest {
         Task read = alice.mesh().delegate("alice", "bob", "one", Optional.empty());
         Task unread = alice.mesh().delegate("alice", "bob", "two", Optional.empty());
         bob.mesh().complete("bob", read.id(), TaskStatus.COMPLETED, "done one");
-        alice.mesh().takeInbox("alice");
+        take(alice.mesh(), "alice");
         bob.mesh().complete("bob", unread.id(), TaskStatus.COMPLETED, "done two");
         clock.advance(Duration.ofDays(2));
 
@@ -767,7 +768,7 @@ class MessagingRulesTest {
 
         assertEquals(Optional.empty(), store.task(read.id()));
         assertTrue(store.task(unread.id()).isPresent(), "its result still waits for the delegator");
-        assertEquals(List.of("done two"), alice.mesh().takeInbox("alice").stream().map(InboxItem::body).toList());
+        assertEquals(List.of("done two"), take(alice.mesh(), "alice").stream().map(InboxItem::body).toList());
     }
 
     @Test
@@ -789,7 +790,7 @@ class MessagingRulesTest {
         assertTrue(store.peer("carol").isPresent(), "offline but mail waits: kept");
         assertTrue(store.peer("bob").isPresent(), "stale but not offline: kept");
         assertTrue(store.peer("alice").isPresent());
-        assertEquals(1, store.waitingCount("carol"));
+        assertEquals(1, store.unseenCount("carol", 100_000));
     }
 
     @Test
@@ -856,4 +857,17 @@ class MessagingRulesTest {
         assertEquals(List.of("question", "reply", "message", "broadcast"),
                 alice.mesh().history(0, T0, 100).stream().map(MeshEvent::kind).toList());
     }
+
+    /** Everything for {@code name}, handed over as poll_inbox does for a session with no transcript (seen at once). */
+    static List<InboxItem> take(Mesh m, String name) {
+        return take(m, name, Integer.MAX_VALUE);
+    }
+
+    static List<InboxItem> take(Mesh m, String name, int maxChars) {
+        m.settle(name, Optional.empty());
+        return m.inbox().handOver(name, Optional.empty(), 1000, maxChars).items();
+    }
+
+    /** A hook text that holds everything it is given. */
+    static final java.util.function.Function<List<InboxItem>, Inbox.Fitted> ALL = l -> new Inbox.Fitted(l, 0);
 }

@@ -99,10 +99,13 @@ class WholeMeshReadsTest {
         return new ProcessRef(pid, START + pid);
     }
 
+    /** Every session's transcript, as this test writes it: what each model was shown. */
+    private final InboxTest.FakeLog log = new InboxTest.FakeLog();
+
     /** A server process for project {@code name}, joined under that name. */
     private Mesh server(String name, long pid) throws IOException {
         Path dir = Files.createDirectories(tmp.resolve("projects").resolve(name));
-        Mesh m = new Mesh(store, new FakeProcesses(pid), clock, HOST, 1000);
+        Mesh m = new Mesh(store, new FakeProcesses(pid), clock, HOST, 1000, Duration.ofSeconds(30), log);
         assertEquals(name, m.joinAsServer(new ProjectIdentity(dir, dir, name)).name());
         return m;
     }
@@ -112,8 +115,46 @@ class WholeMeshReadsTest {
         return new Mesh(store, new FakeProcesses(900), clock, HOST, 1000);
     }
 
-    private Receipt receipt(String id, String recipient) {
-        return watcher().receipt(id, recipient).orElseThrow(() -> new AssertionError("no receipt for " + id + " to " + recipient));
+    private static String transcript(String name) {
+        return "/sessions/" + name + ".jsonl";
+    }
+
+    /** What a hook of {@code name}'s session does: offers what waits, its proof expected in the session's transcript. */
+    private List<String> offer(Mesh m, String name) {
+        return m.inbox().offerNext(name, Inbox.VIA_PROMPT, Optional.of(transcript(name)), List.of(), 100,
+                items -> new Inbox.Fitted(items, 0)).items().stream().map(InboxItem::id).toList();
+    }
+
+    /** The session's transcript shows item {@code id} to its model. */
+    private void shown(String name, String id) {
+        log.show(transcript(name), id);
+    }
+
+    /** What the session's server does about once a second: settles its offers against its transcript. */
+    private void settle(Mesh m, String name) {
+        m.settle(name, Optional.of(transcript(name)));
+    }
+
+    /** The receipt a watcher reads for item {@code id} and {@code recipient}: the item's own, or its answer's or result's. */
+    private ItemStatus.Recipient receipt(String id, String recipient) {
+        return receiptIfAny(id, recipient).orElseThrow(() -> new AssertionError("no receipt for " + id + " to " + recipient));
+    }
+
+    private Optional<ItemStatus.Recipient> receiptIfAny(String id, String recipient) {
+        return watcher().recentItems(100).stream().filter(i -> i.sent().id().equals(id))
+                .flatMap(i -> java.util.stream.Stream.concat(i.delivery().stream(), i.reply().stream()))
+                .filter(r -> r.name().equals(recipient)).findFirst();
+    }
+
+    private static void assertReceipt(String state, Optional<Instant> at, ItemStatus.Recipient r) {
+        assertEquals(state, r.state(), r.toString());
+        Optional<Instant> when = switch (state) {
+            case "queued" -> Optional.of(r.queuedAt());
+            case "offered" -> r.offeredAt();
+            case "seen" -> r.seenAt();
+            default -> r.endedAt();
+        };
+        assertEquals(at, when, r.toString());
     }
 
     @Test
@@ -144,32 +185,54 @@ class WholeMeshReadsTest {
     }
 
     @Test
-    void aQuestionsReceiptGoesQueuedThenOfferedThenAnswered() throws IOException {
+    void aQuestionsReceiptGoesQueuedThenOfferedThenSeenThenAnswered() throws IOException {
         Mesh alice = server("alice", 100);
         Mesh bob = server("bob", 200);
         Question q = alice.ask("alice", "bob", "which port?", Duration.ofMinutes(5));
 
-        assertEquals(new Receipt("bob", Receipt.QUEUED, Optional.of(T0)), receipt(q.id(), "bob"));
+        assertReceipt("queued", Optional.of(T0), receipt(q.id(), "bob"));
 
         now.set(T0.plusSeconds(3));
-        bob.takeInbox("bob");
-        assertEquals(new Receipt("bob", Receipt.OFFERED, Optional.of(T0.plusSeconds(3))), receipt(q.id(), "bob"));
+        assertEquals(List.of(q.id()), offer(bob, "bob"));
+        assertReceipt("offered", Optional.of(T0.plusSeconds(3)), receipt(q.id(), "bob"));
+        assertEquals(Optional.of(Inbox.VIA_PROMPT), receipt(q.id(), "bob").offeredVia());
+
+        now.set(T0.plusSeconds(4));
+        shown("bob", q.id());
+        settle(bob, "bob");
+        assertReceipt("seen", Optional.of(T0.plusSeconds(4)), receipt(q.id(), "bob"));
+        assertEquals(Optional.of(Inbox.SEEN_IN_TRANSCRIPT), receipt(q.id(), "bob").seenVia());
 
         now.set(T0.plusSeconds(7));
         bob.reply("bob", q.id(), "8080");
-        assertEquals(new Receipt("bob", Receipt.ANSWERED, Optional.of(T0.plusSeconds(7))), receipt(q.id(), "bob"));
-        assertEquals(Receipt.ANSWERED, receipt(q.id(), "BOB").state(), "names match without regard to case");
+        assertReceipt("answered", Optional.of(T0.plusSeconds(7)), receipt(q.id(), "bob"));
         List<ItemView> items = watcher().recentItems(10);
         assertEquals(1, items.size(), "the answer is folded into its question: " + items);
         Question shown = items.get(0).question().orElseThrow();
         assertEquals(QuestionStatus.ANSWERED, shown.status());
         assertEquals(Optional.of("8080"), shown.answer());
         assertEquals(List.of("bob"), items.get(0).sent().recipients());
-        assertEquals(new Receipt("alice", Receipt.QUEUED, Optional.of(T0.plusSeconds(7))), receipt(q.id(), "alice"),
-                "the answer waits in the asker's inbox");
+        assertEquals(List.of("bob"), items.get(0).delivery().stream().map(ItemStatus.Recipient::name).toList(),
+                "the answer's row is the asker's mail, not a recipient of the question");
+        assertReceipt("queued", Optional.of(T0.plusSeconds(7)), receipt(q.id(), "alice"));
         now.set(T0.plusSeconds(8));
-        alice.takeInbox("alice");
-        assertEquals(new Receipt("alice", Receipt.OFFERED, Optional.of(T0.plusSeconds(8))), receipt(q.id(), "alice"));
+        offer(alice, "alice");
+        assertReceipt("offered", Optional.of(T0.plusSeconds(8)), receipt(q.id(), "alice"));
+    }
+
+    @Test
+    void anOfferedItemStaysOfferedUntilItsSessionSettlesItAgainstTheTranscript() throws IOException {
+        Mesh alice = server("alice", 100);
+        Mesh bob = server("bob", 200);
+        Delivery m = alice.tell("alice", "bob", "the build is green");
+        offer(bob, "bob");
+        shown("bob", m.id());
+
+        assertEquals("offered", receipt(m.id(), "bob").state(), "a watcher reads what the store holds: it settles nothing");
+        assertEquals("offered", store.receipts(m.id()).get(0).state());
+
+        settle(bob, "bob");
+        assertEquals("seen", receipt(m.id(), "bob").state());
     }
 
     @Test
@@ -201,12 +264,11 @@ class WholeMeshReadsTest {
         bob.subscribe("bob", "schema");
         carol.subscribe("carol", "schema");
         Delivery b = alice.broadcast("alice", "users.email is NOT NULL", Optional.of("schema"));
-        bob.takeInbox("bob");
+        offer(bob, "bob");
 
-        assertEquals(Receipt.OFFERED, receipt(b.id(), "bob").state());
-        assertEquals(Receipt.QUEUED, receipt(b.id(), "carol").state());
-        assertEquals(Optional.empty(), watcher().receipt(b.id(), "alice"), "the sender is no recipient");
-        assertEquals(Optional.empty(), watcher().receipt("b_nosuchitem", "bob"));
+        assertEquals("offered", receipt(b.id(), "bob").state());
+        assertEquals("queued", receipt(b.id(), "carol").state());
+        assertEquals(Optional.empty(), receiptIfAny(b.id(), "alice"), "the sender is no recipient");
         assertEquals(Optional.of("schema"), watcher().recentItems(10).get(0).sent().topic());
     }
 
@@ -215,10 +277,10 @@ class WholeMeshReadsTest {
         Mesh alice = server("alice", 100);
         Mesh bob = server("bob", 200);
         Task t = alice.delegate("alice", "bob", "add /health", Optional.of("for the proxy"));
-        assertEquals(Receipt.QUEUED, receipt(t.id(), "bob").state());
+        assertEquals("queued", receipt(t.id(), "bob").state());
 
-        bob.takeInbox("bob");
-        assertEquals(Receipt.OFFERED, receipt(t.id(), "bob").state());
+        offer(bob, "bob");
+        assertEquals("offered", receipt(t.id(), "bob").state());
         now.set(T0.plusSeconds(9));
         bob.complete("bob", t.id(), TaskStatus.COMPLETED, "done in health.go");
 
@@ -228,10 +290,11 @@ class WholeMeshReadsTest {
         assertEquals(TaskStatus.COMPLETED, shown.status());
         assertEquals(Optional.of("done in health.go"), shown.result());
         assertEquals(Optional.of("for the proxy"), shown.context());
-        assertEquals(new Receipt("bob", "completed", Optional.of(T0.plusSeconds(9))), receipt(t.id(), "bob"));
-        assertEquals(Receipt.QUEUED, receipt(t.id(), "alice").state(), "the result waits for the delegator");
-        alice.takeInbox("alice");
-        assertEquals(Receipt.OFFERED, receipt(t.id(), "alice").state());
+        assertReceipt("completed", Optional.of(T0.plusSeconds(9)), receipt(t.id(), "bob"));
+        assertEquals("queued", receipt(t.id(), "alice").state(), "the result waits for the delegator");
+        assertEquals(List.of("bob"), items.get(0).delivery().stream().map(ItemStatus.Recipient::name).toList());
+        offer(alice, "alice");
+        assertEquals("offered", receipt(t.id(), "alice").state());
     }
 
     @Test
@@ -264,14 +327,15 @@ class WholeMeshReadsTest {
         now.set(T0.plusSeconds(31));
         dead.add(300L); // carol's server, which asked and waited
 
-        assertEquals(new Receipt("bob", "expired", Optional.of(T0.plusSeconds(30))), receipt(late.id(), "bob"));
-        assertEquals(new Receipt("bob", "abandoned", Optional.empty()), receipt(orphan.id(), "bob"));
+        assertReceipt("expired", Optional.of(T0.plusSeconds(30)), receipt(late.id(), "bob"));
+        assertReceipt("abandoned", Optional.empty(), receipt(orphan.id(), "bob"));
         List<ItemView> items = watcher().recentItems(10);
         assertEquals(QuestionStatus.EXPIRED, items.get(0).question().orElseThrow().status());
         assertEquals(QuestionStatus.ABANDONED, items.get(1).question().orElseThrow().status());
 
         assertEquals(QuestionStatus.PENDING, store.question(late.id()).orElseThrow().status(), "reading closes nothing");
         assertEquals(QuestionStatus.PENDING, store.question(orphan.id()).orElseThrow().status());
-        assertEquals(2, store.waitingCount("bob"), "and delivers nothing");
+        assertEquals(2, store.unseenCount("bob", 100), "and delivers nothing");
+        assertEquals("queued", store.receipts(late.id()).get(0).state());
     }
 }

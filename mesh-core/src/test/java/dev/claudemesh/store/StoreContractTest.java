@@ -59,67 +59,96 @@ abstract class StoreContractTest {
         assertNotEquals(before, s.changeCounter());
     }
 
-    // ------------------------------------------------------------ inbox
+    // ------------------------------------------------------------ inbox and delivery
+
+    static List<String> ids(List<InboxItem> items) {
+        return items.stream().map(InboxItem::id).toList();
+    }
 
     @Test
-    void takeInboxDeliversEachItemOnce() {
+    void offerableListsTheRecipientsQueuedItemsOldestFirstAndChangesNothing() {
         MeshStore s = store();
         s.addQuestion(question("q_1", "alice", "bob", "first"));
         s.addQuestion(question("q_2", "alice", "bob", "second"));
-        assertEquals(2, s.waitingCount("bob"));
+        s.addQuestion(question("q_3", "bob", "carol", "for carol"));
 
-        List<InboxItem> got = s.takeInbox("BOB", Integer.MAX_VALUE, T0);
-
-        assertEquals(List.of("q_1", "q_2"), got.stream().map(InboxItem::id).toList());
+        List<InboxItem> got = s.offerable("BOB", List.of(), 10);
+        assertEquals(List.of("q_1", "q_2"), ids(got));
         assertEquals("alice", got.get(0).from());
         assertEquals(InboxItem.QUESTION, got.get(0).kind());
         assertEquals("first", got.get(0).body());
-        assertTrue(s.takeInbox("bob", Integer.MAX_VALUE, T0).isEmpty());
-        assertEquals(0, s.waitingCount("bob"));
+        assertEquals(List.of("q_1", "q_2"), ids(s.offerable("bob", List.of(), 10)), "reading takes nothing");
+        assertEquals(List.of("q_1"), ids(s.offerable("bob", List.of(), 1)));
+        assertEquals(List.of(), ids(s.offerable("bob", List.of(InboxItem.MESSAGE), 10)));
+        assertEquals(2, s.unseenCount("bob", 100));
+        assertEquals(1, s.unseenCount("bob", 1), "the count stops at its cap");
     }
 
     @Test
-    void takeInboxOnlyReturnsTheRecipientsItems() {
+    void offerIsCompareAndSetSoTwoReadersNeverOfferTheSameItem() {
         MeshStore s = store();
-        s.addQuestion(question("q_1", "alice", "bob", "for bob"));
-        s.addQuestion(question("q_2", "bob", "carol", "for carol"));
+        s.addQuestion(question("q_1", "alice", "bob", "first"));
+        s.addQuestion(question("q_2", "alice", "bob", "second"));
 
-        assertEquals(List.of("q_1"), s.takeInbox("bob", Integer.MAX_VALUE, T0).stream().map(InboxItem::id).toList());
-        assertEquals(1, s.waitingCount("carol"));
+        assertEquals(List.of("q_1"), s.offer("bob", List.of("q_1"), "prompt", "/t.jsonl", 10, T0));
+        assertEquals(List.of("q_2"), second().offer("bob", List.of("q_1", "q_2"), "channel", "/t.jsonl", 20, T0),
+                "q_1 was offered already");
+        assertEquals(List.of(), s.offerable("bob", List.of(), 10));
+        assertEquals(2, s.unseenCount("bob", 100), "offered is not seen");
+        List<dev.claudemesh.mesh.Offer> open = s.openOffers("bob", 10);
+        assertEquals(List.of("q_1", "q_2"), open.stream().map(dev.claudemesh.mesh.Offer::id).toList());
+        assertEquals("prompt", open.get(0).via());
+        assertEquals("/t.jsonl", open.get(0).log());
+        assertEquals(10, open.get(0).mark());
     }
 
     @Test
-    void takeInboxStopsAtMaxCharsAndLeavesTheRest() {
+    void anOfferThatFailedGoesBackToTheQueueAndOneSeenNeverDoes() {
         MeshStore s = store();
-        s.addQuestion(question("q_1", "alice", "bob", "0123456789"));
-        s.addQuestion(question("q_2", "alice", "bob", "0123456789"));
-        s.addQuestion(question("q_3", "alice", "bob", "0123456789"));
+        s.addQuestion(question("q_1", "alice", "bob", "first"));
+        s.addQuestion(question("q_2", "alice", "bob", "second"));
+        s.offer("bob", List.of("q_1", "q_2"), "prompt", "/t.jsonl", 0, T0);
 
-        assertEquals(List.of("q_1", "q_2"), s.takeInbox("bob", 25, T0).stream().map(InboxItem::id).toList());
-        assertEquals(1, s.waitingCount("bob"));
-        assertEquals(List.of("q_3"), s.takeInbox("bob", 25, T0).stream().map(InboxItem::id).toList());
+        assertEquals(List.of("q_1"), s.markSeen("bob", List.of("q_1"), "transcript", T0.plusSeconds(1)));
+        assertEquals(List.of("q_2"), s.release("bob", List.of("q_1", "q_2"), T0.plusSeconds(2)), "a seen item is not released");
+        assertEquals(List.of("q_2"), ids(s.offerable("bob", List.of(), 10)));
+        assertEquals(List.of(), s.markSeen("bob", List.of("q_1"), "transcript", T0.plusSeconds(3)), "seen once");
+        assertEquals(1, s.unseenCount("bob", 100));
     }
 
     @Test
-    void takeInboxReturnsAtLeastOneItemEvenWhenItExceedsMaxChars() {
-        MeshStore s = store();
-        s.addQuestion(question("q_big", "alice", "bob", "x".repeat(100)));
-        s.addQuestion(question("q_next", "alice", "bob", "y"));
-
-        List<InboxItem> got = s.takeInbox("bob", 5, T0);
-
-        assertEquals(List.of("q_big"), got.stream().map(InboxItem::id).toList());
-        assertEquals(1, s.waitingCount("bob"));
-    }
-
-    @Test
-    void markDeliveredIgnoresIdsOfOtherRecipients() {
+    void markSeenIgnoresIdsOfOtherRecipients() {
         MeshStore s = store();
         s.addQuestion(question("q_1", "alice", "bob", "hi"));
-        s.markDelivered("carol", List.of("q_1"), T0);
-        assertEquals(1, s.waitingCount("bob"));
-        s.markDelivered("Bob", List.of("q_1"), T0);
-        assertEquals(0, s.waitingCount("bob"));
+        assertEquals(List.of(), s.markSeen("carol", List.of("q_1"), "tool-result", T0));
+        assertEquals(1, s.unseenCount("bob", 100));
+        assertEquals(List.of("q_1"), s.markSeen("Bob", List.of("q_1"), "tool-result", T0));
+        assertEquals(0, s.unseenCount("bob", 100));
+    }
+
+    @Test
+    void everyChangeOfStateIsAReceiptInOrder() {
+        MeshStore s = store();
+        s.addQuestion(question("q_1", "alice", "bob", "hi"));
+        s.offer("bob", List.of("q_1"), "prompt", "/t.jsonl", 0, T0.plusSeconds(1));
+        s.release("bob", List.of("q_1"), T0.plusSeconds(2));
+        s.offer("bob", List.of("q_1"), "stop", "/t.jsonl", 5, T0.plusSeconds(3));
+        s.accept("bob", List.of("q_1"), T0.plusSeconds(4));
+        s.markSeen("bob", List.of("q_1"), "transcript", T0.plusSeconds(5));
+
+        List<dev.claudemesh.mesh.Receipt.Change> changes = s.receiptsAfter(0, 100);
+        assertEquals(List.of("queued", "offered", "queued", "offered", "accepted", "seen"),
+                changes.stream().map(dev.claudemesh.mesh.Receipt.Change::state).toList());
+        assertEquals(Optional.of("stop"), changes.get(3).via());
+        assertEquals(List.of("seen"), s.receiptsAfter(changes.get(4).seq(), 100).stream()
+                .map(dev.claudemesh.mesh.Receipt.Change::state).toList());
+
+        dev.claudemesh.mesh.Receipt r = s.receipts("q_1").get(0);
+        assertEquals("seen", r.state());
+        assertEquals("alice", r.sender());
+        assertEquals(Optional.of("stop"), r.offeredVia());
+        assertEquals(Optional.of(T0.plusSeconds(5)), r.seenAt());
+        assertEquals(Optional.of("transcript"), r.seenVia());
     }
 
     // ------------------------------------------------------------ questions
@@ -151,23 +180,34 @@ abstract class StoreContractTest {
     }
 
     @Test
-    void answerMarksTheQuestionDeliveredToTheTarget() {
+    void answeringProvesTheQuestionReachedItsTarget() {
         MeshStore s = store();
         s.addQuestion(question("q_1", "alice", "bob", "why?"));
         assertTrue(s.answer("q_1", "bob", "because", T0));
-        assertEquals(0, s.waitingCount("bob"));
+        assertEquals(0, s.unseenCount("bob", 100));
+        assertEquals(Optional.of("answered"), s.receipts("q_1").get(0).seenVia());
+    }
+
+    @Test
+    void aQuestionThatClosesUnansweredIsWithdrawnFromItsTargetsInbox() {
+        MeshStore s = store();
+        s.addQuestion(question("q_1", "alice", "bob", "still there?"));
+        assertTrue(s.closeQuestion("q_1", QuestionStatus.EXPIRED, T0));
+        assertEquals(0, s.unseenCount("bob", 100));
+        assertEquals(List.of(), s.offerable("bob", List.of(), 10), "nobody waits for it: it is not offered");
+        assertEquals("withdrawn", s.receipts("q_1").get(0).state());
     }
 
     @Test
     void answeringPutsTheAnswerInTheAskersInboxOnceAndOnlyWhenItWins() {
         MeshStore s = store();
         s.addQuestion(question("q_1", "Alice", "bob", "port?"));
-        assertEquals(0, s.waitingCount("alice"));
+        assertEquals(0, s.unseenCount("alice", 100));
 
         assertTrue(s.answer("q_1", "bob", "8080", T0.plusSeconds(5)));
         assertFalse(s.answer("q_1", "bob", "9090", T0.plusSeconds(6)), "a second answer loses");
 
-        List<InboxItem> got = second().takeInbox("alice", Integer.MAX_VALUE, T0.plusSeconds(7));
+        List<InboxItem> got = second().offerable("alice", List.of(), 10);
         assertEquals(1, got.size(), got.toString());
         InboxItem a = got.get(0);
         assertEquals(InboxItem.ANSWER, a.kind());
@@ -178,26 +218,26 @@ abstract class StoreContractTest {
         assertEquals(java.util.Map.of("question_id", "q_1"), a.references("message_id"));
 
         s.addQuestion(question("q_2", "alice", "bob", "closed first"));
-        assertTrue(s.closeQuestion("q_2", QuestionStatus.EXPIRED));
+        assertTrue(s.closeQuestion("q_2", QuestionStatus.EXPIRED, T0));
         assertFalse(s.answer("q_2", "bob", "late", T0));
-        assertEquals(0, s.waitingCount("alice"), "no answer item for an answer that lost");
+        assertEquals(1, s.unseenCount("alice", 100), "no answer item for an answer that lost");
         assertEquals(List.of(), s.itemsAfter(0, 100).stream().filter(e -> e.kind().equals(InboxItem.ANSWER)).toList(),
                 "history tells an answer once, as its question's reply");
     }
 
     @Test
-    void aHeldAnswerIsLeftOutOfTakesInThisStoreUntilReleased() {
+    void aHeldAnswerIsNotOfferedByThisStoreUntilReleased() {
         MeshStore s = store();
         s.addQuestion(question("q_1", "alice", "bob", "port?"));
         s.holdAnswer("q_1");
         s.holdAnswer("q_1"); // two calls wait on it
         assertTrue(s.answer("q_1", "bob", "8080", T0));
-        assertEquals(List.of(), s.takeInbox("alice", Integer.MAX_VALUE, T0), "held for the calls that return it");
+        assertEquals(List.of(), s.offerable("alice", List.of(), 10), "held for the calls that return it");
 
         s.releaseAnswer("q_1");
-        assertEquals(List.of(), s.takeInbox("alice", Integer.MAX_VALUE, T0), "one call still holds it");
+        assertEquals(List.of(), s.offerable("alice", List.of(), 10), "one call still holds it");
         s.releaseAnswer("q_1");
-        assertEquals(List.of("q_1"), s.takeInbox("alice", Integer.MAX_VALUE, T0).stream().map(InboxItem::id).toList());
+        assertEquals(List.of("q_1"), s.offerable("alice", List.of(), 10).stream().map(InboxItem::id).toList());
     }
 
     @Test
@@ -214,8 +254,8 @@ abstract class StoreContractTest {
     void closeOnlyMovesPendingQuestions() {
         MeshStore s = store();
         s.addQuestion(question("q_1", "alice", "bob", "?"));
-        assertTrue(s.closeQuestion("q_1", QuestionStatus.EXPIRED));
-        assertFalse(s.closeQuestion("q_1", QuestionStatus.CANCELLED));
+        assertTrue(s.closeQuestion("q_1", QuestionStatus.EXPIRED, java.time.Instant.now()));
+        assertFalse(s.closeQuestion("q_1", QuestionStatus.CANCELLED, java.time.Instant.now()));
         assertFalse(s.answer("q_1", "bob", "late", T0));
         assertEquals(QuestionStatus.EXPIRED, s.question("q_1").orElseThrow().status());
     }
@@ -226,7 +266,7 @@ abstract class StoreContractTest {
         s.addQuestion(question("q_1", "Alice", "Bob", "1"));
         s.addQuestion(question("q_2", "carol", "bob", "2"));
         s.addQuestion(question("q_3", "alice", "carol", "3"));
-        s.closeQuestion("q_2", QuestionStatus.CANCELLED);
+        s.closeQuestion("q_2", QuestionStatus.CANCELLED, java.time.Instant.now());
 
         assertEquals(List.of("q_1"), s.pendingQuestionsFor("BOB").stream().map(Question::id).toList());
         assertEquals(java.util.Set.of("q_1", "q_3"), s.pendingQuestions().stream().map(Question::id)
@@ -393,17 +433,5 @@ abstract class StoreContractTest {
         assertEquals(List.of(InboxItem.TASK, InboxItem.TASK_RESULT), all.stream().map(SentItem::kind).toList());
         assertEquals(List.of("bob"), all.get(0).recipients());
         assertEquals(List.of("alice"), all.get(1).recipients());
-    }
-
-    @Test
-    void inboxEntrySaysWhenAnItemWasQueuedAndWhenItWasTaken() {
-        MeshStore s = store();
-        s.addQuestion(question("q_1", "alice", "bob", "ping"));
-
-        assertEquals(Optional.of(new MeshStore.InboxEntry(InboxItem.QUESTION, T0, Optional.empty())), s.inboxEntry("q_1", "BOB"));
-        s.takeInbox("bob", Integer.MAX_VALUE, T0.plusSeconds(4));
-        assertEquals(Optional.of(T0.plusSeconds(4)), s.inboxEntry("q_1", "bob").orElseThrow().deliveredAt());
-        assertEquals(Optional.empty(), s.inboxEntry("q_1", "alice"), "not addressed to the asker");
-        assertEquals(Optional.empty(), s.inboxEntry("q_2", "bob"));
     }
 }

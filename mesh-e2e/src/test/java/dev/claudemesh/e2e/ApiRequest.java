@@ -121,6 +121,31 @@ public record ApiRequest(long nanos, long epochMs, JsonNode body, String session
         return false;
     }
 
+    /** What the model is shown that is new since its last answer: the messages after the last assistant one. */
+    public String sinceLastAnswer() {
+        JsonNode msgs = body.path("messages");
+        int from = 0;
+        for (int i = 0; i < msgs.size(); i++) {
+            if ("assistant".equals(msgs.get(i).path("role").asText())) {
+                from = i + 1;
+            }
+        }
+        List<String> out = new ArrayList<>();
+        for (int i = from; i < msgs.size(); i++) {
+            collect(msgs.get(i).path("content"), out);
+        }
+        return String.join("\n", out);
+    }
+
+    /** The name of the model's newest tool call, when the newest message answers it. */
+    public Optional<String> answeredTool() {
+        if (!answersTool()) {
+            return Optional.empty();
+        }
+        List<JsonNode> calls = toolCalls();
+        return calls.isEmpty() ? Optional.empty() : Optional.of(calls.get(calls.size() - 1).path("name").asText());
+    }
+
     /** The texts of the user messages, oldest first (prompts, hook feedback, channel events...). */
     public List<String> userTexts() {
         List<String> out = new ArrayList<>();

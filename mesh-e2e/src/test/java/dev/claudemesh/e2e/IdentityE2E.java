@@ -25,7 +25,7 @@ class IdentityE2E {
         try (Sandbox sandbox = Sandbox.installed()) {
             Path app = sandbox.project("app");
             List<Session> sessions = new ArrayList<>();
-            for (int i = 0; i < 6; i++) {
+            for (int i = 0; i < 10; i++) {
                 Session s = Session.in(sandbox, app, Script.directives()).streaming();
                 sessions.add(s);
             }

@@ -53,6 +53,24 @@ public final class Script implements ModelApi.Model {
                 .map(id -> Reply.mesh("complete_task", "task_id", id, "status", "completed", "result", result)));
     }
 
+    /**
+     * Reads everything that waits: whenever what it was just shown says more items wait (a hook's note, or a
+     * poll_inbox result with more_waiting), it calls poll_inbox, again and again until nothing more waits.
+     */
+    public Script drainingInbox() {
+        return reacting(r -> moreWaiting(r) ? Optional.of(Reply.mesh("poll_inbox")) : Optional.empty());
+    }
+
+    /** Whether what {@code r} newly shows the model says more items wait for it. */
+    public static boolean moreWaiting(ApiRequest r) {
+        String fresh = r.sinceLastAnswer();
+        return r.answeredTool().map(t -> t.endsWith("poll_inbox")).orElse(false)
+                ? MORE_WAITING.matcher(fresh).find()
+                : fresh.contains("more item(s) are waiting") || fresh.contains("too long to show here");
+    }
+
+    private static final Pattern MORE_WAITING = Pattern.compile("\"more_waiting\"\\s*:\\s*[1-9]");
+
     private static Optional<String> unanswered(ApiRequest r, Pattern frame, String tool, String idKey) {
         List<String> done = r.toolCalls().stream().filter(c -> (MESH + tool).equals(c.path("name").asText()))
                 .map(c -> c.path("input").path(idKey).asText()).toList();

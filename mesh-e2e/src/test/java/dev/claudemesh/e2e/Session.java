@@ -322,6 +322,15 @@ public final class Session implements AutoCloseable {
         return this;
     }
 
+    /** Kills the session's Claude Code process at once (SIGKILL: no SessionEnd, nothing flushed), as a crash does. */
+    public void kill() throws IOException, InterruptedException {
+        long pid = tmuxSession != null ? Long.parseLong(tmux("display-message", "-p", "-t", tmuxSession, "#{pane_pid}").strip())
+                : process.pid();
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        ProcessHandle.of(pid).ifPresent(h -> h.onExit().join());
+        Thread.sleep(500); // its server sees its stdin close and leaves
+    }
+
     /** Types {@code text} at the interactive prompt and submits it. */
     public void type(String text) throws IOException, InterruptedException {
         tmux("send-keys", "-t", tmuxSession, "-l", text);

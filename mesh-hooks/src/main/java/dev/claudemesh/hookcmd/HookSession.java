@@ -35,7 +35,7 @@ final class HookSession implements AutoCloseable {
         HookInput input = HookInput.parse(stdin);
         ProjectIdentity identity = ProjectIdentity.resolve(config, input.string("cwd"));
         MeshStore store = Stores.openForHook(config);
-        Mesh mesh = Mesh.of(store, config);
+        Mesh mesh = Mesh.of(store, config, dev.claudemesh.mesh.Processes.LOCAL, new dev.claudemesh.hook.Transcript());
         return new HookSession(input, config, identity, store, mesh);
     }
 

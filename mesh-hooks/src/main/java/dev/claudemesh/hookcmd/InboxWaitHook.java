@@ -1,8 +1,9 @@
 package dev.claudemesh.hookcmd;
 
+import dev.claudemesh.config.PrivateFiles;
 import dev.claudemesh.hook.HookText;
 import dev.claudemesh.mesh.ChangeWatch;
-import dev.claudemesh.mesh.InboxItem;
+import dev.claudemesh.mesh.Inbox;
 import dev.claudemesh.mesh.Peer;
 import picocli.CommandLine.Command;
 
@@ -29,7 +30,7 @@ final class InboxWaitHook implements Callable<Object> {
     @Override
     public Object call() throws Exception {
         try (HookSession s = HookSession.open()) {
-            Optional<Peer> found = s.mesh.findHookPeer(s.identity);
+            Optional<Peer> found = s.mesh.sessionPeer(s.identity);
             if (found.isEmpty()) {
                 return null;
             }
@@ -37,19 +38,26 @@ final class InboxWaitHook implements Callable<Object> {
             String session = s.input.string("session_id").orElse(null);
             Path token = s.waitToken(me);
             String myToken = ProcessHandle.current().pid() + "";
-            Files.writeString(token, myToken, StandardCharsets.UTF_8); // a newer waiter replaces older ones
+            // A newer waiter replaces older ones. Made 0600 and never through a link planted where it goes.
+            PrivateFiles.write(token, myToken);
             long deadline = System.nanoTime() + s.config.waitSeconds() * 1_000_000_000L;
             try (ChangeWatch watch = s.mesh.watchChanges(POLL_MS)) {
                 long seen = watch.current();
                 long nextCheck = 0;
+                Optional<String> log = s.input.string("transcript_path");
                 while (System.nanoTime() < deadline) {
-                    if (s.mesh.waitingCount(me) > 0) {
-                        List<InboxItem> items = s.mesh.takeInbox(me, HookText.BUDGET);
-                        if (items.isEmpty()) {
-                            return null; // delivered another way first (a prompt, poll_inbox, a push)
+                    if (s.mesh.inbox().hasQueued(me)) {
+                        s.mesh.settle(me, log);
+                        String header = "claude-mesh (you are '" + me + "'): ";
+                        Inbox.Batch batch = s.mesh.inbox().offerNext(me, Inbox.VIA_WAKE, log, List.of(), HookText.MAX_ITEMS,
+                                HookText.fittingAfter(header));
+                        if (!batch.isEmpty()) {
+                            return new Wake(header + HookText.items(batch));
                         }
-                        int left = s.mesh.waitingCount(me);
-                        return new Wake("claude-mesh (you are '" + me + "'): " + HookText.items(items, left));
+                        if (batch.tooLarge() > 0) {
+                            return new Wake(header + HookText.more(batch).strip()); // it waits for poll_inbox
+                        }
+                        // taken another way first (a prompt, poll_inbox, a push): keep waiting
                     }
                     if (System.nanoTime() >= nextCheck) {
                         nextCheck = System.nanoTime() + 1_000_000_000L;

@@ -12,7 +12,7 @@ final class SessionEndHook implements Callable<String> {
     @Override
     public String call() throws Exception {
         try (HookSession s = HookSession.open()) {
-            s.mesh.endSession(s.identity, s.sessionId());
+            s.mesh.endSession(s.sessionId());
             return null; // Claude Code discards SessionEnd output
         }
     }

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -28,10 +29,14 @@ class BenchSmokeIT {
     @TempDir
     Path tmp;
 
+    /** The full report of the last real run, tracked in git: a smoke run must never replace it. */
+    static final Path TRACKED = MeshFixture.repoRoot().resolve("docs/benchmarks.md");
+
     @Test
-    void quickRunMeasuresEveryFigureAndWritesTheTable() throws Exception {
-        Path out = tmp.resolve("reports").resolve("benchmarks.md");
-        ProcessBuilder pb = new ProcessBuilder(MeshFixture.bin("claude-mesh").toString(), "bench", "--quick", "--out", out.toString())
+    void quickRunMeasuresEveryFigureAndNeverOverwritesTheTrackedReport() throws Exception {
+        byte[] tracked = Files.readAllBytes(TRACKED);
+        FileTime trackedTime = Files.getLastModifiedTime(TRACKED);
+        ProcessBuilder pb = new ProcessBuilder(MeshFixture.bin("claude-mesh").toString(), "bench", "--quick")
                 .redirectOutput(tmp.resolve("stdout.txt").toFile())
                 .redirectError(tmp.resolve("stderr.txt").toFile());
         pb.environment().keySet().removeIf(k -> k.startsWith("MESH_"));
@@ -50,9 +55,10 @@ class BenchSmokeIT {
         String stderr = read(tmp.resolve("stderr.txt"));
         assertEquals(0, p.exitValue(), "bench --quick failed; stderr:\n" + stderr);
 
-        String report = read(out);
-        String stdout = read(tmp.resolve("stdout.txt"));
-        assertEquals(report, stdout, "stdout and the --out file carry the same report");
+        String report = read(tmp.resolve("stdout.txt"));
+        assertTrue(java.util.Arrays.equals(tracked, Files.readAllBytes(TRACKED)) && trackedTime.equals(Files.getLastModifiedTime(TRACKED)),
+                "bench --quick wrote over " + TRACKED);
+        assertTrue(!stderr.contains("written to"), stderr);
         for (String header : List.of("**Date:**", "**Command:**", "**Machine:**", "**OS:**", "**JDK", "--quick")) {
             assertTrue(report.contains(header), "the header has " + header + ":\n" + report);
         }
@@ -74,6 +80,22 @@ class BenchSmokeIT {
             assertTrue(report.lines().anyMatch(section::equals), "a heading of its own, not indented into a code block: "
                     + section + "\n" + report);
         }
+    }
+
+    @Test
+    void aQuickRunWritesItsReportWhereOutSays() throws Exception {
+        Path out = tmp.resolve("reports").resolve("smoke.md");
+        ProcessBuilder pb = new ProcessBuilder(MeshFixture.bin("claude-mesh").toString(), "bench", "--quick", "--only", "servers",
+                "--out", out.toString())
+                .redirectOutput(tmp.resolve("stdout.txt").toFile())
+                .redirectError(tmp.resolve("stderr.txt").toFile());
+        pb.environment().keySet().removeIf(k -> k.startsWith("MESH_"));
+        Process p = pb.start();
+        p.getOutputStream().close();
+        assertTrue(p.waitFor(3, TimeUnit.MINUTES), "bench --quick --only servers did not finish");
+        assertEquals(0, p.exitValue(), read(tmp.resolve("stderr.txt")));
+        assertEquals(read(tmp.resolve("stdout.txt")), read(out), "stdout and the --out file carry the same report");
+        assertTrue(read(out).contains("| 3 | "), read(out));
     }
 
     private static String read(Path p) throws Exception {

@@ -1,5 +1,7 @@
 package dev.claudemesh.cli;
 
+import dev.claudemesh.config.HostName;
+import dev.claudemesh.testing.MeshCli;
 import dev.claudemesh.testing.MeshFixture;
 import dev.claudemesh.testing.MeshFixture.Peer;
 import org.junit.jupiter.api.AfterEach;
@@ -35,6 +37,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CliIT {
     private static final List<String> SUBCOMMANDS = List.of("status", "peers", "send", "ask", "tail", "gc", "demo", "install",
             "uninstall", "doctor", "init", "bench", "help");
+
+    /** The name the command line speaks as on this machine: cli@ and the host name, as a peer name may not be. */
+    static final String CLI = "cli@" + java.util.Optional.ofNullable(System.getenv("MESH_HOST_NAME")).filter(h -> !h.isBlank())
+            .map(String::trim).orElse(HostName.ofMachine()).replaceAll("[^A-Za-z0-9.-]+", "-");
 
     @TempDir
     Path tmp;
@@ -79,13 +85,57 @@ class CliIT {
     }
 
     @Test
+    void helpIsWrappedAtSpacesNeverInsideAPathOrAnOption() throws Exception {
+        List<Executable> checks = new ArrayList<>();
+        for (String sub : SUBCOMMANDS) {
+            Run r = cli(sub, "--help");
+            for (String line : r.out().lines().toList()) {
+                checks.add(() -> assertTrue(line.length() <= 80 || !line.strip().contains(" "), sub + " --help, too wide: " + line));
+            }
+        }
+        Run bench = cli("bench", "--help");
+        checks.add(() -> assertEquals(bench.out().split("benchmarks\\.", -1).length, bench.out().split("benchmarks\\.md", -1).length,
+                "bench --help cut docs/benchmarks.md:\n" + bench.out()));
+        Run install = cli("install", "--help");
+        for (String whole : List.of("~/.claude.json", "~/.claude/settings.json", "FILE.claude-mesh-backup", ".claude/settings.json",
+                "mcpServers.claude-mesh", "claude-mesh-inbox-wait,", "--wake-only")) {
+            checks.add(() -> assertTrue(install.out().contains(whole), "install --help cut '" + whole + "':\n" + install.out()));
+        }
+        assertAll(checks);
+    }
+
+    @Test
+    void theDemoPrintsToolResultsAsJson() throws Exception {
+        Run r = cli("demo");
+
+        assertEquals(0, r.exit(), r.toString());
+        String peers = r.out().lines().filter(l -> l.startsWith("[frontend] list_peers")).findFirst().orElseThrow();
+        String reply = r.out().lines().filter(l -> l.startsWith("[backend]  reply_to_peer")).findFirst().orElseThrow();
+        var listed = MeshFixture.JSON.readTree(peers.substring(peers.indexOf("-> ") + 3));
+        var delivered = MeshFixture.JSON.readTree(reply.substring(reply.indexOf("-> ") + 3));
+        assertEquals("frontend", listed.path("self").asText(), peers);
+        assertEquals("backend", listed.path("peers").path(0).path("name").asText(), peers);
+        assertEquals("delivered", delivered.path("status").asText(), reply);
+        assertFalse(r.out().contains("=delivered") || r.out().contains("{self="), "no Java map toString: " + r.out());
+    }
+
+    @Test
     void badUsageExitsTwo() throws Exception {
         for (List<String> args : List.of(
                 List.of("ask"),
                 List.of("gc", "--keep-days", "-1"),
                 List.of("gc", "--keep-days", "soon"),
                 List.of("tail", "--count", "many"),
+                List.of("tail", "-n", "-1"),
+                List.of("tail", "-n", "3", "--from-start"),
                 List.of("peers", "--no-such-option"),
+                List.of("ask", "backend", "hi", "--timeout", "0"),
+                List.of("ask", "backend", "hi", "--timeout", "3601"),
+                List.of("ask", "../etc", "hi"),
+                List.of("send", "back end", "hi"),
+                List.of("send", "backend", "hi", "--as", "not/a/name"),
+                List.of("doctor", "--timeout", "0"),
+                List.<String>of(),
                 List.of("no-such-command"))) {
             Run r = cli(args.toArray(String[]::new));
             assertEquals(2, r.exit(), args + ": " + r);
@@ -94,6 +144,55 @@ class CliIT {
         }
         Run gc = cli("gc", "--keep-days", "-1");
         assertTrue(gc.err().contains("--keep-days must be 0 or more"), gc.err());
+    }
+
+    @Test
+    void noCommandPrintsUsageOnStderrAndExitsTwo() throws Exception {
+        Run r = cli();
+        assertEquals(2, r.exit(), r.toString());
+        assertEquals("", r.out());
+        assertTrue(r.err().contains("Usage: claude-mesh"), r.err());
+        assertTrue(r.err().contains("name a command"), r.err());
+    }
+
+    @Test
+    void usageErrorsNameTheOptionAsItWasTypedNeverAToolArgument() throws Exception {
+        mesh.server(mesh.project("backend"));
+        Run longName = cli("ask", "backend", "hi", "--timeout", "0");
+        Run shortName = cli("ask", "backend", "hi", "-t", "7200");
+        Run badPeer = cli("ask", "../etc", "hi");
+        Run badAs = cli("send", "backend", "hi", "--as", "two words");
+        Run doctor = cli("doctor", "--timeout", "0");
+
+        assertTrue(longName.err().startsWith("--timeout must be between 1 and 3600 seconds (got 0)"), longName.err());
+        assertTrue(shortName.err().startsWith("-t must be between 1 and 3600 seconds (got 7200)"), shortName.err());
+        assertTrue(badPeer.err().startsWith("PEER: peer name '../etc' may hold only letters"), badPeer.err());
+        assertTrue(badAs.err().startsWith("--as: peer name 'two words' may hold only letters"), badAs.err());
+        assertTrue(doctor.err().startsWith("--timeout must be 1 second or more (got 0)"), doctor.err());
+        for (Run r : List.of(longName, shortName, badPeer, badAs, doctor)) {
+            assertEquals(2, r.exit(), r.toString());
+            assertFalse(r.err().contains("timeout_seconds") || r.err().contains("'to'"), r.err());
+        }
+        assertEquals(0, count("SELECT count(*) FROM questions"), "nothing was asked");
+    }
+
+    @Test
+    void refusalsSpeakTheCommandLinesLanguageNotTheTools() throws Exception {
+        Peer infra = mesh.server(mesh.project("infra"));
+        infra.client().closeGracefully();
+        awaitServerGone("infra");
+
+        Run unknown = cli("send", "nobody", "hi");
+        Run offline = cli("ask", "infra", "are you there?");
+
+        assertEquals(1, unknown.exit(), unknown.toString());
+        assertEquals("claude-mesh: no peer named 'nobody' in the mesh; `claude-mesh peers --all` lists every name it knows\n",
+                unknown.err());
+        assertEquals(1, offline.exit(), offline.toString());
+        assertTrue(offline.err().startsWith("claude-mesh: 'infra' is offline, so nobody would answer; `claude-mesh peers` "), offline.err());
+        for (Run r : List.of(unknown, offline)) {
+            assertFalse(r.err().contains("list_peers") || r.err().contains("include_stale"), r.err());
+        }
     }
 
     @Test
@@ -130,11 +229,12 @@ class CliIT {
         List<String> lines = r.out().lines().toList();
         assertEquals(List.of(
                 "database: " + mesh.where(),
-                "schema:   version 2",
+                "schema:   version 3",
+                ".env:     none (no .env above the installation; the environment and defaults apply)",
                 "active:   2  (backend, frontend)",
                 "stale:    0",
                 "offline:  1  (infra)",
-                "queued:   1  {infra=1}"), lines);
+                "queued:   1  (infra 1)"), lines);
         assertEquals("", r.err());
     }
 
@@ -155,6 +255,202 @@ class CliIT {
         assertEquals(Map.of("backend", "active", "infra", "offline"), peerStatuses(all.out()));
     }
 
+    @Test
+    void peersPrintsAHeaderAndSaysWhenThereIsNobody() throws Exception {
+        Run empty = cli("peers");
+        assertEquals(0, empty.exit(), empty.toString());
+        assertEquals("No peers: no session has joined this mesh (" + mesh.where() + ") yet.\n", empty.out());
+
+        Peer infra = mesh.server(mesh.project("infra"));
+        infra.client().closeGracefully();
+        awaitServerGone("infra");
+        Run noneActive = cli("peers");
+        assertEquals("No active peers; 1 stale or offline one (claude-mesh peers --all lists them).\n", noneActive.out());
+
+        mesh.server(mesh.project("backend"));
+        Run some = cli("peers");
+        assertTrue(some.out().lines().findFirst().orElse("").matches("NAME\\s+STATUS\\s+LAST SEEN \\(UTC\\)\\s+PROJECT\\s+SUMMARY"),
+                some.out());
+        assertEquals(Map.of("backend", "active"), peerStatuses(some.out()));
+    }
+
+    @Test
+    void theDefaultDatabaseIsUnderHomeNotJavasUserHome() throws Exception {
+        Path home = Files.createDirectories(tmp.resolve("another-home"));
+        Path javaHome = Files.createDirectories(tmp.resolve("java-user-home"));
+        Map<String, String> env = new java.util.HashMap<>();
+        env.put("HOME", home.toString());
+        env.put("MESH_DB_PATH", null);
+        env.put("MESH_DB_URL", ""); // the default file, whichever backend this run tests
+        env.put("CLAUDE_MESH_JAVA_OPTS", "-Duser.home=" + javaHome);
+
+        Run r = cli(env, "status");
+
+        assertEquals(0, r.exit(), r.toString());
+        assertTrue(r.out().startsWith("database: " + home.resolve(".claude-mesh/mesh.db") + "\n"), r.out());
+        try (Stream<Path> files = Files.list(javaHome)) {
+            assertEquals(List.of(), files.toList(), "nothing is made under Java's user.home");
+        }
+    }
+
+    @Test
+    void withoutHomeTheCliSaysSoAndExitsOne() throws Exception {
+        Path javaHome = Files.createDirectories(tmp.resolve("java-user-home"));
+        Map<String, String> env = new java.util.HashMap<>();
+        env.put("HOME", null);
+        env.put("MESH_DB_PATH", null);
+        env.put("CLAUDE_MESH_JAVA_OPTS", "-Duser.home=" + javaHome); // watched: no fallback to it
+        Run r = cli(env, "peers");
+        assertEquals(1, r.exit(), r.toString());
+        assertTrue(r.err().startsWith("claude-mesh: HOME is not set"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        try (Stream<Path> files = Files.list(javaHome)) {
+            assertEquals(List.of(), files.toList());
+        }
+    }
+
+    @Test
+    void statusAndDoctorSayWhichDotEnvIsUsedAndAnyOtherUsersCanWriteIsIgnored() throws Exception {
+        Path install = MeshCli.copyInstallation(tmp.resolve("install"));
+        Path dotEnv = install.resolve(".env");
+        Path elsewhere = tmp.resolve("from-dotenv.db");
+        Files.writeString(dotEnv, "MESH_DB_PATH=" + elsewhere + "\n");
+        Files.setPosixFilePermissions(dotEnv, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Map<String, String> env = new java.util.HashMap<>();
+        env.put("MESH_DB_PATH", null);
+        env.put("HOME", Files.createDirectories(tmp.resolve("home")).toString());
+        env.put("CLAUDE_MESH_NO_CACHE", "1");
+
+        MeshCli.Run used = MeshCli.runLauncher(install.resolve("bin/claude-mesh"), tmp, env, "status");
+        Files.setPosixFilePermissions(dotEnv, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+        MeshCli.Run ignored = MeshCli.runLauncher(install.resolve("bin/claude-mesh"), tmp, env, "status");
+
+        assertEquals(0, used.exit(), used.toString());
+        assertTrue(used.out().startsWith("database: " + elsewhere + "\n"), used.out());
+        assertTrue(used.out().contains("\n.env:     " + dotEnv + "\n"), used.out());
+        assertEquals(0, ignored.exit(), ignored.toString());
+        assertTrue(ignored.out().startsWith("database: " + tmp.resolve("home/.claude-mesh/mesh.db") + "\n"),
+                "none of its values apply: " + ignored.out());
+        assertTrue(ignored.out().contains("\n.env:     none used: ignored " + dotEnv + " is writable by other users (mode rw-rw-rw-)"),
+                ignored.out());
+        assertTrue(ignored.out().contains("chmod go-w '" + dotEnv + "'"), ignored.out());
+    }
+
+    // ------------------------------------------------------------------ terminal safety
+
+    /** Escape sequences a peer might write: erase screen, bell, an 8-bit CSI, a right-to-left override, a lone CR. */
+    static final String HOSTILE = "a\tb\u001b[2J\u0007\u009b31m\u202Eevil\rover";
+
+    @Test
+    void peerTextReachesTheTerminalWithEveryControlShownAndTabsKept() throws Exception {
+        Peer frontend = mesh.server(mesh.project("frontend"));
+        Peer backend = mesh.server(mesh.project("backend"));
+        backend.ok("set_summary", Map.of("summary", "summary " + HOSTILE));
+        frontend.ok("tell_peer", Map.of("to", "backend", "message", "message " + HOSTILE));
+        Background ask = cliInBackground("ask", "backend", "q?");
+        Map<String, Object> q = backend.awaitItem("question");
+        backend.ok("reply_to_peer", Map.of("question_id", q.get("id"), "answer", "line one\nanswer " + HOSTILE));
+
+        Run answer = ask.await();
+        Run tail = cli("tail", "--from-start", "--no-follow");
+        Run peers = cli("peers");
+
+        for (Run r : List.of(answer, tail, peers)) {
+            assertEquals(0, r.exit(), r.toString());
+            for (char c : new char[]{'\u001b', '\u0007', '\u009b', '\u202e', '\r'}) {
+                assertEquals(-1, r.out().indexOf(c), "raw U+" + Integer.toHexString(c) + " reached the terminal: " + r.out());
+            }
+        }
+        assertTrue(answer.out().startsWith("line one\nanswer a\tb\\u001b[2J\\u0007\\u009b31m\\u202eevil\\u000dover"), answer.out());
+        assertTrue(tail.out().contains("frontend -> backend: message a\tb\\u001b[2J"), tail.out());
+        assertTrue(tail.out().contains("backend -> " + CLI + ": line one⏎answer a\tb\\u001b"), tail.out());
+        assertTrue(peers.out().contains("summary a\tb\\u001b[2J\\u0007"), peers.out());
+    }
+
+    // ------------------------------------------------------------------ who the CLI speaks as
+
+    @Test
+    void severalCliCommandsInSeveralTerminalsWorkAtOnce() throws Exception {
+        Peer backend = mesh.server(mesh.project("backend"));
+        Background first = cliInBackground("ask", "backend", "first?");
+        Background second = cliInBackground("ask", "backend", "second?");
+        for (int i = 0; i < 600 && count("SELECT count(*) FROM questions WHERE status = 'pending'") < 2; i++) {
+            assertTrue(first.process.isAlive() && second.process.isAlive(), "an ask gave up: " + first.snapshot(-1) + second.snapshot(-1));
+            Thread.sleep(50);
+        }
+        // Both asks wait; now three sends from other terminals, all at once.
+        List<Background> sends = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            sends.add(cliInBackground("send", "backend", "note " + i));
+        }
+        for (Background b : sends) {
+            Run r = b.await();
+            assertEquals(0, r.exit(), "a send while asks wait: " + r);
+        }
+        assertTrue(first.process.isAlive() && second.process.isAlive(), "the asks still wait");
+        List<Map<String, Object>> questions = new ArrayList<>();
+        for (int i = 0; i < 600 && questions.size() < 2; i++) {
+            backend.inbox().stream().filter(item -> "question".equals(item.get("kind"))).forEach(questions::add);
+            Thread.sleep(20);
+        }
+        assertEquals(2, questions.size(), questions.toString());
+        for (Map<String, Object> q : questions) {
+            assertEquals(CLI, q.get("from"));
+            backend.ok("reply_to_peer", Map.of("question_id", q.get("id"), "answer", "re: " + q.get("body")));
+        }
+
+        assertEquals("re: first?\n", first.await().out(), first.await().toString());
+        assertEquals("re: second?\n", second.await().out(), second.await().toString());
+        assertEquals(3, count("SELECT count(*) FROM inbox WHERE kind = 'message' AND sender = '" + CLI + "'"));
+    }
+
+    @Test
+    void aProjectNamedCliWorksWithTheCli() throws Exception {
+        Peer cli = mesh.server(mesh.project("cli"));
+        assertEquals("cli", cli.ok("register", Map.of()).get("name"));
+
+        Run sent = cli("send", "cli", "hello, project cli");
+        Background asked = cliInBackground("ask", "cli", "which port?");
+        Map<String, Object> q = cli.awaitItem("question");
+        cli.ok("reply_to_peer", Map.of("question_id", q.get("id"), "answer", "8080"));
+
+        assertEquals(0, sent.exit(), sent.toString());
+        assertEquals(CLI, q.get("from"));
+        assertEquals("8080\n", asked.await().out());
+    }
+
+    @Test
+    void sendingAsAnOfflineSessionsNameNeverRewritesItsRecord() throws Exception {
+        Peer backend = mesh.server(mesh.project("backend"));
+        Peer infra = mesh.server(mesh.project("infra"));
+        infra.ok("set_summary", Map.of("summary", "infra's own summary"));
+        infra.client().closeGracefully();
+        awaitServerGone("infra");
+        String row = "SELECT project_path || '|' || git_root || '|' || host || '|' || summary || '|' || state || '|' || "
+                + "coalesce(server_pid, 0) || '|' || registered_at || '|' || last_seen FROM peers WHERE name_key = 'infra'";
+        String before = strings(row).get(0);
+
+        Run sent = cli("send", "backend", "from the command line", "--as", "infra");
+        Background asked = cliInBackground("ask", "backend", "and a question", "--as", "infra");
+        Map<String, Object> q = backend.awaitItem("question");
+        backend.ok("reply_to_peer", Map.of("question_id", q.get("id"), "answer", "ok"));
+
+        assertEquals(0, sent.exit(), sent.toString());
+        assertEquals("ok\n", asked.await().out());
+        assertEquals("infra", q.get("from"));
+        assertEquals(before, strings(row).get(0), "infra's record is exactly as its session left it");
+    }
+
+    @Test
+    void speakingAsALiveSessionsNameIsRefused() throws Exception {
+        Peer backend = mesh.server(mesh.project("backend"));
+        mesh.server(mesh.project("frontend"));
+        Run r = cli("send", "backend", "hi", "--as", "frontend");
+        assertEquals(1, r.exit(), r.toString());
+        assertTrue(r.err().contains("--as frontend: a session that may be live holds 'frontend'"), r.err());
+        assertEquals(List.of(), backend.inbox());
+    }
+
     // ------------------------------------------------------------------ send
 
     @Test
@@ -171,7 +467,7 @@ class CliIT {
         Map<String, Object> item = items.get(0);
         assertEquals(m.group(1), item.get("id"));
         assertEquals("message", item.get("kind"));
-        assertEquals("cli", item.get("from"));
+        assertEquals(CLI, item.get("from"));
         assertEquals("hello", item.get("body"));
     }
 
@@ -197,7 +493,7 @@ class CliIT {
         Background ask = cliInBackground("ask", "backend", "Which", "port?");
 
         Map<String, Object> q = backend.awaitItem("question");
-        assertEquals("cli", q.get("from"));
+        assertEquals(CLI, q.get("from"));
         assertEquals("Which port?", q.get("body"), "the question's words are joined with spaces");
         backend.ok("reply_to_peer", Map.of("question_id", q.get("id"), "answer", "8080 in dev"));
         Run r = ask.await();
@@ -272,6 +568,42 @@ class CliIT {
         assertTrue(lines.get(1).contains("reply") && lines.get(1).endsWith("backend -> frontend: 8080"), r.out());
     }
 
+    @Test
+    void tailDashNPrintsTheLastNEventsOldestFirstAsUnixTailDoes() throws Exception {
+        Peer frontend = mesh.server(mesh.project("frontend"));
+        mesh.server(mesh.project("backend"));
+        for (int i = 1; i <= 5; i++) {
+            frontend.ok("tell_peer", Map.of("to", "backend", "message", "note " + i));
+        }
+
+        Run last2 = cli("tail", "-n", "2", "--no-follow");
+        Run all = cli("tail", "--from-start", "--no-follow");
+
+        assertEquals(0, last2.exit(), last2.toString());
+        List<String> lines = last2.out().lines().toList();
+        assertEquals(2, lines.size(), last2.out());
+        assertTrue(lines.get(0).endsWith("frontend -> backend: note 4"), lines.get(0));
+        assertTrue(lines.get(1).endsWith("frontend -> backend: note 5"), lines.get(1));
+        assertEquals(5, all.out().lines().count(), all.out());
+        assertTrue(all.out().lines().findFirst().orElse("").endsWith("note 1"), all.out());
+    }
+
+    @Test
+    void tailDashNThenFollowsWhatHappensNext() throws Exception {
+        Peer frontend = mesh.server(mesh.project("frontend"));
+        mesh.server(mesh.project("backend"));
+        for (int i = 1; i <= 3; i++) {
+            frontend.ok("tell_peer", Map.of("to", "backend", "message", "old " + i));
+        }
+        Background tail = cliInBackground("tail", "-n", "1", "--count", "2");
+        awaitFollowing(tail);
+        frontend.ok("tell_peer", Map.of("to", "backend", "message", "new one"));
+        Run r = tail.await();
+        List<String> lines = r.out().lines().toList();
+        assertEquals(2, lines.size(), r.out());
+        assertTrue(lines.get(0).endsWith("old 3") && lines.get(1).endsWith("new one"), r.out());
+    }
+
     // ------------------------------------------------------------------ gc
 
     @Test
@@ -311,7 +643,7 @@ class CliIT {
         assertEquals(0, gc.exit(), gc.toString());
         assertTrue(gc.out().lines().anyMatch(l -> l.matches("history rows pruned:\\s+1")), gc.out());
         assertEquals(List.of(), strings("SELECT id FROM inbox WHERE id = '" + delivered + "'"), "delivered history is pruned");
-        assertEquals(List.of(queued), strings("SELECT id FROM inbox WHERE delivered_at IS NULL"), "queued mail survives");
+        assertEquals(List.of(queued), strings("SELECT id FROM inbox WHERE state IN ('queued', 'offered')"), "queued mail survives");
         assertEquals("offline", state("infra"), "a peer with mail waiting is not deleted");
 
         Peer nextInfra = mesh.server(mesh.project("infra"));
@@ -359,6 +691,11 @@ class CliIT {
     private int runs;
 
     Background cliInBackground(String... args) throws IOException {
+        return cliInBackground(Map.of(), args);
+    }
+
+    /** The CLI with the mesh's variables and a HOME of the test's own, plus {@code env} (a null value removes one). */
+    Background cliInBackground(Map<String, String> env, String... args) throws IOException {
         Path cwd = Files.createDirectories(tmp.resolve("cli-cwd"));
         int n = ++runs;
         Path out = tmp.resolve("cli-" + n + ".out");
@@ -372,6 +709,9 @@ class CliIT {
         pb.environment().remove("CLAUDE_MESH_PROJECT_PATH");
         pb.environment().remove("CLAUDE_PROJECT_DIR");
         pb.environment().putAll(mesh.dbEnv());
+        pb.environment().put("HOME", Files.createDirectories(tmp.resolve("home")).toString());
+        pb.environment().put("CLAUDE_MESH_CACHE_DIR", MeshCli.LAUNCHER_CACHE.toString());
+        MeshFixture.putEnv(pb, env);
         Process p = pb.start();
         background.add(p);
         return new Background(p, out, err);
@@ -379,6 +719,10 @@ class CliIT {
 
     Run cli(String... args) throws Exception {
         return cliInBackground(args).await();
+    }
+
+    Run cli(Map<String, String> env, String... args) throws Exception {
+        return cliInBackground(env, args).await();
     }
 
     private static List<String> subcommandsIn(String help) {
@@ -399,10 +743,11 @@ class CliIT {
         return names;
     }
 
-    /** name -> status from 'peers' output (one peer per line: name, status, last seen, project). */
+    /** name -> status from 'peers' output (a header, then one peer per line: name, status, last seen, project). */
     private static Map<String, String> peerStatuses(String out) {
         Map<String, String> m = new java.util.TreeMap<>();
-        out.lines().filter(l -> !l.isBlank()).forEach(l -> {
+        assertTrue(out.startsWith("NAME "), "a header first: " + out);
+        out.lines().skip(1).filter(l -> !l.isBlank()).forEach(l -> {
             String[] f = l.trim().split("\\s+");
             m.put(f[0], f[1]);
         });

@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 // Doctor's file checks; its PostgreSQL line is tested in PostgresMeshIT.
 @org.junit.jupiter.api.Tag("sqlite-only")
 class DoctorIT {
-    static final List<String> SUBJECTS = List.of("java", "database", "mcp server", "server", "hook SessionStart",
+    static final List<String> SUBJECTS = List.of("java", ".env", "database", "mcp server", "server", "hook SessionStart",
             "hook UserPromptSubmit", "hook Stop", "hook SessionEnd", "hook Stop (wake)", "project name", "channels");
 
     @TempDir
@@ -95,7 +95,7 @@ class DoctorIT {
         assertEquals(Set.copyOf(SUBJECTS), lines.keySet(), r.out());
         lines.values().forEach(l -> assertTrue(l.startsWith("ok "), l));
         assertTrue(lines.get("java").contains(String.valueOf(Runtime.version().feature())), lines.get("java"));
-        assertTrue(lines.get("database").contains(mesh.db + ", mode rw-------, schema version 2 (current)"), lines.get("database"));
+        assertTrue(lines.get("database").contains(mesh.db + ", mode rw-------, schema version 3 (current)"), lines.get("database"));
         assertTrue(lines.get("mcp server").contains(home.resolve(".claude.json") + " runs " + bin.resolve("claude-mesh-server")),
                 lines.get("mcp server"));
         assertTrue(lines.get("server").contains("answered initialize in"), lines.get("server"));
@@ -180,7 +180,38 @@ class DoctorIT {
         Map<String, String> lines = failing(doctor(), "database");
 
         assertTrue(lines.get("database").contains("writable by other users (mode rw-rw-rw-)"), lines.get("database"));
-        assertTrue(lines.get("database").endsWith("fix: chmod 600 '" + mesh.db + "'"), lines.get("database"));
+        assertTrue(lines.get("database").endsWith("fix: chmod go-w '" + mesh.db + "'"), lines.get("database"));
+    }
+
+    @Test
+    void aDatabaseDirectoryOtherUsersCanWriteIsNamed() throws Exception {
+        Path dir = mesh.db.getParent();
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+
+        Map<String, String> lines = failing(doctor(), "database");
+
+        assertTrue(lines.get("database").contains("the mesh database directory " + dir + " is writable by other users "
+                + "(mode rwxrwxrwx)"), lines.get("database"));
+        assertTrue(lines.get("database").contains("fix: chmod go-w '" + dir + "'"), lines.get("database"));
+    }
+
+    @Test
+    void aDotEnvOtherUsersCanWriteIsNamedAndTheOneInUseIsShown() throws Exception {
+        Path install = MeshCli.copyInstallation(tmp.resolve("install"));
+        Path dotEnv = Files.writeString(install.resolve(".env"), "MESH_SERVER_NAME=claude-mesh\n");
+        Files.setPosixFilePermissions(dotEnv, PosixFilePermissions.fromString("rw-------"));
+        env.put("CLAUDE_MESH_NO_CACHE", "1");
+
+        Run used = MeshCli.runLauncher(install.resolve("bin/claude-mesh"), project, env, "doctor");
+        Files.setPosixFilePermissions(dotEnv, PosixFilePermissions.fromString("rw-rw-rw-"));
+        Run ignored = MeshCli.runLauncher(install.resolve("bin/claude-mesh"), project, env, "doctor");
+
+        assertEquals(0, used.exit(), used.toString());
+        assertTrue(lines(used).get(".env").startsWith("ok    .env                   " + dotEnv), used.out());
+        Map<String, String> lines = failing(ignored, ".env");
+        assertTrue(lines.get(".env").contains("ignored by every session: " + dotEnv + " is writable by other users (mode rw-rw-rw-)"),
+                lines.get(".env"));
+        assertTrue(lines.get(".env").endsWith("fix: chmod go-w '" + dotEnv + "'"), lines.get(".env"));
     }
 
     @Test
@@ -192,7 +223,7 @@ class DoctorIT {
 
         Map<String, String> lines = failing(doctor(), "database");
 
-        assertTrue(lines.get("database").contains("schema version 99, newer than this installation's 2"), lines.get("database"));
+        assertTrue(lines.get("database").contains("schema version 99, newer than this installation's 3"), lines.get("database"));
     }
 
     @Test

@@ -157,7 +157,7 @@ class InstallIT {
 
         assertTrue(r.out().contains("+ mcpServers.claude-mesh: " + bin.resolve("claude-mesh-server")), r.out());
         assertTrue(r.out().contains(settings() + " (new file):"), r.out());
-        assertEquals("2", schemaVersion(), "the database is created and migrated at install");
+        assertEquals("3", schemaVersion(), "the database is created and migrated at install");
         assertTrue(r.out().contains("cache directory " + MeshCli.LAUNCHER_CACHE + ": "), r.out());
         assertTrue(Files.isDirectory(MeshCli.LAUNCHER_CACHE), r.out());
         assertTrue(r.out().contains("launcher start-up caches"), r.out());
@@ -236,7 +236,7 @@ class InstallIT {
         write(settings(), SETTINGS);
         assertEquals(0, cli("install", "--with-wake").exit());
         String before = Files.readString(settings());
-        Path moved = copyOfCheckout(tmp.resolve("elsewhere").resolve("claude-mesh"));
+        Path moved = MeshCli.copyInstallation(tmp.resolve("elsewhere").resolve("claude-mesh"));
         Path movedBin = moved.resolve("bin").toRealPath();
 
         Run r = MeshCli.runLauncher(moved.resolve("bin/claude-mesh"), project,
@@ -400,6 +400,73 @@ class InstallIT {
         }
     }
 
+    @Test
+    void uninstallAfterInstallThenInstallWithWakeLeavesAnEmptyHomeEmpty() throws Exception {
+        assertEquals(0, cli("install").exit());
+        assertEquals(0, cli("install", "--with-wake").exit());
+
+        Run r = cli("uninstall");
+
+        assertEquals(0, r.exit(), r.toString());
+        assertFalse(Files.exists(claudeJson()));
+        assertFalse(Files.exists(home.resolve(".claude")), "no settings.json with empty hook lists, no backup of our own install");
+        try (Stream<Path> left = Files.list(home)) {
+            assertEquals(List.of(), left.toList());
+        }
+    }
+
+    @Test
+    void uninstallAfterInstallThenInstallWithWakeRestoresTheUsersFilesByteForByte() throws Exception {
+        write(claudeJson(), CLAUDE_JSON);
+        write(settings(), SETTINGS);
+        assertEquals(0, cli("install").exit());
+        assertEquals(0, cli("install", "--with-wake").exit());
+
+        Run r = cli("uninstall");
+
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals(CLAUDE_JSON, Files.readString(claudeJson()));
+        assertEquals(SETTINGS, Files.readString(settings()));
+        assertEquals(SETTINGS, Files.readString(settings().resolveSibling("settings.json.claude-mesh-backup")),
+                "the backup is the user's file, never one of our installs");
+    }
+
+    @Test
+    void aBackupThatHoldsOurOwnEntriesIsNotTakenForTheUsersFile() throws Exception {
+        assertEquals(0, cli("install").exit());
+        // What an earlier version left: a backup taken by a second install, of the file the first one created.
+        Files.copy(settings(), settings().resolveSibling("settings.json.claude-mesh-backup"));
+        assertEquals(0, cli("install", "--with-wake").exit());
+
+        Run r = cli("uninstall");
+
+        assertEquals(0, r.exit(), r.toString());
+        assertFalse(Files.exists(settings()), "a file only install made goes, whatever that backup says: "
+                + (Files.exists(settings()) ? Files.readString(settings()) : ""));
+    }
+
+    @Test
+    void uninstallWakeOnlyRemovesJustTheWakeHookAndAFullUninstallStillRestoresEverything() throws Exception {
+        write(claudeJson(), CLAUDE_JSON);
+        write(settings(), SETTINGS);
+        assertEquals(0, cli("install", "--with-wake").exit());
+        String mcpInstalled = Files.readString(claudeJson());
+
+        Run r = cli("uninstall", "--wake-only");
+
+        assertEquals(0, r.exit(), r.toString());
+        assertTrue(r.out().contains("- hooks.Stop: " + bin + "/claude-mesh-inbox-wait"), r.out());
+        JsonNode hooks = JSON.readTree(settings().toFile()).get("hooks");
+        assertEquals(List.of("/usr/local/bin/notify done", bin + "/claude-mesh-inbox-poll"), commands(hooks, "Stop"));
+        assertEquals(List.of(bin + "/claude-mesh-session-start"), commands(hooks, "SessionStart"));
+        assertEquals(mcpInstalled, Files.readString(claudeJson()), "the server entry stays");
+        assertTrue(cli("install").out().contains("Nothing to change"), "a plain install does not bring the wake hook back");
+
+        assertEquals(0, cli("uninstall").exit());
+        assertEquals(CLAUDE_JSON, Files.readString(claudeJson()));
+        assertEquals(SETTINGS, Files.readString(settings()));
+    }
+
     // ------------------------------------------------------------------ helpers
 
     /** The file's text with our entries taken out again, in its own layout: what it would be without us. */
@@ -453,21 +520,5 @@ class InstallIT {
              ResultSet rs = s.executeQuery("SELECT max(CAST(version AS INTEGER)) FROM flyway_schema_history WHERE success = 1")) {
             return rs.next() ? rs.getString(1) : null;
         }
-    }
-
-    /** A second checkout: the launchers and the built jars, copied (a symlinked jar would lead back here). */
-    static Path copyOfCheckout(Path to) throws Exception {
-        Path root = MeshFixture.repoRoot();
-        Files.createDirectories(to.resolve("bin"));
-        try (Stream<Path> launchers = Files.list(root.resolve("bin"))) {
-            for (Path l : launchers.toList()) {
-                Files.copy(l, to.resolve("bin").resolve(l.getFileName()), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
-            }
-        }
-        for (String jar : List.of("mesh-server/target/claude-mesh-server.jar", "mesh-hooks/target/claude-mesh-hooks.jar")) {
-            Files.createDirectories(to.resolve(jar).getParent());
-            Files.copy(root.resolve(jar), to.resolve(jar));
-        }
-        return to;
     }
 }

@@ -131,11 +131,10 @@ class HookSocketIT {
         assertTrue(after.stderr().contains(BY_SERVER), after.stderr());
         assertEquals("", after.stdout(), "nothing new for the hook");
 
-        // Stop, while the question waits: blocked, through the server too.
+        // Stop, while the question waits: the session is kept going, through the server too.
         HookRun stop = backend.hook("inbox-poll", "Stop", Map.of("stop_hook_active", false));
         assertTrue(stop.stderr().contains(BY_SERVER), stop.stderr());
-        assertEquals("block", stop.json().get("decision"), stop.stdout());
-        assertTrue(((String) stop.json().get("reason")).contains(q), stop.stdout());
+        assertTrue(stop.stopContext().contains("question " + q), stop.stdout());
 
         backend.server.ok("reply_to_peer", Map.of("question_id", q, "answer", "8080"));
         assertEquals("8080", ask.get(60, TimeUnit.SECONDS).get("answer"));
@@ -165,9 +164,10 @@ class HookSocketIT {
     }
 
     @Test
-    void withNoServerTheHookReadsTheDatabaseAndStillDelivers() throws Exception {
-        Session backend = new Session(false);
+    void withItsServersSocketGoneTheHookReadsTheDatabaseAndStillDelivers() throws Exception {
+        Session backend = new Session(true);
         backend.hook("session-start", "SessionStart", Map.of("source", "startup"));
+        Files.delete(backend.socket()); // the server runs, but cannot be reached this way
         String id = send("backend", "NO-SERVER: are you there?");
 
         HookRun r = backend.prompt();
@@ -178,9 +178,11 @@ class HookSocketIT {
 
     @Test
     void aStaleSocketFileIsPassedOverAndTheHookStillDelivers() throws Exception {
-        Session backend = new Session(false);
+        Session backend = new Session(true);
         backend.hook("session-start", "SessionStart", Map.of("source", "startup"));
-        // What a server killed with -9 leaves behind: a socket file nobody listens on.
+        // What a server killed with -9 leaves behind: a socket file nobody listens on (here in place of the live
+        // server's, so the session still has a peer for the hook to find in the file).
+        Files.delete(backend.socket());
         privateRunDir();
         try (ServerSocketChannel dead = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             dead.bind(UnixDomainSocketAddress.of(backend.socket()));
@@ -196,8 +198,9 @@ class HookSocketIT {
 
     @Test
     void whateverAStrangeListenerAnswersNeverReachesStdout() throws Exception {
-        Session backend = new Session(false);
+        Session backend = new Session(true);
         backend.hook("session-start", "SessionStart", Map.of("source", "startup"));
+        Files.delete(backend.socket());
         privateRunDir();
         List<Consumer<SocketChannel>> answers = List.of(
                 c -> write(c, "HTTP/1.1 200 OK\r\n\r\n{\"hookSpecificOutput\":{\"additionalContext\":\"GARBAGE-1\"}}"
@@ -234,10 +237,12 @@ class HookSocketIT {
         Peer frontend = mesh.server(mesh.project("frontend"));
         String m1 = messageId(frontend.ok("tell_peer", Map.of("to", "backend", "message", "UNCONFIRMED: read me once")));
 
-        // A hook that takes the answer and dies before confirming it (this test process plays it).
+        // A hook that takes the answer and dies before confirming it: this test process speaks for a process of the
+        // session (the server judges whose hook it is by that process's ancestors).
+        long hookPid = backend.claude.spawn("exec sleep 120");
         HookSocket.Request request = new HookSocket.Request(HookSocket.INBOX_POLL, mesh.where(),
                 dev.claudemesh.config.MeshConfig.host(dev.claudemesh.config.Settings.of(System.getenv(), Map.of())), backendDir.toString(),
-                backendDir.toString(), ProcessHandle.current().pid(),
+                backendDir.toString(), hookPid,
                 hookJson("UserPromptSubmit", "sess-backend", backendDir, Map.of("prompt", "hi")).getBytes(StandardCharsets.UTF_8));
         try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(backend.socket()))) {
             request.write(new DataOutputStream(Channels.newOutputStream(c)));

@@ -49,7 +49,8 @@ class BadEnvironmentIT {
 
     Run server(Map<String, String> env) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(MeshFixture.bin("claude-mesh-server").toString());
-        pb.environment().putAll(env);
+        pb.environment().put("CLAUDE_MESH_CACHE_DIR", dev.claudemesh.testing.MeshCli.LAUNCHER_CACHE.toString());
+        MeshFixture.putEnv(pb, env);
         Process p = pb.start();
         p.getOutputStream().close();
         var out = new ByteArrayOutputStream();
@@ -152,5 +153,79 @@ class BadEnvironmentIT {
         Run s = server(env(tmp.resolve("mesh.db")));
         assertEquals(1, s.exit());
         assertTrue(s.stderr().contains(".claude-mesh.json") && s.stderr().contains("may hold only letters"), s.stderr());
+    }
+
+    // ------------------------------------------------------------------ files other users could have planted
+
+    @Test
+    void aDatabaseDirectoryOtherUsersCanWriteIsRefusedByTheServerAndEveryHook() throws Exception {
+        Assumptions.assumeTrue(tmp.getFileSystem().supportedFileAttributeViews().contains("posix"));
+        Path dir = Files.createDirectory(tmp.resolve("open-to-all"));
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        everyoneRefuses(env(dir.resolve("mesh.db")), "the mesh database directory " + dir + " is writable by other users");
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of(), files.toList(), "nobody created anything in it");
+        }
+    }
+
+    @Test
+    void aWalFileAnotherUserPlantedIsRefusedByEveryoneAndNothingIsWrittenToIt() throws Exception {
+        Assumptions.assumeTrue(tmp.getFileSystem().supportedFileAttributeViews().contains("posix"));
+        Path db = tmp.resolve("mesh.db");
+        Path wal = Files.createFile(tmp.resolve("mesh.db-wal"));
+        Files.setPosixFilePermissions(wal, PosixFilePermissions.fromString("rw-rw-rw-"));
+        everyoneRefuses(env(db), wal + " is writable by other users");
+        assertEquals(0, Files.size(wal));
+    }
+
+    @Test
+    void aForeignSqliteFileIsRefusedByEveryoneAndLeftExactlyAsItWas() throws Exception {
+        Path db = tmp.resolve("mesh.db");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE invoices (id INTEGER, total TEXT)");
+            st.execute("INSERT INTO invoices VALUES (1, '12.50')");
+        }
+        Files.setPosixFilePermissions(db, PosixFilePermissions.fromString("rw-------"));
+        byte[] before = Files.readAllBytes(db);
+
+        everyoneRefuses(env(db), "is a SQLite database of another program (tables: invoices)");
+
+        assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(db)), "the file was changed (switched to WAL?)");
+        for (String side : List.of("mesh.db-wal", "mesh.db-shm", "mesh.db-journal", "mesh.db.migrate-lock")) {
+            assertTrue(Files.notExists(tmp.resolve(side)), side + " was created beside it");
+        }
+    }
+
+    @Test
+    void aNewerSchemaIsRefusedByEveryoneNamingBothVersions() throws Exception {
+        Path db = tmp.resolve("mesh.db");
+        HookRun made = MeshFixture.hook("session-start", env(db), hookJson("SessionStart", "s0", project(), Map.of())
+                .getBytes(StandardCharsets.UTF_8));
+        assertEquals(0, made.exitCode(), made.stderr());
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+            st.execute("INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, "
+                    + "installed_by, installed_on, execution_time, success) VALUES (99, '7', 'from a newer claude-mesh', 'SQL', "
+                    + "'V7__newer.sql', 0, 'test', CURRENT_TIMESTAMP, 1, 1)");
+        }
+        everyoneRefuses(env(db), "has schema version 7, newer than this installation's "
+                + dev.claudemesh.store.SqliteStore.latestSchemaVersion());
+    }
+
+    // ------------------------------------------------------------------ no HOME
+
+    @Test
+    void withoutHomeTheServerExitsOneSayingSoAndEveryHookSaysItInOneLine() throws Exception {
+        Map<String, String> env = new HashMap<>();
+        env.put("CLAUDE_PROJECT_DIR", project().toString());
+        env.put("HOME", null);
+        env.put("MESH_DB_PATH", null);
+        // The JVM's own idea of home (the password database) must not stand in: point it somewhere watched.
+        Path javaHome = Files.createDirectories(tmp.resolve("user.home"));
+        env.put("CLAUDE_MESH_JAVA_OPTS", "-Duser.home=" + javaHome);
+        env.put("CLAUDE_MESH_CACHE_DIR", MeshFixture.repoRoot().resolve("mesh-server/target/it-launcher-cache").toString());
+        everyoneRefuses(env, "HOME is not set");
+        try (var files = Files.list(javaHome)) {
+            assertEquals(List.of(), files.toList(), "nothing was made in Java's user.home instead");
+        }
     }
 }

@@ -50,8 +50,9 @@ class HooksIT {
     }
 
     @Test
-    void sessionStartRegistersThePeerAndTellsWhoIsOnline() throws Exception {
+    void sessionStartIsToldItsOwnServersNameAndWhoIsOnline() throws Exception {
         mesh.server(backendDir);
+        mesh.server(frontendDir);
         HookRun r = hook("session-start", frontendDir, "SessionStart", "s-front-1", Map.of("source", "startup"));
         Map<String, Object> out = r.json();
         @SuppressWarnings("unchecked")
@@ -61,6 +62,17 @@ class HooksIT {
         assertTrue(ctx.contains("this session is peer 'frontend'"), ctx);
         assertTrue(ctx.contains("- backend ("), ctx);
         assertEquals("active|s-front-1", row("SELECT state || '|' || session_id FROM peers WHERE name_key = 'frontend'"));
+        assertEquals("/tmp/transcript-s-front-1.jsonl", row("SELECT transcript_path FROM peers WHERE name_key = 'frontend'"),
+                "where proof of what the session saw will be");
+    }
+
+    @Test
+    void aSessionStartWithoutAServerOfItsOwnSaysNothingAndClaimsNoName() throws Exception {
+        mesh.server(backendDir);
+        HookRun r = hook("session-start", frontendDir, "SessionStart", "s-lonely", Map.of("source", "startup"));
+        assertEquals("", r.stdout(), "a session whose claude-mesh server never started is not in the mesh");
+        assertEquals(null, row("SELECT name FROM peers WHERE name_key = 'frontend'"), "no row that nothing would ever end");
+        assertEquals("1", row("SELECT count(*) FROM peers"));
     }
 
     @Test
@@ -123,9 +135,9 @@ class HooksIT {
         String q1 = awaitPending("backend");
 
         HookRun block = hook("inbox-poll", backendDir, "Stop", "s-back", Map.of("stop_hook_active", false));
-        Map<String, Object> decision = block.json();
-        assertEquals("block", decision.get("decision"));
-        assertTrue(((String) decision.get("reason")).contains(q1), block.stdout());
+        String ctx = block.stopContext();
+        assertTrue(ctx.contains("question_id=\"" + q1 + "\""), block.stdout());
+        assertTrue(ctx.contains("first?"), "a question not shown before is shown whole: " + ctx);
 
         assertEquals("", hook("inbox-poll", backendDir, "Stop", "s-back", Map.of("stop_hook_active", true)).stdout(),
                 "a stop right after a block for the same question must be let through");
@@ -135,8 +147,12 @@ class HooksIT {
                 infra.ok("ask_peer", Map.of("to", "backend", "question", "second?", "timeout_seconds", 90)));
         String q2 = awaitPendingOtherThan("backend", q1);
         HookRun again = hook("inbox-poll", backendDir, "Stop", "s-back", Map.of("stop_hook_active", true));
-        String reason = (String) again.json().get("reason");
-        assertTrue(reason.contains(q2), "a new question blocks even after an earlier block: " + reason);
+        String reason = again.stopContext();
+        assertTrue(reason.contains("question_id=\"" + q2 + "\"") && reason.contains("second?"),
+                "a new question keeps the session going even after an earlier stop did: " + reason);
+        assertTrue(reason.contains("question " + q1 + " from frontend, shown to you earlier"),
+                "the one shown before is named, not shown again: " + reason);
+        assertFalse(reason.contains("first?"), reason);
 
         backend.ok("reply_to_peer", Map.of("question_id", q1, "answer", "a1"));
         backend.ok("reply_to_peer", Map.of("question_id", q2, "answer", "a2"));
@@ -148,10 +164,17 @@ class HooksIT {
 
     @Test
     void staleSessionEndDoesNotDeactivateLivePeer() throws Exception {
+        Peer frontend = mesh.server(frontendDir);
         hook("session-start", frontendDir, "SessionStart", "old-session", Map.of("source", "startup"));
         hook("session-start", frontendDir, "SessionStart", "new-session", Map.of("source", "clear"));
         hook("session-end", frontendDir, "SessionEnd", "old-session", Map.of("reason", "clear"));
         assertEquals("active", row("SELECT state FROM peers WHERE name_key = 'frontend'"));
+        assertEquals("new-session", row("SELECT session_id FROM peers WHERE name_key = 'frontend'"));
+        hook("session-end", frontendDir, "SessionEnd", "new-session", Map.of("reason", "resume"));
+        assertEquals("active", row("SELECT state FROM peers WHERE name_key = 'frontend'"),
+                "its server still runs (/resume in the same process): the peer stays");
+
+        frontend.stop(); // Claude Code stops the server, then runs SessionEnd
         hook("session-end", frontendDir, "SessionEnd", "new-session", Map.of("reason", "prompt_input_exit"));
         assertEquals("offline", row("SELECT state FROM peers WHERE name_key = 'frontend'"));
     }

@@ -132,4 +132,21 @@ class InboxWaitIT {
         assertTrue(newer.p.isAlive());
         newer.p.destroy();
     }
+
+    @Test
+    void aSymlinkPlantedAsItsWaitFileIsNeverWrittenThrough() throws Exception {
+        mesh.server(backendDir);
+        Path victim = java.nio.file.Files.writeString(tmp.resolve("victims-notes.txt"), "keep me");
+        // Where inbox-wait records itself: beside the database, named for the peer.
+        Path token = tmp.resolve("mesh.db.wait-backend");
+        java.nio.file.Files.createSymbolicLink(token, victim);
+
+        Waiter w = new Waiter("s1", 2);
+
+        assertEquals(0, w.exit(30), w.stderr());
+        assertEquals("", w.stdout());
+        assertEquals("keep me", java.nio.file.Files.readString(victim));
+        assertEquals(1, w.stderr().strip().lines().count(), w.stderr());
+        assertTrue(w.stderr().contains(token + " is a symbolic link"), w.stderr());
+    }
 }

@@ -31,12 +31,26 @@ class ChannelIT {
     @BeforeEach
     void setUp() {
         mesh = new MeshFixture(tmp);
+        transcript = tmp.resolve("transcript-s.jsonl");
     }
 
     @AfterEach
     void tearDown() {
         mesh.close();
     }
+
+    /**
+     * A server with channels on whose session is as Claude Code makes one that accepts channel events: its
+     * SessionStart hook reported the transcript, and every event it pushes is recorded there as queued, then shown.
+     */
+    RawServer pushingSession(String project) throws Exception {
+        RawServer s = RawServer.started(env(project, "on"));
+        mesh.startSession(mesh.project(project), "s", transcript);
+        new dev.claudemesh.testing.ClaudeTranscript(transcript).acceptChannelEvents(s);
+        return s;
+    }
+
+    Path transcript;
 
     Map<String, String> env(String project, String channel) throws Exception {
         Map<String, String> env = mesh.env(mesh.project(project));
@@ -46,7 +60,7 @@ class ChannelIT {
 
     @Test
     void everyKindIsPushedAsAChannelEventWithStringMetaAndNotDeliveredAgain() throws Exception {
-        try (RawServer backend = RawServer.started(env("backend", "on"))) {
+        try (RawServer backend = pushingSession("backend")) {
             assertTrue(backend.initializeResult.path("capabilities").path("experimental").has("claude/channel"),
                     backend.initializeResult.toString());
             backend.callTool(1, "subscribe", Map.of("topic", "schema"));
@@ -128,7 +142,7 @@ class ChannelIT {
     @Test
     void noItemIsDeliveredTwiceWhenPushHooksAndPollInboxAllRunAtOnce() throws Exception {
         Path backendDir = mesh.project("backend");
-        try (RawServer backend = RawServer.started(env("backend", "on"))) {
+        try (RawServer backend = pushingSession("backend")) {
             Peer frontend = mesh.server(mesh.project("frontend"));
             int n = 60;
             List<String> viaHooks = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -137,8 +151,8 @@ class ChannelIT {
             CompletableFuture<Void> hooks = CompletableFuture.runAsync(() -> {
                 while (!stop.get()) {
                     try {
-                        MeshFixture.HookRun r = mesh.hook("inbox-poll", backendDir,
-                                MeshFixture.hookJson("UserPromptSubmit", "s", backendDir, Map.of("prompt", "x")));
+                        MeshFixture.HookRun r = mesh.hook("inbox-poll", backendDir, MeshFixture.hookJson("UserPromptSubmit", "s",
+                                backendDir, Map.of("prompt", "x", "transcript_path", transcript.toString())));
                         java.util.regex.Matcher m = java.util.regex.Pattern.compile("id=\\\\\"(m_[0-9a-f]+)\\\\\"").matcher(r.stdout());
                         while (m.find()) {
                             viaHooks.add(m.group(1));

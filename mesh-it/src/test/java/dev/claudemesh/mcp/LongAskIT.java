@@ -117,6 +117,9 @@ class LongAskIT {
     void anAnswerTheAskersCallReturnsIsNotPushedAgainButOneThatCameLaterIs() throws Exception {
         Peer backend = server("backend");
         try (RawServer frontend = RawServer.started(env("frontend", "on"))) {
+            Path transcript = tmp.resolve("frontend-session.jsonl");
+            mesh.startSession(mesh.project("frontend"), "s-front", transcript);
+            new dev.claudemesh.testing.ClaudeTranscript(transcript).acceptChannelEvents(frontend);
             frontend.callTool(1, "ask_peer", Map.of("to", "backend", "question", "first?"));
             backend.ok("reply_to_peer", Map.of("question_id", backend.awaitItem("question").get("id"), "answer", "one"));
             JsonNode first = frontend.response(1, 60).path("result").path("structuredContent");

@@ -44,7 +44,7 @@ class TwoServersIT {
     @Test
     void everyToolDeclaresAnOutputSchemaAndReturnsMatchingStructuredContent() {
         List<Tool> tools = frontend.client().listTools().tools();
-        assertEquals(List.of("register", "list_peers", "ask_peer", "await_answer", "reply_to_peer", "poll_inbox", "tell_peer", "broadcast",
+        assertEquals(List.of("register", "list_peers", "ask_peer", "await_answer", "reply_to_peer", "poll_inbox", "message_status", "tell_peer", "broadcast",
                         "subscribe", "unsubscribe", "set_summary", "delegate_task", "complete_task", "list_tasks"),
                 tools.stream().map(Tool::name).toList());
         tools.forEach(t -> assertNotNull(t.outputSchema(), t.name() + " has no output schema"));

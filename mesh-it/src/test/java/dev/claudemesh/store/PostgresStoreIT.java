@@ -139,7 +139,7 @@ class PostgresStoreIT extends StoreContractTest {
     }
 
     @Test
-    void racingReadersTakeEachItemExactlyOnce() throws Exception {
+    void racingReadersOfferEachItemExactlyOnce() throws Exception {
         MeshStore writer = store();
         for (int i = 0; i < 300; i++) {
             writer.deliver(new Outgoing("m_" + i, InboxItem.MESSAGE, "alice", "body " + i, null, null, null, T0), List.of("bob"));
@@ -152,9 +152,10 @@ class PostgresStoreIT extends StoreContractTest {
             Thread t = new Thread(() -> {
                 try {
                     go.await();
+                    // Each reader offers what it read; the store's compare-and-set gives each item to one of them.
                     List<InboxItem> got;
-                    while (!(got = r.takeInbox("bob", 200, T0)).isEmpty()) {
-                        got.forEach(item -> taken.add(item.id()));
+                    while (!(got = r.offerable("bob", List.of(), 20)).isEmpty()) {
+                        taken.addAll(r.offer("bob", got.stream().map(InboxItem::id).toList(), "prompt", null, 0, T0));
                     }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
@@ -180,7 +181,7 @@ class PostgresStoreIT extends StoreContractTest {
         // The dead connection is found at the start of the next call, which connects again and succeeds.
         assertEquals("before", s.question("q_1").orElseThrow().body());
         s.addQuestion(question("q_2", "alice", "bob", "after"));
-        assertEquals(2, s.waitingCount("bob"));
+        assertEquals(2, s.unseenCount("bob", 100));
     }
 
     @Test

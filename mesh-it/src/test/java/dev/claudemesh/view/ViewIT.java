@@ -90,8 +90,10 @@ class ViewIT {
 
             String id = (String) backend.awaitItem("question").get("id");
             assertEquals(id, b.evaluate(card + ".dataset.id").asText());
-            b.waitFor("the question offered to backend", card + ".querySelector('.receipt[data-recipient=backend]').dataset.state === 'offered'",
-                    card + ".innerText", LIMIT);
+            // poll_inbox handed it to backend's live session in a tool result, with no transcript to prove it by:
+            // that result going back is the proof, so it is seen at once.
+            b.waitFor("the question seen by backend", card + ".querySelector('.receipt[data-recipient=backend]').dataset.state === 'seen' && "
+                    + card + ".querySelector('.receipt[data-recipient=backend]').dataset.via === 'tool-result'", card + ".innerText", LIMIT);
 
             backend.ok("reply_to_peer", Map.of("question_id", id, "answer", "8080; the Vite dev server proxies /api to it."));
             b.waitFor("the answer in the question's card", card + ".querySelector('.answer-text') && "
@@ -99,8 +101,8 @@ class ViewIT {
                     + card + ".querySelector('.q-status').textContent === 'answered' && "
                     + card + ".querySelector('.receipt[data-recipient=backend]').dataset.state === 'answered'", card + ".innerText", LIMIT);
             assertEquals("answered", asked.get(60, TimeUnit.SECONDS).get("status"));
-            b.waitFor("the answer offered to frontend, whose ask_peer returned it", card + ".querySelector('.delivery .receipt[data-recipient=frontend]') && "
-                    + card + ".querySelector('.delivery .receipt[data-recipient=frontend]').dataset.state === 'offered'", card + ".innerText", LIMIT);
+            b.waitFor("the answer seen by frontend, whose ask_peer returned it", card + ".querySelector('.delivery .receipt[data-recipient=frontend]') && "
+                    + card + ".querySelector('.delivery .receipt[data-recipient=frontend]').dataset.state === 'seen'", card + ".innerText", LIMIT);
             shot(b, "4-answer");
 
             assertEquals("yes", b.evaluate("window.loadedOnce").asText(), "the page was never reloaded");
@@ -120,6 +122,58 @@ class ViewIT {
             shot(b, "5-narrow");
             b.resize(1280, 860);
         }
+    }
+
+    @Test
+    void anItemAHookOfferedShowsOfferedUntilTheSessionsTranscriptShowsItThenSeen() throws Exception {
+        HeadlessBrowser b = browser();
+        try (MeshFixture mesh = new MeshFixture(tmp); View view = View.start(mesh, tmp)) {
+            Path backendDir = mesh.project("backend");
+            Peer frontend = mesh.server(mesh.project("frontend"));
+            mesh.server(backendDir);
+            Path transcript = tmp.resolve("backend-session.jsonl");
+            b.resize(1280, 860);
+            b.navigate(view.url());
+            String id = (String) frontend.ok("tell_peer", Map.of("to", "backend", "message", "Staging is frozen until 18:00."))
+                    .get("message_id");
+            String receipt = "document.querySelector('#items li[data-id=\"" + id + "\"] .receipt[data-recipient=backend]')";
+            b.waitFor("the message queued for backend", receipt + " && " + receipt + ".dataset.state === 'queued'",
+                    "document.getElementById('items').innerText", LIMIT);
+
+            // backend's UserPromptSubmit hook hands it to the session: offered, not yet seen.
+            MeshFixture.HookRun prompt = mesh.hook("inbox-poll", backendDir, MeshFixture.hookJson("UserPromptSubmit", "s-1",
+                    backendDir, Map.of("prompt", "next", "transcript_path", transcript.toString())));
+            assertEquals(0, prompt.exitCode(), prompt.stderr());
+            String context = prompt.additionalContext();
+            assertTrue(context.contains(id), context);
+            b.waitFor("the message offered to backend by its prompt hook", receipt + ".dataset.state === 'offered' && "
+                    + receipt + ".dataset.via === 'prompt'", receipt + ".outerHTML", LIMIT);
+            shot(b, "9-offered");
+            assertEquals("offered", receipt(view, id, "backend").get("state").asText(),
+                    "offered until the transcript shows it: " + receipt(view, id, "backend"));
+
+            // Claude Code records the hook's text as the model got it; backend's server settles the offer against it.
+            Files.writeString(transcript, MeshFixture.JSON.writeValueAsString(Map.of("type", "attachment", "attachment",
+                    Map.of("type", "hook_additional_context", "content", List.of(context), "hookName", "UserPromptSubmit"))) + "\n");
+            b.waitFor("the message seen by backend, proven by its transcript", receipt + ".dataset.state === 'seen' && "
+                    + receipt + ".dataset.via === 'transcript'", receipt + ".outerHTML", LIMIT);
+            shot(b, "10-seen");
+        }
+    }
+
+    /** Item {@code id}'s receipt for {@code recipient}, as the view's JSON API gives it. */
+    private static JsonNode receipt(View view, String id, String recipient) throws Exception {
+        JsonNode state = MeshFixture.JSON.readTree(get(view.url() + "api/state", Map.of()).body());
+        for (JsonNode item : state.get("items")) {
+            if (id.equals(item.get("id").asText())) {
+                for (JsonNode r : item.get("delivery")) {
+                    if (recipient.equals(r.get("recipient").asText())) {
+                        return r;
+                    }
+                }
+            }
+        }
+        throw new AssertionError("no receipt of " + id + " for " + recipient + " in " + state);
     }
 
     @Test

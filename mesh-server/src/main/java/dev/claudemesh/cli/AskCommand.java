@@ -5,11 +5,15 @@ import dev.claudemesh.mesh.ChangeWatch;
 import dev.claudemesh.mesh.Mesh;
 import dev.claudemesh.mesh.Question;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 @Command(name = "ask", mixinStandardHelpOptions = true,
@@ -22,33 +26,56 @@ final class AskCommand implements Callable<Integer> {
     List<String> words;
 
     @Option(names = {"-t", "--timeout"}, paramLabel = "SECONDS", defaultValue = "" + Mesh.DEFAULT_ASK_TIMEOUT_SECONDS,
-            description = "How long to wait (default: ${DEFAULT-VALUE}).")
+            description = "How long to wait, 1 to " + Mesh.MAX_ASK_TIMEOUT_SECONDS + " (default: ${DEFAULT-VALUE}).")
     long timeout;
 
-    @Option(names = "--as", paramLabel = "NAME", defaultValue = "cli", description = "Asker name (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--as", paramLabel = "NAME",
+            description = "Ask as NAME, which no live session may hold; its record is left as it is (default: cli@HOST, "
+                    + "this machine's command line).")
     String as;
+
+    @Spec
+    CommandSpec spec;
 
     @Override
     public Integer call() {
+        if (timeout < 1 || timeout > Mesh.MAX_ASK_TIMEOUT_SECONDS) {
+            throw new ParameterException(spec.commandLine(), Typed.option(spec, "--timeout", "-t") + " must be between 1 and "
+                    + Mesh.MAX_ASK_TIMEOUT_SECONDS + " seconds (got " + timeout + ")");
+        }
+        Typed.peerName(spec, peer);
         try (MeshOpener m = new MeshOpener(); ChangeWatch watch = m.mesh.watchChanges(3)) {
-            String self = m.joinAs(as).name();
+            boolean track = as == null;
+            String self = m.speaker(Optional.ofNullable(as), track, spec);
             try {
+                m.recipient(peer, self, true, spec);
                 Question q = m.mesh.ask(self, peer, String.join(" ", words), Duration.ofSeconds(timeout));
                 // The command's own output (stdout carries only the answer), not logging.
-                System.err.println("asked " + q.target() + " (" + q.id() + "); waiting up to " + timeout + " s...");
+                System.err.println("asked " + q.target() + " (" + q.id() + ") as " + self + "; waiting up to " + timeout + " s...");
                 // Ctrl-C: the question is cancelled rather than left pending for its peer.
                 Thread cancel = new Thread(() -> m.mesh.cancel(q));
                 Runtime.getRuntime().addShutdownHook(cancel);
-                AskOutcome r = m.mesh.awaitAnswer(q, watch, Duration.ofDays(1), waited -> { });
+                // While it waits it beats like a server, so sessions on other hosts (a PostgreSQL mesh) see the
+                // asker alive; on this host they check its process.
+                AskOutcome r = m.mesh.awaitAnswer(q, watch, Duration.ofSeconds(m.config.heartbeatSeconds()), waited -> {
+                    if (track) {
+                        m.mesh.heartbeat(self);
+                    }
+                });
                 Runtime.getRuntime().removeShutdownHook(cancel);
                 if (AskOutcome.ANSWERED.equals(r.status())) {
-                    System.out.println(r.answer().orElse(""));
+                    System.out.println(TerminalText.lines(r.answer().orElse("")));
                     return 0;
                 }
-                System.err.println("claude-mesh: no answer from " + r.from() + ": " + r.status());
+                System.err.println("claude-mesh: no answer from " + r.from() + " (" + r.status() + ": "
+                        + (AskOutcome.TIMED_OUT.equals(r.status()) ? "nobody replied within " + timeout + " s"
+                        : AskOutcome.PEER_OFFLINE.equals(r.status()) ? "its session ended before it replied" : "the question was withdrawn")
+                        + ")");
                 return CliMain.NO_ANSWER;
             } finally {
-                m.leave(self);
+                if (track) {
+                    m.leave(self);
+                }
             }
         }
     }

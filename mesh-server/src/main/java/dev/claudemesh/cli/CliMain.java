@@ -9,8 +9,9 @@ import picocli.CommandLine.Command;
 /**
  * {@code claude-mesh}: the command line on the same store as the servers and hooks, and the commands that set
  * Claude Code up (install, uninstall, doctor, init). Exit codes: 0 success, 1 the mesh refused or failed
- * (message on stderr) or doctor found a problem, 2 bad usage, 3 no answer (ask timed out or its peer went
- * offline).
+ * (message on stderr) or doctor found a problem, 2 bad usage (no command, an unknown option, a value out of
+ * range, a bad name: the message names the option or parameter as typed), 3 no answer (ask timed out or its
+ * peer went offline).
  */
 @Command(name = "claude-mesh", mixinStandardHelpOptions = true, version = "claude-mesh 0.1.0",
         description = "claude-mesh: Claude Code sessions on one machine find each other and talk.",
@@ -18,7 +19,8 @@ import picocli.CommandLine.Command;
                 TailCommand.class, ViewCommand.class, GcCommand.class, DemoCommand.class, InstallCommand.class, UninstallCommand.class,
                 DoctorCommand.class, InitCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:success", "1:the mesh refused or failed (see stderr), or doctor found a problem", "2:bad usage",
+        exitCodeList = {"0:success", "1:the mesh refused or failed (see stderr), or doctor found a problem",
+                "2:bad usage: no command, an unknown option, a value out of range, a bad name",
                 "3:no answer (ask timed out, or its peer went offline)"})
 public final class CliMain implements Runnable {
     static final int NO_ANSWER = 3;
@@ -32,11 +34,13 @@ public final class CliMain implements Runnable {
 
     static int run(String... args) {
         CommandLine cli = new CommandLine(new CliMain());
+        HelpText.install(cli);
         // bench's options belong to the suite it hands off to: pass them through instead of refusing them.
         cli.getSubcommands().get("bench").setUnmatchedOptionsArePositionalParams(true);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof MeshException || e instanceof StoreException || e instanceof ConfigException) {
-                cmd.getErr().println("claude-mesh: " + e.getMessage());
+                // Messages may quote what peers wrote (names, paths): never raw to the terminal.
+                cmd.getErr().println("claude-mesh: " + TerminalText.line(e.getMessage()));
                 return 1;
             }
             throw e;
@@ -46,6 +50,6 @@ public final class CliMain implements Runnable {
 
     @Override
     public void run() {
-        spec.commandLine().usage(System.err);
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command (claude-mesh --help describes each)");
     }
 }

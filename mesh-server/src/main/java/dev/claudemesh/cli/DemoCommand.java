@@ -31,6 +31,7 @@ import java.util.stream.Stream;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Start two real MCP servers on a temporary mesh and show an ask/reply between them.")
 final class DemoCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Override
     public Integer call() throws Exception {
@@ -46,7 +47,7 @@ final class DemoCommand implements Callable<Integer> {
             say("started servers 'frontend' and 'backend' (each a separate JVM, as each Claude Code session starts its own)");
 
             CallToolResult peers = frontend.callTool(call("list_peers", Map.of()));
-            say("[frontend] list_peers        -> " + peers.structuredContent());
+            say("[frontend] list_peers        -> " + json(peers.structuredContent()));
 
             String question = "Which port does the API listen on in dev?";
             say("[frontend] ask_peer backend  -> \"" + question + "\" (waits for backend to reply)");
@@ -60,7 +61,7 @@ final class DemoCommand implements Callable<Integer> {
             CallToolResult delivered = backend.callTool(call("reply_to_peer",
                     Map.of("question_id", item.get("id"), "answer", "8080; the Vite dev server proxies /api to it.")));
             long repliedAt = System.nanoTime();
-            say("[backend]  reply_to_peer     -> " + delivered.structuredContent());
+            say("[backend]  reply_to_peer     -> " + json(delivered.structuredContent()));
 
             CallToolResult result = answer.get();
             long returnedAt = System.nanoTime();
@@ -110,6 +111,11 @@ final class DemoCommand implements Callable<Integer> {
     private static String text(CallToolResult r) {
         return r.content().stream().filter(c -> c instanceof TextContent).map(c -> ((TextContent) c).text())
                 .findFirst().orElse("");
+    }
+
+    /** A tool's structured result as the JSON it travelled as, not Java's toString of a map. */
+    private static String json(Object structured) throws IOException {
+        return JSON.writeValueAsString(structured);
     }
 
     private static void say(String line) {

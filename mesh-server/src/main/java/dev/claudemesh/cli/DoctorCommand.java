@@ -20,17 +20,24 @@ import java.util.concurrent.Callable;
                 "Changes nothing. Exits 1 when a check fails."})
 final class DoctorCommand implements Callable<Integer> {
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "30",
-            description = "How long the server may take to answer initialize (default: ${DEFAULT-VALUE}).")
+            description = "How long the server may take to answer initialize, 1 or more (default: ${DEFAULT-VALUE}).")
     int timeout;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
+        if (timeout < 1) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--timeout must be 1 second or more (got " + timeout + ")");
+        }
         Installation here = ScopeOption.installation();
         Path project = ScopeOption.project();
         System.out.println("claude-mesh doctor: installation " + here.root() + ", project " + project);
         List<Check> checks = new Doctor(UserFiles.current(), project, here, Settings.load(DoctorCommand.class),
-                Duration.ofSeconds(Math.max(1, timeout))).run();
-        checks.forEach(c -> System.out.println(c.line()));
+                Duration.ofSeconds(timeout)).run();
+        checks.forEach(c -> System.out.println(TerminalText.line(c.line())));
         long failed = checks.stream().filter(c -> !c.ok()).count();
         System.out.println(failed == 0 ? "All good." : failed + (failed == 1 ? " problem" : " problems") + " found.");
         return failed == 0 ? 0 : 1;

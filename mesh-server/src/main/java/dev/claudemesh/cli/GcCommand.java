@@ -26,7 +26,7 @@ final class GcCommand implements Callable<Integer> {
         }
         try (MeshOpener m = new MeshOpener()) {
             Housekeeping h = m.mesh.gc(Optional.of(Duration.ofDays(keepDays)));
-            System.out.println("peers reaped:        " + h.peersReaped().size() + (h.peersReaped().isEmpty() ? "" : "  " + h.peersReaped()));
+            System.out.println("peers reaped:        " + h.peersReaped().size() + (h.peersReaped().isEmpty() ? "" : "  " + TerminalText.line(h.peersReaped().toString())));
             System.out.println("questions expired:   " + h.questionsExpired());
             System.out.println("questions abandoned: " + h.questionsAbandoned());
             System.out.println("history rows pruned: " + h.historyRowsPruned());

@@ -2,7 +2,7 @@ package dev.claudemesh.cli;
 
 import dev.claudemesh.config.MeshConfig;
 import dev.claudemesh.config.Settings;
-import dev.claudemesh.install.Home;
+import dev.claudemesh.config.Home;
 import dev.claudemesh.install.UserFiles;
 import dev.claudemesh.install.Installation;
 import dev.claudemesh.install.Installer;
@@ -28,7 +28,8 @@ final class InstallCommand implements Callable<Integer> {
     boolean dryRun;
 
     @Option(names = "--with-wake", description = "Also add the Stop hook that waits in the background and wakes an idle "
-            + "session when a peer writes to it (claude-mesh-inbox-wait, async with asyncRewake).")
+            + "session when a peer writes to it (claude-mesh-inbox-wait, async with asyncRewake). It stays through later "
+            + "installs; uninstall --wake-only removes it alone.")
     boolean withWake;
 
     @Option(names = "--with-channels", description = "Print how to start Claude Code so items arrive as channel events. "
@@ -38,10 +39,11 @@ final class InstallCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Installation installation = ScopeOption.installation();
-        Path home = Home.dir();
+        UserFiles files = UserFiles.current();
+        Path home = Home.dir("the start-up cache (~/.claude-mesh/cache)");
         // A configuration every session would refuse stops install before it writes anything.
         MeshConfig config = MeshConfig.from(Settings.load(InstallCommand.class));
-        Installer.Plan plan = Installer.install(scope.scope(), UserFiles.current(), ScopeOption.project(), installation, withWake);
+        Installer.Plan plan = Installer.install(scope.scope(), files, ScopeOption.project(), installation, withWake);
         System.out.println("claude-mesh install (" + scope.scope() + " scope) of " + installation.root()
                 + (dryRun ? ", dry run: nothing is written" : ""));
         EditReport.print(plan, dryRun, "unchanged");

@@ -2,10 +2,13 @@ package dev.claudemesh.cli;
 
 import dev.claudemesh.mesh.Delivery;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 @Command(name = "send", mixinStandardHelpOptions = true,
@@ -17,20 +20,24 @@ final class SendCommand implements Callable<Integer> {
     @Parameters(index = "1..*", arity = "1..*", paramLabel = "MESSAGE", description = "The message (words are joined with spaces).")
     List<String> words;
 
-    @Option(names = "--as", paramLabel = "NAME", defaultValue = "cli", description = "Sender name (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--as", paramLabel = "NAME",
+            description = "Send as NAME, which no live session may hold; its record is left as it is (default: cli@HOST, "
+                    + "this machine's command line).")
     String as;
+
+    @Spec
+    CommandSpec spec;
 
     @Override
     public Integer call() {
+        Typed.peerName(spec, peer);
         try (MeshOpener m = new MeshOpener()) {
-            String self = m.joinAs(as).name();
-            try {
-                Delivery d = m.mesh.tell(self, peer, String.join(" ", words));
-                System.out.println(d.id() + " " + d.status());
-                return 0;
-            } finally {
-                m.leave(self);
-            }
+            // A message does not depend on its sender staying around, so sending records nothing of the CLI.
+            String self = m.speaker(Optional.ofNullable(as), false, spec);
+            m.recipient(peer, self, false, spec);
+            Delivery d = m.mesh.tell(self, peer, String.join(" ", words));
+            System.out.println(d.id() + " " + d.status());
+            return 0;
         }
     }
 }

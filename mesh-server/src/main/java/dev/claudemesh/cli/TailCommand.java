@@ -3,32 +3,51 @@ package dev.claudemesh.cli;
 import dev.claudemesh.mesh.ChangeWatch;
 import dev.claudemesh.mesh.MeshEvent;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Iterator;
-import java.util.LinkedHashSet;
-import java.util.Set;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 /**
  * Follows the mesh live. It waits on the same change counter the servers use, so a line appears within
- * milliseconds of the commit and an idle tail costs nothing but a cheap read every few milliseconds.
+ * milliseconds of the commit and an idle tail costs nothing but a cheap read every few milliseconds. Like
+ * Unix tail, {@code -n N} first prints the last N events already stored.
  */
 @Command(name = "tail", mixinStandardHelpOptions = true,
         description = "Follow the mesh live: every question, reply, message, broadcast and task as it happens, one line each.")
 final class TailCommand implements Callable<Integer> {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneId.systemDefault());
+    /** Stored items read per query while going through the history. */
+    private static final int PAGE = 500;
 
-    @Option(names = "--from-start", description = "Print the stored history first.")
+    @Option(names = {"-n", "--lines"}, paramLabel = "N", defaultValue = "0",
+            description = "First print the last N events already stored (default: ${DEFAULT-VALUE}, only new ones).")
+    int lines;
+
+    @Option(names = "--from-start", description = "First print every event already stored.")
     boolean fromStart;
 
-    @Option(names = {"-n", "--count"}, paramLabel = "N", defaultValue = "0", description = "Stop after N lines (0: never).")
+    @Option(names = "--no-follow", description = "Print the stored events asked for (-n, --from-start) and exit.")
+    boolean noFollow;
+
+    @Option(names = "--count", paramLabel = "N", defaultValue = "0",
+            description = "Exit after printing N lines in all (default: ${DEFAULT-VALUE}, never).")
     int count;
+
+    @Spec
+    CommandSpec spec;
 
     /**
      * Replies carry the time they were made, which can be earlier than their commit by as long as the write
@@ -38,19 +57,43 @@ final class TailCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        if (lines < 0) {
+            throw new ParameterException(spec.commandLine(), Typed.option(spec, "--lines", "-n") + " must be 0 or more (got " + lines + ")");
+        }
+        if (count < 0) {
+            throw new ParameterException(spec.commandLine(), "--count must be 0 or more (got " + count + ")");
+        }
+        if (fromStart && lines > 0) {
+            throw new ParameterException(spec.commandLine(), "use either --from-start (every stored event) or "
+                    + Typed.option(spec, "--lines", "-n") + " N (the last N), not both");
+        }
         try (MeshOpener m = new MeshOpener(); ChangeWatch watch = m.mesh.watchChanges(20)) {
-            long seq = fromStart ? 0 : m.mesh.historyEnd();
-            Instant start = m.mesh.now();
             Set<String> repliesShown = new LinkedHashSet<>();
-            if (!fromStart) {
-                // Replies made before we started are history, not news.
-                m.mesh.repliesSince(start.minus(REPLY_LOOKBACK)).forEach(e -> repliesShown.add(e.id()));
-            }
+            long seq;
             int printed = 0;
+            if (fromStart || lines > 0) {
+                long[] last = new long[1];
+                List<MeshEvent> history = history(m, last, repliesShown);
+                List<MeshEvent> shown = fromStart ? history : history.subList(Math.max(0, history.size() - lines), history.size());
+                for (MeshEvent e : shown) {
+                    System.out.println(line(e));
+                    if (count > 0 && ++printed >= count) {
+                        return 0;
+                    }
+                }
+                seq = last[0];
+            } else {
+                seq = m.mesh.historyEnd();
+                // Replies made before we started are history, not news.
+                m.mesh.repliesSince(m.mesh.now().minus(REPLY_LOOKBACK)).forEach(e -> repliesShown.add(e.id()));
+            }
+            System.out.flush();
+            if (noFollow) {
+                return 0;
+            }
             long seen = watch.current();
             while (true) {
-                Instant since = fromStart && printed == 0 && seq == 0 ? Instant.EPOCH : m.mesh.now().minus(REPLY_LOOKBACK);
-                List<MeshEvent> events = m.mesh.history(seq, since, 500);
+                List<MeshEvent> events = m.mesh.history(seq, m.mesh.now().minus(REPLY_LOOKBACK), PAGE);
                 for (MeshEvent e : events) {
                     if (e.seq() > 0) {
                         seq = Math.max(seq, e.seq());
@@ -69,6 +112,37 @@ final class TailCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * Every stored event in time order: the items page by page, and every reply once. {@code last[0]} is set to
+     * the newest item's position, and the replies' ids are added to {@code replies}, so following goes on from there.
+     */
+    private static List<MeshEvent> history(MeshOpener m, long[] last, Set<String> replies) {
+        List<MeshEvent> all = new ArrayList<>();
+        long seq = 0;
+        Instant now = m.mesh.now();
+        while (true) {
+            int items = 0;
+            for (MeshEvent e : m.mesh.history(seq, now, PAGE)) {
+                if (e.seq() > 0) { // the replies come whole, once, below
+                    seq = Math.max(seq, e.seq());
+                    all.add(e);
+                    items++;
+                }
+            }
+            if (items < PAGE) {
+                break;
+            }
+        }
+        for (MeshEvent e : m.mesh.repliesSince(Instant.EPOCH)) {
+            if (replies.add(e.id())) {
+                all.add(e);
+            }
+        }
+        all.sort(Comparator.comparing(MeshEvent::at).thenComparing(MeshEvent::seq));
+        last[0] = seq;
+        return all;
+    }
+
     private static void trim(Set<String> ids) {
         Iterator<String> it = ids.iterator();
         while (ids.size() > 10_000 && it.hasNext()) {
@@ -78,7 +152,8 @@ final class TailCommand implements Callable<Integer> {
     }
 
     static String line(MeshEvent e) {
-        return TIME.format(e.at()) + " " + String.format("%-11s", e.kind()) + " " + e.id() + " " + e.from() + " -> "
-                + e.to() + ": " + OneLine.of(e.text() == null ? "" : e.text(), 160);
+        return TIME.format(e.at()) + " " + String.format("%-11s", TerminalText.line(e.kind())) + " " + TerminalText.line(e.id())
+                + " " + TerminalText.line(e.from()) + " -> " + TerminalText.line(e.to()) + ": "
+                + TerminalText.line(e.text() == null ? "" : e.text(), 160);
     }
 }

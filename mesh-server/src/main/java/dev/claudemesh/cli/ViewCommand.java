@@ -1,5 +1,8 @@
 package dev.claudemesh.cli;
 
+import dev.claudemesh.identity.PeerNames;
+import dev.claudemesh.identity.ProjectIdentity;
+import dev.claudemesh.mesh.MeshException;
 import dev.claudemesh.view.ViewServer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -44,8 +47,20 @@ final class ViewCommand implements Callable<Integer> {
         if (!allowSend && spec.commandLine().getParseResult().hasMatchedOption("--as")) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--as names the peer the page writes as, so it needs --allow-send");
         }
+        if (allowSend) {
+            String problem = PeerNames.problem(as);
+            if (problem != null) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--as: " + TerminalText.line(problem));
+            }
+        }
         MeshOpener m = new MeshOpener();
-        Optional<String> self = allowSend ? Optional.of(m.joinAs(as, "a person, through claude-mesh view").name()) : Optional.empty();
+        Optional<String> self;
+        try {
+            self = allowSend ? Optional.of(joinAs(m)) : Optional.empty();
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
         ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "view-heartbeat");
             t.setDaemon(true);
@@ -84,5 +99,18 @@ final class ViewCommand implements Callable<Integer> {
         System.out.flush();
         Thread.currentThread().join(); // until Ctrl-C, which runs the hook above
         return 0;
+    }
+
+    /**
+     * The page's own peer, for --allow-send: unlike {@code send --as}, which speaks once and records nothing, the
+     * view stays in the mesh under the name while it runs (peers can ask it, so it must look alive to them), as
+     * any process that is not a session does ({@link dev.claudemesh.mesh.Mesh#joinAs}).
+     */
+    private String joinAs(MeshOpener m) {
+        try {
+            return m.mesh.joinAs(as, ProjectIdentity.resolve(m.config, Optional.empty()), "a person, through claude-mesh view").name();
+        } catch (MeshException e) {
+            throw new MeshException("--as " + as + ": " + e.getMessage() + " (claude-mesh peers lists them)");
+        }
     }
 }

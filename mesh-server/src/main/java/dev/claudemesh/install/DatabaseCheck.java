@@ -1,16 +1,14 @@
 package dev.claudemesh.install;
 
-import dev.claudemesh.store.SqliteFiles;
+import dev.claudemesh.config.PrivateFiles;
 import dev.claudemesh.store.SqliteStore;
 import dev.claudemesh.mesh.StoreException;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * doctor's database line: the path is a file this user can use, in a directory SQLite can write its -wal and
@@ -39,6 +37,11 @@ final class DatabaseCheck {
         if (Files.isDirectory(db)) {
             return Check.fail(name, db + " is a directory", "set MESH_DB_PATH to a file path");
         }
+        // The same verdict every session reaches on its directory and files, before it opens anything.
+        Optional<PrivateFiles.Problem> untrusted = SqliteStore.problemWithFiles(db);
+        if (untrusted.isPresent()) {
+            return Check.fail(name, untrusted.get().what() + "; sessions refuse it", untrusted.get().fix());
+        }
         if (!Files.exists(db)) {
             Path dir = existingAncestor(db.getParent());
             if (dir == null || !Files.isWritable(dir)) {
@@ -50,12 +53,7 @@ final class DatabaseCheck {
         String mode = "";
         if (db.getFileSystem().supportedFileAttributeViews().contains("posix")) {
             try {
-                Set<PosixFilePermission> perms = Files.getPosixFilePermissions(db);
-                mode = ", mode " + PosixFilePermissions.toString(perms);
-                if (SqliteFiles.writableByOthers(perms)) {
-                    return Check.fail(name, db + " is writable by other users (mode " + PosixFilePermissions.toString(perms)
-                            + "), so they could speak as any peer; sessions refuse it", "chmod 600 '" + db + "'");
-                }
+                mode = ", mode " + PosixFilePermissions.toString(Files.getPosixFilePermissions(db));
             } catch (IOException e) {
                 return Check.fail(name, "cannot read the permissions of " + db + " (" + e.getMessage() + ")", "check its owner");
             }

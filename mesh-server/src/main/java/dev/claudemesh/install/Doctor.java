@@ -46,14 +46,17 @@ public final class Doctor {
     public List<Check> run() {
         List<Check> checks = new ArrayList<>();
         checks.add(java());
+        checks.add(dotEnv());
         try {
             config = MeshConfig.from(settings);
         } catch (ConfigException e) {
             // Every process would refuse to start; report it, and check the rest with the defaults.
             checks.add(Check.fail("configuration", e.getMessage(), "fix it in the environment or in "
                     + settings.dotEnvFile().map(Path::toString).orElse(".env")));
-            config = MeshConfig.from(Settings.of(settings.get(MeshConfig.DB_PATH).map(v -> Map.of(MeshConfig.DB_PATH, v))
-                    .orElse(Map.of()), Map.of()));
+            Map<String, String> env = new HashMap<>();
+            settings.environment(dev.claudemesh.config.Home.VARIABLE).ifPresent(h -> env.put(dev.claudemesh.config.Home.VARIABLE, h));
+            settings.get(MeshConfig.DB_PATH).ifPresent(v -> env.put(MeshConfig.DB_PATH, v));
+            config = MeshConfig.from(Settings.of(env, Map.of()));
         }
         checks.add(config.dbUrl().isPresent() ? DatabaseCheck.of(config.dbUrl().get()) : DatabaseCheck.of(config.dbPath()));
         Optional<ServerEntry> entry = serverEntry(checks);
@@ -73,6 +76,16 @@ public final class Doctor {
             return Check.fail("java", v + " at " + where + " is too old", "install a JDK 17 or newer, or set JAVA_HOME to one");
         }
         return Check.ok("java", v + " at " + where);
+    }
+
+    /** Which .env every session reads, if any; one they ignore (another user could have written it) is a failure. */
+    private Check dotEnv() {
+        if (settings.ignoredDotEnv().isPresent()) {
+            var p = settings.ignoredDotEnv().get();
+            return Check.fail(".env", "ignored by every session: " + p.what(), p.fix());
+        }
+        return Check.ok(".env", settings.dotEnvFile().map(f -> f + " (its values apply where the environment sets none)")
+                .orElse("none above the installation; the environment and defaults apply"));
     }
 
     // ------------------------------------------------------------------ the MCP server

@@ -64,10 +64,11 @@ final class HookEntries {
     }
 
     /**
-     * Removes our handlers, then the groups, event lists and {@code hooks} object this left empty, unless
-     * {@code original} (the file before the first install; empty when install created it) already had them.
+     * Removes our handlers of the {@code which} hooks, then the groups, event lists and {@code hooks} object
+     * this left empty, unless {@code original} (the file before the first install; empty when install created
+     * it) already had them.
      */
-    static List<String> uninstall(ObjectNode settings, Optional<ObjectNode> original) {
+    static List<String> uninstall(ObjectNode settings, Optional<ObjectNode> original, Set<MeshHook> which) {
         List<String> changes = new ArrayList<>();
         if (!(settings.get("hooks") instanceof ObjectNode hooks)) {
             return changes;
@@ -87,7 +88,7 @@ final class HookEntries {
                 int before = list.size();
                 for (int i = list.size() - 1; i >= 0; i--) {
                     JsonNode h = list.get(i);
-                    if (isOurs(event, h)) {
+                    if (isOurs(event, h, which)) {
                         list.remove(i);
                         removedHere.add(0, "- hooks." + event + ": " + LauncherCommand.path(h.path("command").asText()));
                     }
@@ -123,8 +124,8 @@ final class HookEntries {
         return found;
     }
 
-    private static boolean isOurs(String event, JsonNode handler) {
-        for (MeshHook hook : MeshHook.values()) {
+    private static boolean isOurs(String event, JsonNode handler, Set<MeshHook> which) {
+        for (MeshHook hook : which) {
             if (hook.event.equals(event) && hook.isHandler(handler)) {
                 return true;
             }

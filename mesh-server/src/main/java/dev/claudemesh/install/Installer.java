@@ -45,14 +45,36 @@ public final class Installer {
         ObjectNode hooks = settings.edit();
         List<String> hookChanges = HookEntries.install(hooks, settings.path, installation, wanted);
         Set<PosixFilePermission> mode = scope == Scope.USER ? PRIVATE : SHARED;
-        return new Plan(List.of(edit(mcp, servers, serverChanges, mode), edit(settings, hooks, hookChanges, mode)));
+        return new Plan(List.of(edit(mcp, servers, serverChanges, mode, holdsOurs(mcp)),
+                edit(settings, hooks, hookChanges, mode, holdsOurs(settings))));
     }
 
     public static Plan uninstall(Scope scope, UserFiles home, Path project) {
         List<FileEdit> edits = new ArrayList<>();
         edits.add(uninstall(JsonFile.read(scope.mcpFile(home, project)), McpServerEntry::uninstall));
-        edits.add(uninstall(JsonFile.read(scope.settingsFile(home, project)), HookEntries::uninstall));
+        edits.add(uninstall(JsonFile.read(scope.settingsFile(home, project)),
+                (config, original) -> HookEntries.uninstall(config, original, Set.of(MeshHook.values()))));
         return new Plan(edits);
+    }
+
+    /**
+     * Removes only the wake hook ({@code uninstall --wake-only}): the server entry and the other hooks stay,
+     * and so does the backup, for a later full uninstall.
+     */
+    public static Plan uninstallWake(Scope scope, UserFiles home, Path project) {
+        JsonFile settings = JsonFile.read(scope.settingsFile(home, project));
+        return new Plan(List.of(uninstall(settings,
+                (config, original) -> HookEntries.uninstall(config, original, Set.of(MeshHook.WAKE)))));
+    }
+
+    /**
+     * Whether a file already holds one of claude-mesh's entries. Such a file is not backed up: the backup is
+     * the user's file from before claude-mesh, and a copy taken now would hold our own entries (from an earlier
+     * install that created the file) and pass them off as the user's, which uninstall would then keep.
+     */
+    private static boolean holdsOurs(JsonFile file) {
+        ObjectNode config = file.edit();
+        return McpServerEntry.find(config).filter(McpServerEntry::isOurs).isPresent() || !HookEntries.find(config).isEmpty();
     }
 
     /**
@@ -64,6 +86,9 @@ public final class Installer {
     private static FileEdit uninstall(JsonFile file, BiFunction<ObjectNode, Optional<ObjectNode>, List<String>> remove) {
         Path backup = FileEdit.backupOf(file.path);
         Optional<JsonFile> before = Files.exists(backup) ? Optional.of(JsonFile.read(backup)) : Optional.empty();
+        // A backup that holds our own entries was taken by an earlier version from a file a first install had
+        // created; it says nothing about the user's file, so it is treated as no backup.
+        before = before.filter(b -> !holdsOurs(b));
         ObjectNode config = file.edit();
         List<String> changes = remove.apply(config, before.map(JsonFile::edit));
         String after;
@@ -80,9 +105,10 @@ public final class Installer {
         return new FileEdit(file.path, file.text().orElse(null), after, changes, file.keepsLayout(), null, false);
     }
 
-    private static FileEdit edit(JsonFile file, ObjectNode after, List<String> changes, Set<PosixFilePermission> mode) {
+    private static FileEdit edit(JsonFile file, ObjectNode after, List<String> changes, Set<PosixFilePermission> mode,
+                                 boolean holdsOurs) {
         String before = file.text().orElse(null);
         String text = file.sameContent(after) ? before : file.render(after);
-        return new FileEdit(file.path, before, text, changes, file.keepsLayout(), mode, true);
+        return new FileEdit(file.path, before, text, changes, file.keepsLayout(), mode, !holdsOurs);
     }
 }

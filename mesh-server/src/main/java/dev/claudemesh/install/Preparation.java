@@ -1,6 +1,7 @@
 package dev.claudemesh.install;
 
 import dev.claudemesh.config.MeshConfig;
+import dev.claudemesh.config.PrivateFiles;
 import dev.claudemesh.mesh.MeshStore;
 import dev.claudemesh.store.Stores;
 
@@ -8,9 +9,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -54,16 +55,19 @@ public final class Preparation {
         return lines;
     }
 
+    /** The cache directory, made 0700 with its parents when missing; one other users could write is not used. */
     private static String cache(Path cache) {
         try {
-            if (Files.isDirectory(cache)) {
-                return "cache directory " + cache + ": exists";
+            boolean existed = Files.isDirectory(cache);
+            PrivateFiles.createDirectories(cache);
+            Optional<PrivateFiles.Problem> parent = cache.getParent() == null ? Optional.empty()
+                    : PrivateFiles.problem(cache.getParent(), PrivateFiles.Kind.DIRECTORY);
+            if (parent.isPresent()) {
+                return "warning: the launchers will not use the cache " + cache + ": " + parent.get();
             }
-            Files.createDirectories(cache.getParent(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            Files.createDirectories(cache, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            return "cache directory " + cache + ": created";
+            return "cache directory " + cache + ": " + (existed ? "exists" : "created");
         } catch (IOException | UnsupportedOperationException e) {
-            return "warning: cannot create " + cache + " (" + e.getMessage() + "); the launchers start without a cache";
+            return "warning: the launchers will not use the cache " + cache + " (" + e.getMessage() + ")";
         }
     }
 

@@ -50,6 +50,9 @@ final class ServerProbe {
                     .redirectError(stderr.toFile());
             pb.environment().putAll(env);
             pb.environment().put("MESH_DB_PATH", tmp.resolve("mesh.db").toString());
+            // Set and empty, so neither this environment, the entry's env nor a .env can point the probe at a
+            // shared PostgreSQL mesh, where every session would see it (doctor checks that database separately).
+            pb.environment().put("MESH_DB_URL", "");
             pb.environment().put("CLAUDE_MESH_PROJECT_PATH", project.toString());
             pb.environment().remove("CLAUDE_PROJECT_DIR");
             long start = System.nanoTime();

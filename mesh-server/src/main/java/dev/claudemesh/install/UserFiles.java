@@ -1,5 +1,7 @@
 package dev.claudemesh.install;
 
+import dev.claudemesh.config.Home;
+
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -13,7 +15,7 @@ public record UserFiles(Path mcpFile, Path settingsFile) {
 
     /** This process's: $HOME (see {@link Home}) and CLAUDE_CONFIG_DIR from the environment. */
     public static UserFiles current() {
-        return of(Home.dir(), System.getenv());
+        return of(Home.dir("Claude Code's configuration (~/.claude.json, ~/.claude/settings.json)"), System.getenv());
     }
 
     /** A relative or blank CLAUDE_CONFIG_DIR is ignored, as an unusable value (install says which it used). */

@@ -1,48 +1,68 @@
 package dev.claudemesh.mcp;
 
+import dev.claudemesh.hook.HookText;
 import dev.claudemesh.mesh.ChangeWatch;
+import dev.claudemesh.mesh.Inbox;
 import dev.claudemesh.mesh.InboxItem;
 import dev.claudemesh.mesh.Mesh;
+import dev.claudemesh.mesh.Peer;
 import dev.claudemesh.mesh.PeerText;
 import io.modelcontextprotocol.spec.McpServerTransportProviderBase;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 
 /**
- * Pushes every item that reaches this peer to Claude Code as a {@code notifications/claude/channel} event,
- * the moment it is committed. Taking items marks them delivered (atomically, so a hook or poll_inbox racing
- * us never gets the same item); one whose notification could not be sent is put back, so an item not
- * pushed is never counted as delivered.
+ * The server's own part in delivery, for its session. About once a second, and whenever the mesh changes, it
+ * settles what was offered to this session against its transcript (so a sender sees "seen" within a second or
+ * so, and an offer that failed goes back to the queue). With channels on, it also pushes each new item as a
+ * {@code notifications/claude/channel} event, as an offer: it counts as seen only once the transcript shows it
+ * reached the model. Claude Code records an accepted event at once; when none of a push is accepted within
+ * {@link Inbox#CHANNEL_VERDICT}, the session does not take channel events (no login that allows them, Bedrock,
+ * Vertex, an organisation without channels), so pushing stops for the rest of the session and the items go back
+ * to the queue for the hooks and poll_inbox.
  */
 final class ChannelPusher implements Runnable {
     static final String METHOD = "notifications/claude/channel";
     private static final Pattern META_KEY = Pattern.compile("[A-Za-z0-9_]+");
+    /** One event's text at most (the framing included), as for a hook's text. */
+    static final int EVENT_LIMIT = HookText.LIMIT;
 
     private final Mesh mesh;
     private final ChangeWatch watch;
     private final McpServerTransportProviderBase transport;
     private final AtomicReference<String> self;
     private final CountDownLatch initialized;
+    private volatile boolean push;
+    /** Claude Code accepted one of our events: the channel works, so pushes need not wait on each other's verdict. */
+    private volatile boolean proven;
     private volatile boolean stopped;
 
     ChannelPusher(Mesh mesh, ChangeWatch watch, McpServerTransportProviderBase transport, AtomicReference<String> self,
-                  CountDownLatch initialized) {
+                  CountDownLatch initialized, boolean push) {
         this.mesh = mesh;
         this.watch = watch;
         this.transport = transport;
         this.self = self;
         this.initialized = initialized;
+        this.push = push;
     }
 
     void stop() {
         stopped = true;
+    }
+
+    /** Whether it still pushes: false from the start without channels, and once Claude Code proved it refuses them. */
+    boolean pushing() {
+        return push;
     }
 
     @Override
@@ -54,30 +74,68 @@ final class ChannelPusher implements Runnable {
             }
             long seen = watch.current();
             while (!stopped) {
-                pushWaiting();
-                seen = watch.awaitChange(seen, 1000, false);
+                try {
+                    round();
+                } catch (RuntimeException e) {
+                    System.err.println("claude-mesh-server: settling this session's deliveries failed: " + e.getMessage()
+                            + " (tried again in a second; items stay in the inbox)");
+                }
+                if (push) {
+                    seen = watch.awaitChange(seen, 1000, false);
+                } else {
+                    Thread.sleep(1000); // settling only: once a second is soon enough, and costs an idle server nothing
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            System.err.println("claude-mesh-server: channel push stopped: " + e.getMessage()
-                    + " (items stay in the inbox for the hooks and poll_inbox)");
         }
     }
 
-    void pushWaiting() {
+    /** One round: settle open offers, then (with channels on) push what is queued. */
+    void round() {
         String me = self.get();
-        List<InboxItem> items = mesh.takeInbox(me);
+        Optional<Peer> peer = mesh.peer(me);
+        Optional<String> log = peer.flatMap(Peer::transcript);
+        Inbox inbox = mesh.inbox();
+        Inbox.Reconciled settled = mesh.settle(me, log);
+        if (!settled.channelRefused().isEmpty() && push) {
+            push = false;
+            System.err.println("claude-mesh-server: Claude Code did not take the channel events this server pushed ("
+                    + settled.channelRefused().size() + " item(s)); channels are not available to this session, so items "
+                    + "reach it through the hooks and poll_inbox instead");
+        }
+        if (!settled.channelAccepted().isEmpty()) {
+            proven = true;
+        }
+        // Without a transcript to prove them by (SessionStart reports it), a push could never count as seen. Until
+        // Claude Code has accepted one event, one push at a time: if it refuses them, only one is held back.
+        if (!push || log.isEmpty() || !proven && !settled.channelPending().isEmpty()) {
+            return;
+        }
+        Inbox.Batch batch = inbox.offerNext(me, Inbox.VIA_CHANNEL, log, List.of(), HookText.MAX_ITEMS, ChannelPusher::fitting);
+        List<InboxItem> items = batch.items();
         for (int i = 0; i < items.size(); i++) {
-            InboxItem item = items.get(i);
             try {
-                transport.notifyClients(METHOD, params(item)).block(Duration.ofSeconds(10));
+                transport.notifyClients(METHOD, params(items.get(i))).block(Duration.ofSeconds(10));
             } catch (RuntimeException e) {
-                List<String> unsent = items.subList(i, items.size()).stream().map(InboxItem::id).toList();
-                mesh.store().undeliver(me, unsent);
+                inbox.notDelivered(me, items.subList(i, items.size()).stream().map(InboxItem::id).toList());
                 throw e;
             }
         }
+    }
+
+    /** Each item is one event: those whose event would be over {@link #EVENT_LIMIT} are left for poll_inbox. */
+    static Inbox.Fitted fitting(List<InboxItem> candidates) {
+        List<InboxItem> in = new ArrayList<>();
+        int tooLarge = 0;
+        for (InboxItem i : candidates) {
+            if (((String) params(i).get("content")).length() > EVENT_LIMIT) {
+                tooLarge++;
+            } else {
+                in.add(i);
+            }
+        }
+        return new Inbox.Fitted(in, tooLarge);
     }
 
     /** {@code {content, meta}}: meta values are strings, keys letters, digits and underscores only. */
@@ -99,7 +157,7 @@ final class ChannelPusher implements Runnable {
 
     static String nextStep(String kind) {
         return switch (kind) {
-            case InboxItem.QUESTION -> "The asker is blocked until you answer with reply_to_peer (question_id above).";
+            case InboxItem.QUESTION -> "The asker is waiting for your answer: reply_to_peer with the question_id above.";
             case InboxItem.TASK -> "When done, call complete_task with the task_id above, a status and the result.";
             default -> "No reply is required.";
         };

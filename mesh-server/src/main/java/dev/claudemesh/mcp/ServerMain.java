@@ -87,11 +87,14 @@ public final class ServerMain {
     }
 
     static int run(OutputStream rpcOut) {
+        if (HealthCheck.startedBy(ChannelMode.parentArguments())) {
+            return HealthCheck.serve(rpcOut, VERSION);
+        }
         MeshConfig config = MeshConfig.from(Settings.load(ServerMain.class));
         ProjectIdentity identity = ProjectIdentity.resolve(config, Optional.empty());
         MeshStore store = Stores.open(config);
         Processes processes = Processes.remembering(Processes.LOCAL); // every tell_peer asks if its target still runs
-        Mesh mesh = Mesh.of(store, config, processes);
+        Mesh mesh = Mesh.of(store, config, processes, new dev.claudemesh.hook.Transcript());
         Peer me = mesh.joinAsServer(identity);
         if (me.summary().isEmpty()) {
             me = mesh.setSummary(me.name(), GitSummary.of(identity.projectPath()));
@@ -124,9 +127,10 @@ public final class ServerMain {
                 .build();
         LOG.info("'{}' in {} on {}{}", self.get(), identity.projectPath(), store.where(),
                 push ? "; pushing items as channel events" : "");
-        ChannelPusher pusher = new ChannelPusher(mesh, watch, transport, self, initialized);
-        if (push) {
-            Thread t = new Thread(pusher, "mesh-channel-push");
+        // Always runs: it also settles what was offered to this session (receipts), with or without channels.
+        ChannelPusher pusher = new ChannelPusher(mesh, watch, transport, self, initialized, push);
+        {
+            Thread t = new Thread(pusher, "mesh-delivery");
             t.setDaemon(true);
             t.start();
         }

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.claudemesh.mesh.ItemView;
 import dev.claudemesh.mesh.Mesh;
 import dev.claudemesh.mesh.PeerView;
-import dev.claudemesh.mesh.Receipt;
+import dev.claudemesh.mesh.ItemStatus;
 import dev.claudemesh.mesh.SentItem;
 import dev.claudemesh.mesh.Task;
 
@@ -26,12 +26,19 @@ import java.util.Optional;
  * <pre>
  * peer: {name, status, host, project, summary, last_seen}
  * item: {id, seq, kind, from, to: [names], topic, text, sent_at,
- *        delivery: [{recipient, state, at}],
- *        question: {status, answer, answered_at, expires_at, answer_delivery: [{recipient, state, at}]}   (questions)
- *        task: {status, context, result, completed_at, result_delivery: [{recipient, state, at}]}   (tasks)}
+ *        delivery: [{recipient, state, at, via}],
+ *        question: {status, answer, answered_at, expires_at, answer_delivery: [{recipient, state, at, via}]}   (questions)
+ *        task: {status, context, result, completed_at, result_delivery: [{recipient, state, at, via}]}   (tasks)}
+ * state: queued, offered, seen, withdrawn; or how the question (answered, expired, cancelled, abandoned) or the
+ * task (completed, failed) ended
  * </pre>
  */
 final class Snapshot {
+    private static final String STATE_QUEUED = "queued";
+    private static final String STATE_OFFERED = "offered";
+    private static final String STATE_SEEN = "seen";
+    private static final String STATE_WITHDRAWN = "withdrawn";
+
     /** How many of the newest items the page shows. */
     static final int ITEMS = 200;
 
@@ -61,12 +68,12 @@ final class Snapshot {
         }
         Map<String, String> items = new LinkedHashMap<>();
         for (ItemView i : mesh.recentItems(limit)) {
-            items.put(i.sent().id(), text(json, item(mesh, json, i)));
+            items.put(i.sent().id(), text(json, item(json, i)));
         }
         return new Snapshot(text(json, peers), items);
     }
 
-    private static ObjectNode item(Mesh mesh, ObjectMapper json, ItemView view) {
+    private static ObjectNode item(ObjectMapper json, ItemView view) {
         SentItem s = view.sent();
         ObjectNode o = json.createObjectNode()
                 .put("id", s.id())
@@ -78,7 +85,7 @@ final class Snapshot {
         o.put("topic", s.topic().map(VisibleText::of).orElse(null));
         o.put("text", VisibleText.of(view.task().map(Task::description).orElse(s.body())));
         o.put("sent_at", s.sentAt().toString());
-        o.set("delivery", receipts(mesh, json, s.id(), s.recipients()));
+        o.set("delivery", receipts(json, view.delivery()));
         view.question().ifPresent(q -> {
             ObjectNode question = o.putObject("question")
                     .put("status", q.status().wire())
@@ -86,8 +93,7 @@ final class Snapshot {
                     .put("answered_at", q.answeredAt().map(Instant::toString).orElse(null))
                     .put("expires_at", q.expiresAt().toString());
             // The answer goes back to the asker as an item of its own, with a receipt of its own.
-            question.set("answer_delivery", q.answer().isPresent()
-                    ? receipts(mesh, json, q.id(), List.of(q.asker())) : json.createArrayNode());
+            question.set("answer_delivery", receipts(json, view.reply()));
         });
         view.task().ifPresent(t -> {
             ObjectNode task = o.putObject("task")
@@ -96,21 +102,38 @@ final class Snapshot {
                     .put("result", t.result().map(VisibleText::of).orElse(null))
                     .put("completed_at", t.completedAt().map(Instant::toString).orElse(null));
             // The result goes back to the delegator as an item of its own, with a receipt of its own.
-            task.set("result_delivery", t.result().isPresent()
-                    ? receipts(mesh, json, t.id(), List.of(t.delegator())) : json.createArrayNode());
+            task.set("result_delivery", receipts(json, view.reply()));
         });
         return o;
     }
 
-    /** One receipt per recipient, each from the domain's one call for an item and a recipient. */
-    private static ArrayNode receipts(Mesh mesh, ObjectMapper json, String id, List<String> recipients) {
+    /**
+     * One receipt per recipient, as the domain read it: its state, when it got there and, for offered and seen,
+     * by which path (a hook, a channel push, a tool result) or proof (the transcript).
+     */
+    private static ArrayNode receipts(ObjectMapper json, List<ItemStatus.Recipient> receipts) {
         ArrayNode out = json.createArrayNode();
-        for (String r : recipients) {
-            Optional<Receipt> receipt = mesh.receipt(id, r);
-            receipt.ifPresent(x -> out.addObject()
-                    .put("recipient", VisibleText.of(x.recipient()))
-                    .put("state", x.state())
-                    .put("at", x.at().map(Instant::toString).orElse(null)));
+        for (ItemStatus.Recipient r : receipts) {
+            Optional<Instant> at;
+            Optional<String> via = Optional.empty();
+            switch (r.state()) {
+                case STATE_QUEUED -> at = Optional.of(r.queuedAt());
+                case STATE_OFFERED -> {
+                    at = r.offeredAt();
+                    via = r.offeredVia();
+                }
+                case STATE_SEEN -> {
+                    at = r.seenAt();
+                    via = r.seenVia();
+                }
+                case STATE_WITHDRAWN -> at = Optional.empty();
+                default -> at = r.endedAt(); // how a question or task ended
+            }
+            out.addObject()
+                    .put("recipient", VisibleText.of(r.name()))
+                    .put("state", r.state())
+                    .put("at", at.map(Instant::toString).orElse(null))
+                    .put("via", via.map(VisibleText::of).orElse(null));
         }
         return out;
     }

@@ -87,6 +87,13 @@
 
   // ------------------------------------------------------------------ items
 
+  const STATE_WORDS = {
+    queued: 'queued: waiting in its inbox',
+    offered: 'offered to its session, not yet proven seen',
+    seen: 'seen: its session\'s model was shown it',
+    withdrawn: 'withdrawn: nobody waits for it any more',
+  };
+
   function receipts(list, label) {
     if (!list || list.length === 0) return null;
     const ul = el('ul', 'receipts');
@@ -95,6 +102,10 @@
         el('span', 'who', r.recipient), ' ', el('span', 'state', r.state), r.at ? ' ' : null, r.at ? time(r.at, false) : null);
       li.dataset.recipient = r.recipient;
       li.dataset.state = r.state;
+      // offered: handed to the session (by a hook, a channel push, a tool result); seen: its transcript proves
+      // the model got it. How, when the mesh knows.
+      li.title = (STATE_WORDS[r.state] || r.state) + (r.via ? ' (' + r.via + ')' : '');
+      if (r.via) li.dataset.via = r.via;
       ul.append(li);
     }
     return el('div', 'delivery', el('span', 'label', label), ul);

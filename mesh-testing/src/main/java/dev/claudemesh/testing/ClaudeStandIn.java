@@ -41,6 +41,12 @@ public final class ClaudeStandIn {
             (
               exec </dev/null >/dev/null
               while read -r id hook <&3; do
+                if [ "$hook" = spawn ]; then
+                  # A long-running descendant for a test (what a hook process is while it runs): its pid, at once.
+                  ( exec /bin/sh "$work/$id.cmd" ) </dev/null >/dev/null 2>&1 3<&- &
+                  echo $! >"$work/$id.pid.tmp" && mv "$work/$id.pid.tmp" "$work/$id.pid"
+                  continue
+                fi
                 case "$hook" in session-start|inbox-poll|inbox-wait|session-end) ;; *) echo "stand-in: bad hook '$hook'" >&2; continue ;; esac
                 (
                   if [ -f "$work/$id.env" ]; then set -a; . "$work/$id.env"; set +a; fi
@@ -57,7 +63,7 @@ public final class ClaudeStandIn {
                 while [ ! -e "$work/go" ]; do sleep 0.02; done
               fi
               "$server" 3<&-   # a child, not exec: this process stays the server's parent
-              exit $?
+              # Claude Code outlives its server: it stops the server, then runs SessionEnd. So does the stand-in.
             fi
             wait "$loop"
             """;
@@ -109,6 +115,26 @@ public final class ClaudeStandIn {
         pb.start();
     }
 
+    /**
+     * Stops this session's server as Claude Code does when the session ends (a signal to the server alone; the
+     * stand-in lives on, as Claude Code does to run SessionEnd), and waits until it exited.
+     */
+    public void stopServer() throws IOException, InterruptedException {
+        ProcessHandle me = ProcessHandle.of(pid()).orElseThrow(() -> new IllegalStateException("the stand-in is gone"));
+        List<ProcessHandle> servers = me.descendants()
+                .filter(h -> h.info().commandLine().map(c -> c.contains("dev.claudemesh.mcp.ServerMain")).orElse(false)).toList();
+        for (ProcessHandle h : servers) {
+            h.destroy();
+        }
+        for (ProcessHandle h : servers) {
+            try {
+                h.onExit().get(30, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                throw new IllegalStateException("the server of stand-in " + pid + " did not stop", e);
+            }
+        }
+    }
+
     /** Lets a server started with {@code hold} start. */
     public void release() throws IOException {
         Files.createFile(work.resolve("go"));
@@ -124,6 +150,23 @@ public final class ClaudeStandIn {
             pid = Long.parseLong(Files.readString(file).strip());
         }
         return pid;
+    }
+
+    /**
+     * Starts {@code shellCommand} (run by /bin/sh) as this session's descendant and returns its pid at once: a
+     * process a test can use as "a hook of this session" while it talks to the session's server itself.
+     */
+    public long spawn(String shellCommand) throws IOException, InterruptedException {
+        int id = REQUESTS.incrementAndGet();
+        Files.writeString(work.resolve(id + ".cmd"), shellCommand + "\n");
+        try (OutputStream fifo = Files.newOutputStream(work.resolve("requests"), StandardOpenOption.WRITE)) {
+            fifo.write((id + " spawn\n").getBytes(StandardCharsets.UTF_8));
+        }
+        Path pidFile = work.resolve(id + ".pid");
+        for (int i = 0; i < 3000 && !Files.exists(pidFile); i++) {
+            Thread.sleep(10);
+        }
+        return Long.parseLong(Files.readString(pidFile).strip());
     }
 
     /** Runs hook {@code command} as this session's descendant, with Claude Code's JSON for {@code event} on stdin. */

@@ -32,6 +32,30 @@ public final class MeshCli {
         }
     }
 
+    /**
+     * A copy of this checkout's installation (its bin/ and built jars; a symlinked jar would lead back here) in
+     * {@code dir}: a second or moved checkout, or one with a .env of its own, which in the real checkout would
+     * apply to every other test. Run it with CLAUDE_MESH_NO_CACHE=1, or its launchers build a start-up cache
+     * of their own.
+     */
+    public static Path copyInstallation(Path dir) throws java.io.IOException {
+        Path root = MeshFixture.repoRoot();
+        Files.createDirectories(dir.resolve("bin"));
+        try (var launchers = Files.list(root.resolve("bin"))) {
+            for (Path f : launchers.toList()) {
+                Files.copy(f, dir.resolve("bin").resolve(f.getFileName()), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+            }
+        }
+        for (String jar : List.of("mesh-server/target/claude-mesh-server.jar", "mesh-hooks/target/claude-mesh-hooks.jar")) {
+            Path from = root.resolve(jar);
+            if (Files.exists(from)) {
+                Files.createDirectories(dir.resolve(jar).getParent());
+                Files.copy(from, dir.resolve(jar));
+            }
+        }
+        return dir;
+    }
+
     public static Run run(Path cwd, Map<String, String> env, String... args) throws Exception {
         return runLauncher(MeshFixture.bin("claude-mesh"), cwd, env, args);
     }
@@ -52,7 +76,7 @@ public final class MeshCli {
             // Tests give each run a HOME of its own; the launchers' start-up cache (kept under HOME by default)
             // is shared instead, so it is built once per build rather than once per test.
             pb.environment().put("CLAUDE_MESH_CACHE_DIR", LAUNCHER_CACHE.toString());
-            pb.environment().putAll(env);
+            MeshFixture.putEnv(pb, env); // a null value removes a variable
             Process p = pb.start();
             if (!p.waitFor(180, TimeUnit.SECONDS)) {
                 p.descendants().forEach(ProcessHandle::destroyForcibly);

@@ -127,6 +127,8 @@ public final class MeshFixture implements AutoCloseable {
     public Map<String, String> env(Path project) {
         Map<String, String> env = dbEnv();
         env.put("CLAUDE_PROJECT_DIR", project.toString());
+        // The launchers' start-up cache of this build, never the one in the real home.
+        env.put("CLAUDE_MESH_CACHE_DIR", MeshCli.LAUNCHER_CACHE.toString());
         return env;
     }
 
@@ -208,6 +210,11 @@ public final class MeshFixture implements AutoCloseable {
             throw new AssertionError("no " + kind + " arrived in the inbox within 30 s");
         }
 
+        /** Closes this server's stdin, as Claude Code does when a session ends, and waits for it to leave. */
+        public void stop() {
+            client.closeGracefully();
+        }
+
         @SuppressWarnings("unchecked")
         public List<Map<String, Object>> inbox() {
             return (List<Map<String, Object>>) ok("poll_inbox", Map.of()).get("items");
@@ -239,6 +246,37 @@ public final class MeshFixture implements AutoCloseable {
         public String additionalContext() {
             return (String) ((Map<String, Object>) json().get("hookSpecificOutput")).get("additionalContext");
         }
+
+        /**
+         * A Stop hook's context: the turn goes on with it (Claude Code shows it once). Fails on the old
+         * {@code decision: block}, which Claude Code shows twice and labels an error.
+         */
+        @SuppressWarnings("unchecked")
+        public String stopContext() {
+            Map<String, Object> out = json();
+            if (out.containsKey("decision")) {
+                throw new AssertionError("a Stop hook must not answer decision:block: " + stdout);
+            }
+            Map<String, Object> specific = (Map<String, Object>) out.get("hookSpecificOutput");
+            if (!"Stop".equals(specific.get("hookEventName"))) {
+                throw new AssertionError("not Stop hook output: " + stdout);
+            }
+            return (String) specific.get("additionalContext");
+        }
+    }
+
+    /**
+     * Runs the SessionStart hook of the session whose server serves {@code project} (a server this fixture
+     * started: this process is its parent, as Claude Code is), reporting {@code transcript} as Claude Code would:
+     * from then on the server knows where proof of what its session's model saw appears.
+     */
+    public HookRun startSession(Path project, String sessionId, Path transcript) throws IOException, InterruptedException {
+        String input = hookJson("SessionStart", sessionId, project, Map.of("source", "startup", "transcript_path", transcript.toString()));
+        HookRun r = hook("session-start", project, input);
+        if (r.exitCode() != 0 || !r.stdout().contains("hookSpecificOutput")) {
+            throw new AssertionError("session-start for " + project + " found no server of its session: " + r.stdout() + r.stderr());
+        }
+        return r;
     }
 
     /** Runs a hook launcher as Claude Code does: a new process, the event's JSON on stdin. */
@@ -246,11 +284,13 @@ public final class MeshFixture implements AutoCloseable {
         return hook(command, env(project), stdinJson.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** Runs a hook launcher with {@code env} over this process's environment; a null value removes that variable. */
     public static HookRun hook(String command, Map<String, String> env, byte[] stdin) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(bin("claude-mesh-" + command).toString());
         pb.environment().remove("CLAUDE_MESH_PROJECT_PATH");
         pb.environment().remove("MESH_DB_URL");
-        pb.environment().putAll(env);
+        pb.environment().put("CLAUDE_MESH_CACHE_DIR", MeshCli.LAUNCHER_CACHE.toString()); // unless env says otherwise
+        putEnv(pb, env);
         Process p = pb.start();
         var out = new java.io.ByteArrayOutputStream();
         var err = new java.io.ByteArrayOutputStream();
@@ -270,6 +310,17 @@ public final class MeshFixture implements AutoCloseable {
         o.join();
         e.join();
         return new HookRun(p.exitValue(), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    /** {@code env} into {@code pb}'s environment; a null value removes the variable (HOME, say). */
+    public static void putEnv(ProcessBuilder pb, Map<String, String> env) {
+        env.forEach((k, v) -> {
+            if (v == null) {
+                pb.environment().remove(k);
+            } else {
+                pb.environment().put(k, v);
+            }
+        });
     }
 
     private static void copy(java.io.InputStream in, java.io.OutputStream out) {

@@ -1,0 +1,160 @@
+package dev.claudemesh.e2e;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The figures the real client shows, measured many times for docs/benchmarks.md (never asserted). Runs only
+ * when asked: {@code ./mvnw -B verify -pl mesh-e2e -am -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false
+ * -Dit.test=FiguresE2E -Dmesh.e2e.figures=20}; writes {@code mesh-e2e/target/e2e-figures.md}.
+ */
+class FiguresE2E {
+    static int runs;
+    static final Map<String, List<Double>> FIGURES = new LinkedHashMap<>();
+
+    @BeforeAll
+    static void asked() {
+        runs = Integer.getInteger("mesh.e2e.figures", 0);
+        Assumptions.assumeTrue(runs > 0, "figures are measured only with -Dmesh.e2e.figures=N");
+    }
+
+    static synchronized void add(String figure, double ms) {
+        FIGURES.computeIfAbsent(figure, k -> new ArrayList<>()).add(ms);
+        write();
+    }
+
+    private static final Pattern HOOK = Pattern.compile("Hooks: (SessionStart|UserPromptSubmit|Stop)\\S* \\[[^\\]]*claude-mesh[^\\]]*\\] finished with status \\d+ \\((\\d+)ms\\)");
+
+    /** Hook durations as Claude Code's own debug log times them. */
+    static void hookTimes(Session s) throws IOException {
+        for (String line : s.debugLines()) {
+            Matcher m = HOOK.matcher(line);
+            if (m.find()) {
+                add("`" + m.group(1) + "` command hook, as Claude Code times it (debug log)", Double.parseDouble(m.group(2)));
+            }
+        }
+    }
+
+    @Test
+    void questionsStopAndHooks() throws Exception {
+        try (Sandbox sandbox = Sandbox.installed()) {
+            Session backend = Session.in(sandbox, sandbox.project("backend"), Script.directives().answeringQuestions("42"))
+                    .streaming();
+            backend.send("SAY online");
+            backend.awaitResult(1, Duration.ofSeconds(90));
+            Session frontend = Session.in(sandbox, sandbox.project("frontend"), Script.directives()).streaming();
+            frontend.send("SAY online");
+            frontend.awaitResult(1, Duration.ofSeconds(90));
+            for (int i = 0; i < runs; i++) {
+                frontend.send("CALL ask_peer {\"to\": \"backend\", \"question\": \"Q" + i + ": which answer?\", \"timeout_seconds\": 120}\nSAY asked");
+                sandbox.awaitCount("SELECT count(*) FROM questions WHERE status = 'pending'", 1, Duration.ofSeconds(60));
+                backend.send("SAY next " + i);
+                backend.awaitResult(2 + i, Duration.ofSeconds(90));
+                frontend.awaitResult(2 + i, Duration.ofSeconds(120));
+                List<ApiRequest> bt = backend.api.turns();
+                int replyAt = -1;
+                for (int k = bt.size() - 1; k >= 0; k--) {
+                    if (bt.get(k).toolCalls().size() > 0 && bt.get(k).answeredTool().map(t -> t.endsWith("reply_to_peer")).orElse(false)) {
+                        replyAt = k - 1;
+                        break;
+                    }
+                }
+                long replySent = backend.api.repliedAt(bt.get(replyAt));
+                final String want = "Q" + i;
+                ApiRequest answered = frontend.api.await(r -> r.answersTool() && r.nanos() > replySent
+                        && r.shownText().contains("\"answered\""), Duration.ofSeconds(30), "with answer " + want);
+                add("reply → the asker's next model request (real client)", Figures.ms(replySent, answered.nanos()));
+            }
+            hookTimes(backend);
+            hookTimes(frontend);
+        }
+    }
+
+    @Test
+    void endOfTurnToStopFeedback() throws Exception {
+        for (int i = 0; i < runs; i++) {
+            try (Sandbox sandbox = Sandbox.installed()) {
+                Gate thinking = new Gate();
+                CompletableFuture<Session> turn = Session.in(sandbox, sandbox.project("backend"),
+                        Script.directives().reacting(thinking).answeringQuestions("ok")).printInBackground("CALL list_peers {}\nSAY finished");
+                thinking.awaitReached();
+                CompletableFuture<Session> asking = Session.in(sandbox, sandbox.project("frontend"), Script.directives())
+                        .printInBackground("CALL ask_peer {\"to\": \"backend\", \"question\": \"still there?\", \"timeout_seconds\": 120}\nSAY asked");
+                sandbox.awaitCount("SELECT count(*) FROM questions WHERE status = 'pending'", 1, Duration.ofSeconds(60));
+                thinking.open();
+                Session backend = turn.get(180, TimeUnit.SECONDS);
+                asking.get(180, TimeUnit.SECONDS);
+                List<ApiRequest> t = backend.api.turns();
+                for (int k = 1; k < t.size(); k++) {
+                    List<String> users = t.get(k).userTexts();
+                    if (!users.isEmpty() && users.get(users.size() - 1).contains("still there?")) {
+                        add("end of turn → Stop's text in the next model request (real client)",
+                                Figures.ms(backend.api.repliedAt(t.get(k - 1)), t.get(k).nanos()));
+                        break;
+                    }
+                }
+                hookTimes(backend);
+            }
+        }
+    }
+
+    @Test
+    void asyncRewakeSendToWokenRequest() throws Exception {
+        try (Sandbox sandbox = Sandbox.installed("--with-wake")) {
+            Session backend = Session.in(sandbox, sandbox.project("backend"), Script.directives()).interactive();
+            Session frontend = Session.in(sandbox, sandbox.project("frontend"), Script.directives()).streaming();
+            frontend.send("SAY online");
+            frontend.awaitResult(1, Duration.ofSeconds(90));
+            backend.type("SAY ready");
+            backend.api.await(r -> r.shownText().contains("SAY ready"), Duration.ofSeconds(90), "for the first prompt");
+            for (int i = 0; i < runs; i++) {
+                backend.awaitScreen(s -> !s.contains("esc to interrupt"), Duration.ofSeconds(60), "the session to be idle");
+                Thread.sleep(2500); // the wake hook starts after the turn and must be waiting
+                String text = "wake " + i;
+                frontend.send("CALL tell_peer {\"to\": \"backend\", \"message\": \"" + text + "\"}\nSAY sent");
+                frontend.awaitResult(2 + i, Duration.ofSeconds(90));
+                long sent = frontend.api.turns().stream().filter(ApiRequest::answersTool).reduce((a, b) -> b).orElseThrow().nanos();
+                ApiRequest woken = backend.api.await(r -> r.shownText().contains(text), Duration.ofSeconds(60), "woken by " + text);
+                add("asyncRewake: message sent → the idle session's model request (real client)", Figures.ms(sent, woken.nanos()));
+            }
+        }
+    }
+
+    static void write() {
+        StringBuilder out = new StringBuilder("| figure | runs | p50 | p95 | min | max |\n| --- | --- | --- | --- | --- | --- |\n");
+        FIGURES.forEach((figure, values) -> {
+            List<Double> v = new ArrayList<>(values);
+            v.sort(Double::compare);
+            out.append(String.format(Locale.ROOT, "| %s | %d | %.0f ms | %.0f ms | %.0f ms | %.0f ms |%n", figure, v.size(),
+                    pct(v, 50), pct(v, 95), v.get(0), v.get(v.size() - 1)));
+        });
+        try {
+            Path f = ClaudeCode.repoRoot().resolve("mesh-e2e/target/e2e-figures.md");
+            Files.createDirectories(f.getParent());
+            Files.writeString(f, out, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            System.err.println("could not write figures: " + e.getMessage());
+        }
+    }
+
+    static double pct(List<Double> sorted, int p) {
+        int i = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
+        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, i)));
+    }
+}
