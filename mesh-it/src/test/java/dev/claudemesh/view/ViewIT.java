@@ -362,7 +362,7 @@ class ViewIT {
     }
 
     @Test
-    void badOptionsAndABusyPortAreRefusedNamingTheProblem() throws Exception {
+    void badOptionsABusyPortAndALiveSessionsNameAreRefusedNamingTheProblem() throws Exception {
         try (MeshFixture mesh = new MeshFixture(tmp); View view = View.start(mesh, tmp)) {
             Map<String, String> env = new java.util.HashMap<>(mesh.dbEnv());
             env.put("HOME", Files.createDirectories(tmp.resolve("home2")).toString());
@@ -376,6 +376,16 @@ class ViewIT {
             assertEquals(1, busy.exit(), busy.toString());
             assertTrue(busy.err().contains("cannot listen on 127.0.0.1:" + view.port()) && busy.err().contains("--port"), busy.toString());
             assertEquals("", busy.out(), "no URL is printed for a view that is not there");
+
+            MeshCli.Run badName = MeshCli.run(tmp, env, "view", "--no-open", "--allow-send", "--as", "no spaces please");
+            assertEquals(2, badName.exit(), badName.toString());
+            assertTrue(badName.err().contains("--as: "), badName.toString());
+            assertEquals("", badName.out(), badName.toString());
+            mesh.server(mesh.project("backend"));
+            MeshCli.Run taken = MeshCli.run(tmp, env, "view", "--no-open", "--allow-send", "--as", "backend");
+            assertEquals(1, taken.exit(), taken.toString());
+            assertTrue(taken.err().contains("--as backend: ") && taken.err().contains("live session"), taken.toString());
+            assertEquals("", taken.out(), "no URL is printed for a view that is not there");
         }
     }
 
