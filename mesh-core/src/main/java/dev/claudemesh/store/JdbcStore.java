@@ -13,8 +13,8 @@ import dev.claudemesh.mesh.Peer;
 import dev.claudemesh.mesh.PeerState;
 import dev.claudemesh.mesh.ProcessRef;
 import dev.claudemesh.mesh.Question;
-import dev.claudemesh.mesh.SentItem;
 import dev.claudemesh.mesh.QuestionStatus;
+import dev.claudemesh.mesh.SentItem;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;

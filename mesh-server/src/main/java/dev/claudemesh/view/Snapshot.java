@@ -3,10 +3,10 @@ package dev.claudemesh.view;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.claudemesh.mesh.ItemStatus;
 import dev.claudemesh.mesh.ItemView;
 import dev.claudemesh.mesh.Mesh;
 import dev.claudemesh.mesh.PeerView;
-import dev.claudemesh.mesh.ItemStatus;
 import dev.claudemesh.mesh.SentItem;
 import dev.claudemesh.mesh.Task;
 
