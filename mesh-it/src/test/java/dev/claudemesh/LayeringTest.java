@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The package arrows of STYLE.md, checked on the product's classes (every module's main code, no tests):
  *
  * <pre>
- * config -> identity -> mesh (the domain; owns the MeshStore port) <- store, hook, mcp, hookcmd, cli, install, bench
+ * config -> identity -> mesh (the domain; owns the MeshStore port) <- store, hook, mcp, hookcmd, cli, install, view, bench
  * </pre>
  *
  * A failure names each class and the dependency against the arrows.
@@ -43,7 +43,9 @@ class LayeringTest {
             // The adapters use the domain, never each other. The store only in their composition roots (below).
             new Arrows("mcp", "config", "identity", "mesh", "hook", "store"),
             new Arrows("hookcmd", "config", "identity", "mesh", "hook", "store"),
-            new Arrows("cli", "config", "identity", "mesh", "install", "store"),
+            new Arrows("cli", "config", "identity", "mesh", "install", "view", "store"),
+            // The web view (claude-mesh view): an adapter like the others, reading and writing through the domain.
+            new Arrows("view", "config", "identity", "mesh"),
             new Arrows("install", "config", "identity", "mesh", "store"),
             new Arrows("bench", "config", "identity", "mesh", "store"));
 

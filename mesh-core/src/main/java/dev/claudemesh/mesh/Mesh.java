@@ -910,6 +910,17 @@ public final class Mesh {
         return events;
     }
 
+    // ------------------------------------------------------------------ watching the whole mesh
+
+    /**
+     * The newest {@code limit} items sent in the mesh, oldest first, each with its receipts and its question or task
+     * as it stands now, recipients by their names (see {@link WholeMeshReads}). An answer is folded into its question
+     * and a task's result into its task. Reads only.
+     */
+    public List<ItemView> recentItems(int limit) {
+        return new WholeMeshReads(store, now(), this::askerGone).recentItems(limit);
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private void checkText(String what, String text, int max, boolean emptyOk) {

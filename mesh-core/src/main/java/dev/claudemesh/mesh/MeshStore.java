@@ -160,6 +160,12 @@ public interface MeshStore extends AutoCloseable, LeaseStore {
      */
     List<MeshEvent> itemsAfter(long afterSeq, int limit);
 
+    /**
+     * The newest {@code limit} items sent, oldest first, one per item (a broadcast's recipients together, as
+     * stored keys, in the order addressed). A task and its result are two items with one id.
+     */
+    List<SentItem> recentItems(int limit);
+
     /** Questions answered at or after {@code since}, oldest first. */
     List<MeshEvent> answersSince(Instant since);
 

@@ -15,6 +15,7 @@ import dev.claudemesh.mesh.PeerState;
 import dev.claudemesh.mesh.ProcessRef;
 import dev.claudemesh.mesh.Question;
 import dev.claudemesh.mesh.QuestionStatus;
+import dev.claudemesh.mesh.SentItem;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -858,6 +859,35 @@ public abstract class JdbcStore implements MeshStore {
             }
             return out;
         });
+    }
+
+    @Override
+    public List<SentItem> recentItems(int limit) {
+        // The newest items by their first row, then every row of those items: one broadcast is one id with a row
+        // per recipient, and a task's result shares its task's id (told apart by kind).
+        List<ItemRow> rows = read(c -> rows(c, rs -> new ItemRow(rs.getLong(1), rs.getString(2), rs.getString(3),
+                        rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getLong(8)),
+                "SELECT i.seq, i.id, i.kind, i.sender, i.recipient, i.body, i.topic, i.created_at FROM inbox i "
+                        + "JOIN (SELECT id, kind, min(seq) AS first_seq FROM inbox GROUP BY id, kind ORDER BY first_seq DESC LIMIT ?) "
+                        + "newest ON i.id = newest.id AND i.kind = newest.kind ORDER BY newest.first_seq, i.seq",
+                (long) limit));
+        List<SentItem> out = new ArrayList<>();
+        int i = 0;
+        while (i < rows.size()) {
+            ItemRow first = rows.get(i);
+            List<String> recipients = new ArrayList<>();
+            while (i < rows.size() && rows.get(i).id().equals(first.id()) && rows.get(i).kind().equals(first.kind())) {
+                recipients.add(rows.get(i++).recipient());
+            }
+            out.add(new SentItem(first.seq(), first.id(), first.kind(), first.sender(), recipients,
+                    Optional.ofNullable(first.topic()), first.body(), Instant.ofEpochMilli(first.createdAt())));
+        }
+        return out;
+    }
+
+    /** One inbox row: an item as addressed to one recipient. */
+    private record ItemRow(long seq, String id, String kind, String sender, String recipient, String body, String topic,
+                           long createdAt) {
     }
 
     @Override

@@ -3,6 +3,8 @@ package dev.claudemesh.store;
 import dev.claudemesh.mesh.MeshStore;
 import dev.claudemesh.mesh.StoreException;
 import dev.claudemesh.mesh.InboxItem;
+import dev.claudemesh.mesh.Outgoing;
+import dev.claudemesh.mesh.SentItem;
 import dev.claudemesh.mesh.Peer;
 import dev.claudemesh.mesh.PeerState;
 import dev.claudemesh.mesh.ProcessRef;
@@ -442,5 +444,45 @@ abstract class StoreContractTest {
         assertTrue(s.openLeases(Optional.empty()).isEmpty());
         assertEquals(java.util.List.of("claimed src/api/** docs/**", "released docs/**", "expired src/api/**"),
                 other.leaseEventsAfter(0, 10).stream().map(e -> e.event() + " " + e.globs()).toList());
+    }
+
+    // ------------------------------------------------------------ reading the whole mesh
+
+    @Test
+    void recentItemsGivesEachItemOnceWithItsRecipientsInOrderAndKeepsTheNewest() {
+        MeshStore s = store();
+        s.addQuestion(question("q_1", "alice", "Bob", "ping"));
+        s.deliver(new Outgoing("b_1", InboxItem.BROADCAST, "alice", "hello all", "schema", null, null, T0.plusSeconds(1)),
+                List.of("Carol", "bob", "dave"));
+        s.deliver(new Outgoing("m_1", InboxItem.MESSAGE, "bob", "thanks", null, null, null, T0.plusSeconds(2)),
+                List.of("alice"));
+
+        List<SentItem> all = s.recentItems(10);
+
+        assertEquals(List.of("q_1", "b_1", "m_1"), all.stream().map(SentItem::id).toList());
+        assertEquals(List.of("bob"), all.get(0).recipients(), "recipients as stored keys");
+        assertEquals(List.of("carol", "bob", "dave"), all.get(1).recipients(), "in the order addressed");
+        assertEquals(Optional.of("schema"), all.get(1).topic());
+        assertEquals("hello all", all.get(1).body());
+        assertEquals("alice", all.get(1).from());
+        assertEquals(T0.plusSeconds(1), all.get(1).sentAt());
+        assertEquals(InboxItem.QUESTION, all.get(0).kind());
+        assertTrue(all.get(0).seq() < all.get(1).seq() && all.get(1).seq() < all.get(2).seq());
+        assertEquals(List.of("b_1", "m_1"), s.recentItems(2).stream().map(SentItem::id).toList());
+        assertEquals(List.of(), s.recentItems(0));
+    }
+
+    @Test
+    void aTaskAndItsResultAreTwoItemsWithOneId() {
+        MeshStore s = store();
+        s.deliver(new Outgoing("t_1", InboxItem.TASK, "alice", "do it", null, "t_1", null, T0), List.of("bob"));
+        s.deliver(new Outgoing("t_1", InboxItem.TASK_RESULT, "bob", "done", null, "t_1", "completed", T0.plusSeconds(1)),
+                List.of("alice"));
+
+        List<SentItem> all = s.recentItems(10);
+
+        assertEquals(List.of(InboxItem.TASK, InboxItem.TASK_RESULT), all.stream().map(SentItem::kind).toList());
+        assertEquals(List.of("bob"), all.get(0).recipients());
+        assertEquals(List.of("alice"), all.get(1).recipients());
     }
 }

@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
 @Command(name = "claude-mesh", mixinStandardHelpOptions = true, version = "claude-mesh 0.1.0",
         description = "claude-mesh: Claude Code sessions on one machine find each other and talk.",
         subcommands = {StatusCommand.class, PeersCommand.class, SendCommand.class, AskCommand.class,
-                ReplyCommand.class, BroadcastCommand.class, DelegateCommand.class, TasksCommand.class, TailCommand.class,
+                ReplyCommand.class, BroadcastCommand.class, DelegateCommand.class, TasksCommand.class, TailCommand.class, ViewCommand.class,
                 ClaimsCommand.class, GcCommand.class, DemoCommand.class, InstallCommand.class, UninstallCommand.class,
                 DoctorCommand.class, InitCommand.class, BenchCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
