@@ -134,7 +134,9 @@ public final class Script implements ModelApi.Model {
         String name = space < 0 ? spec : spec.substring(0, space);
         String args = space < 0 ? "{}" : spec.substring(space + 1);
         try {
-            return Reply.call(name.contains("__") ? name : MESH + name, ModelApi.JSON.readTree(args));
+            // Claude Code's own tools (Glob, Read) start with a capital; ours are lower-case and get the server's prefix.
+            boolean own = name.contains("__") || Character.isUpperCase(name.charAt(0));
+            return Reply.call(own ? name : MESH + name, ModelApi.JSON.readTree(args));
         } catch (java.io.IOException e) {
             throw new IllegalArgumentException("bad CALL arguments in the script: " + args, e);
         }
