@@ -107,6 +107,14 @@ class FiguresE2E {
                 sessions.put(e.getKey(), s);
             }
             List<String> order = new ArrayList<>(sessions.keySet());
+            synchronized (FiguresE2E.class) { // rows in this order, whichever session goes first
+                for (String kind : order) {
+                    FIGURES.putIfAbsent("prompt sent → its model request, " + kind + " (real client)", new ArrayList<>());
+                }
+                for (String kind : order) {
+                    FIGURES.putIfAbsent("tool call → the next model request, " + kind + " (real client)", new ArrayList<>());
+                }
+            }
             for (int i = 0; i < runs; i++) {
                 java.util.Collections.rotate(order, 1);
                 for (String kind : order) {
@@ -187,6 +195,9 @@ class FiguresE2E {
     static void write() {
         StringBuilder out = new StringBuilder("| figure | runs | p50 | p95 | min | max |\n| --- | --- | --- | --- | --- | --- |\n");
         FIGURES.forEach((figure, values) -> {
+            if (values.isEmpty()) {
+                return;
+            }
             List<Double> v = new ArrayList<>(values);
             v.sort(Double::compare);
             out.append(String.format(Locale.ROOT, "| %s | %d | %.0f ms | %.0f ms | %.0f ms | %.0f ms |%n", figure, v.size(),

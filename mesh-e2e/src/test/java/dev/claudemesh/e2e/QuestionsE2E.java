@@ -16,6 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class QuestionsE2E {
     private static final String PENDING = "SELECT count(*) FROM questions WHERE status = 'pending'";
 
+    @Tag("both-hook-kinds")
     @Test
     @Tag("both-backends")
     void aQuestionReachesTheOtherSessionAtItsNextPromptAndTheAnswerReachesTheAsker() throws Exception {
@@ -53,6 +54,7 @@ class QuestionsE2E {
         }
     }
 
+    @Tag("both-hook-kinds")
     @Test
     void stopKeepsABusySessionWorkingUntilItAnswersThenLetsItStop() throws Exception {
         try (Sandbox sandbox = Sandbox.installed()) {
