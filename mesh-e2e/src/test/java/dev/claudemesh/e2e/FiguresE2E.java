@@ -41,7 +41,7 @@ class FiguresE2E {
 
     private static final Pattern HOOK = Pattern.compile("Hooks: (SessionStart|UserPromptSubmit|Stop)\\S* \\[[^\\]]*claude-mesh[^\\]]*\\] finished with status \\d+ \\((\\d+)ms\\)");
 
-    /** Hook durations as Claude Code's own debug log times them. */
+    /** Command hook durations as Claude Code's own debug log times them (mcp_tool hooks run no claude-mesh command). */
     static void hookTimes(Session s) throws IOException {
         for (String line : s.debugLines()) {
             Matcher m = HOOK.matcher(line);
@@ -148,7 +148,8 @@ class FiguresE2E {
             try (Sandbox sandbox = Sandbox.installed()) {
                 Gate thinking = new Gate();
                 CompletableFuture<Session> turn = Session.in(sandbox, sandbox.project("backend"),
-                        Script.directives().reacting(thinking).answeringQuestions("ok")).printInBackground("CALL list_peers {}\nSAY finished");
+                        Script.directives().reacting(thinking).answeringQuestions("ok"))
+                        .printInBackground("SAY finished"); // no tool call: with mcp_tool hooks PostToolUse would bring it first
                 thinking.awaitReached();
                 CompletableFuture<Session> asking = Session.in(sandbox, sandbox.project("frontend"), Script.directives())
                         .printInBackground("CALL ask_peer {\"to\": \"backend\", \"question\": \"still there?\", \"timeout_seconds\": 120}\nSAY asked");
