@@ -71,7 +71,6 @@ class DeliveryE2E {
         queuedBeforeSessionStart(2000);
     }
 
-    @Tag("both-hook-kinds")
     @Test
     void aHundredItemsSentDuringATurnEachReachTheModelOnce() throws Exception {
         try (Sandbox sandbox = Sandbox.installed()) {

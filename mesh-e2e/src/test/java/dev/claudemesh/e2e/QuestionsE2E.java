@@ -106,8 +106,7 @@ class QuestionsE2E {
      */
     @Test
     void aQuestionSentWhileTheSessionIsMidTurnIsInItsNextRequestAfterItsNextToolCall() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue("mcp".equals(Sandbox.HOOKS), "PostToolUse delivery needs mcp_tool hooks");
-        try (Sandbox sandbox = Sandbox.installed()) {
+        try (Sandbox sandbox = Sandbox.installed("--hooks=mcp")) { // PostToolUse delivery needs mcp_tool hooks
             Gate thinking = new Gate();
             CompletableFuture<Session> backendTurn = Session.in(sandbox, sandbox.project("backend"),
                     Script.directives().reacting(thinking).answeringQuestions("staging runs v2.3"))

@@ -30,10 +30,10 @@ public final class Sandbox implements AutoCloseable {
     static final String API_KEY = "sk-ant-e2e-claude-mesh-stand-in-key-0001";
     static final boolean POSTGRES = "postgresql".equals(System.getProperty("mesh.test.backend"));
     /**
-     * Which hooks the scenarios install ({@code -Dmesh.e2e.hooks=mcp|command}, {@code install --hooks}): mcp_tool
-     * hooks answered by the session's server (the default, as install picks for this Claude Code), or command hooks.
+     * Which hooks the scenarios install ({@code -Dmesh.e2e.hooks=mcp|command}, {@code install --hooks}): command
+     * hooks (install's default), or mcp_tool hooks answered by the session's server.
      */
-    public static final String HOOKS = System.getProperty("mesh.e2e.hooks", "mcp");
+    public static final String HOOKS = System.getProperty("mesh.e2e.hooks", "command");
 
     public final Path root;
     public final Path home;

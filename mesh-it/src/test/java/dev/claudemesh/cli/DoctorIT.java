@@ -136,7 +136,7 @@ class DoctorIT {
         Files.writeString(claude, "#!/bin/sh\necho '2.1.328 (Claude Code)'\n");
         claude.toFile().setExecutable(true);
         env.put("CLAUDE_MESH_CLAUDE", claude.toString());
-        Run install = cli("install");
+        Run install = cli("install", "--hooks=auto");
         assertEquals(0, install.exit(), install.toString());
         assertTrue(install.out().contains("hooks: Claude Code 2.1.328 (Claude Code) has mcp_tool hooks"), install.out());
 
