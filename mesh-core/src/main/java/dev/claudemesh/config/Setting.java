@@ -54,6 +54,10 @@ public record Setting(String name, String defaultText, Optional<String> example,
             file(LeaseSettings.AUTO_SECONDS, "`0`", "0",
                     "when above 0, a session's first edit of a file takes a shared lease of it for that many seconds, so "
                             + "others are warned; 0 is off"),
+            file("MESH_TOOL_USE_ITEMS", "`questions`", "questions",
+                    "what the PostToolUse hook (`install --hooks=mcp`) brings after each tool call: `questions` (questions "
+                            + "and tasks, which someone waits on), `all` (messages, answers and broadcasts too), `off` (nothing; "
+                            + "items wait for the next prompt or stop)"),
             file(MeshConfig.WAIT_SECONDS, "`" + MeshConfig.DEFAULT_WAIT_SECONDS + "`", "" + MeshConfig.DEFAULT_WAIT_SECONDS,
                     "how long the `inbox-wait` hook waits for an item before exiting quietly, in seconds (keep it below "
                             + "the hook's timeout, 600 by default)"),
@@ -61,6 +65,8 @@ public record Setting(String name, String defaultText, Optional<String> example,
             envOnly("CLAUDE_MESH_CACHE_DIR", "`~/.claude-mesh/cache` (none without `HOME`)", "~/.claude-mesh/cache",
                     "the launchers' start-up cache (class-data archives, SQLite's native library): an absolute path; "
                             + "it, its parent and each entry are used only when yours and not writable by others"),
+            envOnly("CLAUDE_MESH_CLAUDE", "`claude` on the PATH", null,
+                    "the Claude Code command `install --hooks=auto` asks for its version"),
             envOnly("CLAUDE_MESH_NO_CACHE", "—", "1", "when set, the launchers run without their start-up cache"),
             envOnly("CLAUDE_MESH_HOOK_TRACE", "—", "1",
                     "when set, `inbox-poll` says on stderr whether its session's server answered it or it read the database, and why"),

@@ -75,6 +75,20 @@ public final class HookInput {
         return new HookInput(fields);
     }
 
+    /**
+     * The same fields handed over as arguments of a tool call (an {@code mcp_tool} hook's {@code input}, whose
+     * {@code ${...}} interpolations are all strings): strings and booleans are kept, anything else is dropped.
+     */
+    public static HookInput of(Map<String, ?> arguments) {
+        Map<String, Object> fields = new HashMap<>();
+        arguments.forEach((name, value) -> {
+            if (value instanceof String || value instanceof Boolean) {
+                fields.put(name, value);
+            }
+        });
+        return new HookInput(fields);
+    }
+
     private static boolean isBlank(byte[] data) {
         for (byte b : data) {
             if (!Character.isWhitespace(b)) {

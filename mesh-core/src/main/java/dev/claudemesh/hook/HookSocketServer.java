@@ -51,12 +51,15 @@ public final class HookSocketServer implements AutoCloseable {
     private final ServerSocketChannel listener;
     private final Path socket;
     private final Object fileKey;
+    private final InboxPoll.Rules rules;
     private final Semaphore slots = new Semaphore(MAX_AT_ONCE);
     private final ScheduledExecutorService deadlines;
     private volatile boolean closed;
 
-    private HookSocketServer(MeshConfig config, MeshStore store, Processes processes, PrintStream log, ServerSocketChannel listener, Path socket, Object fileKey) {
+    private HookSocketServer(MeshConfig config, MeshStore store, Processes processes, InboxPoll.Rules rules, PrintStream log,
+                             ServerSocketChannel listener, Path socket, Object fileKey) {
         this.config = config;
+        this.rules = rules;
         this.store = store;
         this.processes = processes;
         this.log = log;
@@ -73,6 +76,13 @@ public final class HookSocketServer implements AutoCloseable {
      */
     public static Optional<HookSocketServer> start(MeshConfig config, MeshStore store, Processes processes,
                                                    PrintStream log) {
+        return start(config, store, processes, new InboxPoll.Rules(ToolUseItems.QUESTIONS,
+                StopBlocks.counting(System.getenv(StopBlocks.CAP_ENV))), log);
+    }
+
+    /** @param rules what the server knows beyond a hook's input, shared with its mcp_tool hooks */
+    public static Optional<HookSocketServer> start(MeshConfig config, MeshStore store, Processes processes,
+                                                   InboxPoll.Rules rules, PrintStream log) {
         Optional<ProcessRef> claude = processes.parent();
         if (claude.isEmpty()) {
             return Optional.empty();
@@ -107,7 +117,7 @@ public final class HookSocketServer implements AutoCloseable {
             }
             Object key = Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class,
                     LinkOption.NOFOLLOW_LINKS).fileKey();
-            return Optional.of(new HookSocketServer(config, store, processes, log, listener, socket, key));
+            return Optional.of(new HookSocketServer(config, store, processes, rules, log, listener, socket, key));
         } catch (IOException | RuntimeException e) {
             log.println("claude-mesh-server: hooks will read the database themselves: cannot listen on " + socket + " (" + e + ")");
             return Optional.empty();
@@ -249,7 +259,7 @@ public final class HookSocketServer implements AutoCloseable {
         ProcessHandle hook = ProcessHandle.of(r.hookPid()).orElseThrow(); // checked in refusal()
         Mesh mesh = Mesh.of(store, config, new AsSeenByHook(Processes.ref(hook), Processes.ancestorsOf(hook), processes),
                 TRANSCRIPTS);
-        return InboxPoll.answer(mesh, identity, input);
+        return InboxPoll.answer(mesh, identity, input, rules);
     }
 
     /** The answer never reached its hook (no confirmation): what it took goes back to the inbox. */

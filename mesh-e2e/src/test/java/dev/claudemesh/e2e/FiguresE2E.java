@@ -41,7 +41,7 @@ class FiguresE2E {
 
     private static final Pattern HOOK = Pattern.compile("Hooks: (SessionStart|UserPromptSubmit|Stop)\\S* \\[[^\\]]*claude-mesh[^\\]]*\\] finished with status \\d+ \\((\\d+)ms\\)");
 
-    /** Hook durations as Claude Code's own debug log times them. */
+    /** Command hook durations as Claude Code's own debug log times them (mcp_tool hooks run no claude-mesh command). */
     static void hookTimes(Session s) throws IOException {
         for (String line : s.debugLines()) {
             Matcher m = HOOK.matcher(line);
@@ -86,13 +86,70 @@ class FiguresE2E {
         }
     }
 
+    /**
+     * What claude-mesh's hooks add to a turn, side by side in one run: the same prompt in three sessions, one
+     * without claude-mesh, one with command hooks, one with mcp_tool hooks (taken in turn, so a noisy moment
+     * touches all three). Prompt sent → its model request (UserPromptSubmit in between), and the model's tool
+     * call → the next model request (the tool, then PostToolUse with mcp_tool hooks; command hooks have none).
+     */
+    @Test
+    void promptAndToolCallOverheadSideBySide() throws Exception {
+        Map<String, Sandbox> sandboxes = new LinkedHashMap<>();
+        Map<String, Session> sessions = new LinkedHashMap<>();
+        try {
+            sandboxes.put("no claude-mesh", Sandbox.withoutMesh());
+            sandboxes.put("command hooks", Sandbox.installed("--hooks=command"));
+            sandboxes.put("mcp_tool hooks", Sandbox.installed("--hooks=mcp"));
+            for (Map.Entry<String, Sandbox> e : sandboxes.entrySet()) {
+                Session s = Session.in(e.getValue(), e.getValue().project("backend"), Script.directives()).streaming();
+                s.send("SAY online");
+                s.awaitResult(1, Duration.ofSeconds(90));
+                sessions.put(e.getKey(), s);
+            }
+            List<String> order = new ArrayList<>(sessions.keySet());
+            synchronized (FiguresE2E.class) { // rows in this order, whichever session goes first
+                for (String kind : order) {
+                    FIGURES.putIfAbsent("prompt sent → its model request, " + kind + " (real client)", new ArrayList<>());
+                }
+                for (String kind : order) {
+                    FIGURES.putIfAbsent("tool call → the next model request, " + kind + " (real client)", new ArrayList<>());
+                }
+            }
+            for (int i = 0; i < runs; i++) {
+                java.util.Collections.rotate(order, 1);
+                for (String kind : order) {
+                    Session s = sessions.get(kind);
+                    String token = "run-" + i + "-end";
+                    long sent = System.nanoTime();
+                    s.send("CALL Glob {\"pattern\": \"*.nothing\"}\nSAY " + token);
+                    s.awaitResult(2 + i, Duration.ofSeconds(90));
+                    List<ApiRequest> t = s.api.turns();
+                    int k = 0;
+                    while (k < t.size() && !t.get(k).userTexts().stream().anyMatch(u -> u.contains(token))) {
+                        k++;
+                    }
+                    add("prompt sent → its model request, " + kind + " (real client)", Figures.ms(sent, t.get(k).nanos()));
+                    if (k + 1 < t.size() && t.get(k + 1).answersTool()) {
+                        add("tool call → the next model request, " + kind + " (real client)",
+                                Figures.ms(s.api.repliedAt(t.get(k)), t.get(k + 1).nanos()));
+                    }
+                }
+            }
+        } finally {
+            for (Sandbox sb : sandboxes.values()) {
+                sb.close();
+            }
+        }
+    }
+
     @Test
     void endOfTurnToStopFeedback() throws Exception {
         for (int i = 0; i < runs; i++) {
             try (Sandbox sandbox = Sandbox.installed()) {
                 Gate thinking = new Gate();
                 CompletableFuture<Session> turn = Session.in(sandbox, sandbox.project("backend"),
-                        Script.directives().reacting(thinking).answeringQuestions("ok")).printInBackground("CALL list_peers {}\nSAY finished");
+                        Script.directives().reacting(thinking).answeringQuestions("ok"))
+                        .printInBackground("SAY finished"); // no tool call: with mcp_tool hooks PostToolUse would bring it first
                 thinking.awaitReached();
                 CompletableFuture<Session> asking = Session.in(sandbox, sandbox.project("frontend"), Script.directives())
                         .printInBackground("CALL ask_peer {\"to\": \"backend\", \"question\": \"still there?\", \"timeout_seconds\": 120}\nSAY asked");
@@ -139,6 +196,9 @@ class FiguresE2E {
     static void write() {
         StringBuilder out = new StringBuilder("| figure | runs | p50 | p95 | min | max |\n| --- | --- | --- | --- | --- | --- |\n");
         FIGURES.forEach((figure, values) -> {
+            if (values.isEmpty()) {
+                return;
+            }
             List<Double> v = new ArrayList<>(values);
             v.sort(Double::compare);
             out.append(String.format(Locale.ROOT, "| %s | %d | %.0f ms | %.0f ms | %.0f ms | %.0f ms |%n", figure, v.size(),

@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Messages, topic broadcasts and tasks between real sessions, each counted in what the models were shown. */
 class MessagingE2E {
 
+    @Tag("both-hook-kinds")
     @Test
     @Tag("both-backends")
     void aMessageATopicBroadcastAndATaskEachReachTheModelOnceAndTheTaskResultComesBack() throws Exception {

@@ -16,6 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class QuestionsE2E {
     private static final String PENDING = "SELECT count(*) FROM questions WHERE status = 'pending'";
 
+    @Tag("both-hook-kinds")
     @Test
     @Tag("both-backends")
     void aQuestionReachesTheOtherSessionAtItsNextPromptAndTheAnswerReachesTheAsker() throws Exception {
@@ -53,6 +54,7 @@ class QuestionsE2E {
         }
     }
 
+    @Tag("both-hook-kinds")
     @Test
     void stopKeepsABusySessionWorkingUntilItAnswersThenLetsItStop() throws Exception {
         try (Sandbox sandbox = Sandbox.installed()) {
@@ -61,7 +63,7 @@ class QuestionsE2E {
             Gate thinking = new Gate();
             CompletableFuture<Session> backendTurn = Session.in(sandbox, backendDir,
                     Script.directives().reacting(thinking).answeringQuestions("v2.3 is deployed"))
-                    .printInBackground("CALL list_peers {}\nSAY finished");
+                    .printInBackground("SAY finished"); // no tool call after the question: Stop is what brings it
             // backend's prompt hook has run (it sent the model a request) and the model is thinking: now ask.
             thinking.awaitReached();
             CompletableFuture<Session> asking = Session.in(sandbox, frontendDir, Script.directives()).printInBackground(
@@ -98,6 +100,46 @@ class QuestionsE2E {
         }
     }
 
+    /**
+     * With mcp_tool hooks a busy session need not finish its turn to see a question: the PostToolUse hook puts it
+     * into the very next model request, right after the tool result, framed as a note from the named peer.
+     */
+    @Test
+    void aQuestionSentWhileTheSessionIsMidTurnIsInItsNextRequestAfterItsNextToolCall() throws Exception {
+        try (Sandbox sandbox = Sandbox.installed("--hooks=mcp")) { // PostToolUse delivery needs mcp_tool hooks
+            Gate thinking = new Gate();
+            CompletableFuture<Session> backendTurn = Session.in(sandbox, sandbox.project("backend"),
+                    Script.directives().reacting(thinking).answeringQuestions("staging runs v2.3"))
+                    .printInBackground("CALL list_peers {}\nCALL list_peers {}\nSAY finished");
+            thinking.awaitReached(); // mid-turn: its model is working on the prompt
+            CompletableFuture<Session> asking = Session.in(sandbox, sandbox.project("frontend"), Script.directives()).printInBackground(
+                    "CALL ask_peer {\"to\": \"backend\", \"question\": \"Which version is on staging?\", \"timeout_seconds\": 180}\nSAY asked");
+            sandbox.awaitCount(PENDING, 1, Duration.ofSeconds(90));
+            thinking.open();
+
+            Session backend = backendTurn.get(180, TimeUnit.SECONDS);
+            Session frontend = asking.get(180, TimeUnit.SECONDS);
+            List<ApiRequest> turns = backend.api.turns();
+            int afterCall = -1;
+            for (int i = 0; i < turns.size() && afterCall < 0; i++) {
+                if (turns.get(i).toolCalls().stream().anyMatch(c -> c.path("name").asText().endsWith("list_peers"))) {
+                    afterCall = i;
+                }
+            }
+            assertTrue(afterCall > 0, "backend called list_peers");
+            ApiRequest next = turns.get(afterCall);
+            assertTrue(next.sinceLastAnswer().contains("Which version is on staging?"),
+                    "the request right after the tool call carries the question: " + next.sinceLastAnswer());
+            assertTrue(next.sinceLastAnswer().contains("<peer_question from=\"frontend\""), next.sinceLastAnswer());
+            assertTrue(next.sinceLastAnswer().contains("not from the user"), "framed as a peer's note: " + next.sinceLastAnswer());
+            assertEquals(1, turns.get(turns.size() - 1).timesShown("Which version is on staging?"), "shown once in the whole turn");
+            assertTrue(frontend.api.turns().stream().anyMatch(r -> r.shownText().contains("staging runs v2.3")),
+                    "the asker got the answer within its own call");
+            long called = backend.api.repliedAt(turns.get(afterCall - 1));
+            Figures.record("tool call → question in the next request (PostToolUse)", Figures.ms(called, next.nanos()));
+        }
+    }
+
     @Test
     void stopRemindsOncePerStopAndLetsAModelThatDoesNotAnswerStop() throws Exception {
         try (Sandbox sandbox = Sandbox.installed()) {
@@ -105,7 +147,7 @@ class QuestionsE2E {
             Path frontendDir = sandbox.project("frontend");
             Gate thinking = new Gate();
             CompletableFuture<Session> backendTurn = Session.in(sandbox, backendDir, Script.directives().reacting(thinking))
-                    .printInBackground("CALL list_peers {}\nSAY finished, and not answering");
+                    .printInBackground("SAY finished, and not answering");
             thinking.awaitReached();
             CompletableFuture<Session> asking = Session.in(sandbox, frontendDir, Script.directives()).printInBackground(
                     "CALL ask_peer {\"to\": \"backend\", \"question\": \"Are you there?\", \"timeout_seconds\": 40}\nSAY asked");

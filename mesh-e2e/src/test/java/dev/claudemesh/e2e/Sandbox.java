@@ -29,6 +29,11 @@ public final class Sandbox implements AutoCloseable {
     /** The stand-in's API key; Claude Code remembers approved keys by their last 20 characters. */
     static final String API_KEY = "sk-ant-e2e-claude-mesh-stand-in-key-0001";
     static final boolean POSTGRES = "postgresql".equals(System.getProperty("mesh.test.backend"));
+    /**
+     * Which hooks the scenarios install ({@code -Dmesh.e2e.hooks=mcp|command}, {@code install --hooks}): command
+     * hooks (install's default), or mcp_tool hooks answered by the session's server.
+     */
+    public static final String HOOKS = System.getProperty("mesh.e2e.hooks", "command");
 
     public final Path root;
     public final Path home;
@@ -56,11 +61,20 @@ public final class Sandbox implements AutoCloseable {
         Sandbox s = new Sandbox(Files.createTempDirectory("claude-mesh-e2e"));
         List<String> cmd = new ArrayList<>(List.of(ClaudeCode.repoRoot().resolve("bin/claude-mesh").toString(), "install"));
         cmd.addAll(List.of(installArgs));
+        if (cmd.stream().noneMatch(a -> a.startsWith("--hooks"))) {
+            cmd.add("--hooks=" + HOOKS);
+        }
         Result r = s.run(cmd, s.root, 180);
         if (r.exit() != 0) {
             throw new IllegalStateException("bin/claude-mesh install failed (" + r.exit() + "):\n" + r.output());
         }
         return s;
+    }
+
+    /** A new sandbox without claude-mesh: the same Claude Code and stand-in model, for comparison. */
+    public static Sandbox withoutMesh() throws IOException {
+        ClaudeCode.requireInstalled();
+        return new Sandbox(Files.createTempDirectory("claude-mesh-e2e"));
     }
 
     /** A project directory named {@code name} (a git repository when {@code git}), trusted in Claude Code. */

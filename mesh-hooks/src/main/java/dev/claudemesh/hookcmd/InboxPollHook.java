@@ -43,7 +43,7 @@ final class InboxPollHook implements Callable<String> {
             System.err.println("claude-mesh hook trace: read the database; " + asked.how());
         }
         try (HookSession s = HookSession.open(stdin, config)) {
-            return InboxPoll.answer(s.mesh, s.identity, s.input).stdout();
+            return InboxPoll.answer(s.mesh, s.identity, s.input, InboxPoll.Rules.STANDALONE).stdout();
         }
     }
 }

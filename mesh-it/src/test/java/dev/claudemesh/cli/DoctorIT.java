@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @org.junit.jupiter.api.Tag("sqlite-only")
 class DoctorIT {
     static final List<String> SUBJECTS = List.of("java", ".env", "database", "mcp server", "server", "hook SessionStart",
-            "hook UserPromptSubmit", "hook Stop", "hook SessionEnd", "hook Stop (wake)", "project name", "channels");
+            "hook UserPromptSubmit", "hook Stop", "hook SessionEnd", "hook PostToolUse", "hook Stop (wake)", "project name", "channels");
 
     @TempDir
     Path tmp;
@@ -128,6 +128,40 @@ class DoctorIT {
 
         assertTrue(lines.get("hook Stop").contains("/gone/bin/claude-mesh-inbox-poll does not exist"), lines.get("hook Stop"));
         assertTrue(lines.get("hook Stop").contains("install (points it at " + MeshFixture.repoRoot().toRealPath() + ")"), lines.get("hook Stop"));
+    }
+
+    @Test
+    void withAClaudeCodeThatHasMcpToolHooksInstallAutoWritesThemAndDoctorPasses() throws Exception {
+        Path claude = Files.createDirectories(tmp.resolve("fake-claude")).resolve("claude");
+        Files.writeString(claude, "#!/bin/sh\necho '2.1.328 (Claude Code)'\n");
+        claude.toFile().setExecutable(true);
+        env.put("CLAUDE_MESH_CLAUDE", claude.toString());
+        Run install = cli("install", "--hooks=auto");
+        assertEquals(0, install.exit(), install.toString());
+        assertTrue(install.out().contains("hooks: Claude Code 2.1.328 (Claude Code) has mcp_tool hooks"), install.out());
+
+        Run r = doctor();
+        assertEquals(0, r.exit(), r.toString());
+        Map<String, String> lines = lines(r);
+        for (String hook : List.of("hook UserPromptSubmit", "hook PostToolUse", "hook Stop")) {
+            assertTrue(lines.get(hook).startsWith("ok ") && lines.get(hook).contains("mcp_tool claude-mesh/hook_delivery"), lines.get(hook));
+        }
+        assertTrue(lines.get("hook SessionStart").contains(bin.resolve("claude-mesh-session-start").toString()), lines.get("hook SessionStart"));
+    }
+
+    @Test
+    void aSettingsFileWithBothKindsOfHookForOneEventFails() throws Exception {
+        Path settings = home.resolve(".claude/settings.json");
+        com.fasterxml.jackson.databind.node.ObjectNode json = (com.fasterxml.jackson.databind.node.ObjectNode) MeshFixture.JSON.readTree(Files.readString(settings));
+        com.fasterxml.jackson.databind.node.ObjectNode h = ((com.fasterxml.jackson.databind.node.ArrayNode) json.path("hooks").path("Stop"))
+                .addObject().putArray("hooks").addObject();
+        h.put("type", "mcp_tool").put("server", "claude-mesh").put("tool", "hook_delivery");
+        Files.writeString(settings, MeshFixture.JSON.writeValueAsString(json));
+
+        Map<String, String> lines = failing(doctor(), "hook Stop");
+
+        assertTrue(lines.get("hook Stop").contains("answered twice"), lines.get("hook Stop"));
+        assertTrue(lines.get("hook Stop").contains("install --hooks=mcp"), lines.get("hook Stop"));
     }
 
     @Test

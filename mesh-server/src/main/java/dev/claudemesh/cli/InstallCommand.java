@@ -5,6 +5,7 @@ import dev.claudemesh.config.Settings;
 import dev.claudemesh.config.Home;
 import dev.claudemesh.install.UserFiles;
 import dev.claudemesh.install.Installation;
+import dev.claudemesh.install.HookKind;
 import dev.claudemesh.install.Installer;
 import dev.claudemesh.install.Preparation;
 import dev.claudemesh.config.ChannelMode;
@@ -24,6 +25,9 @@ final class InstallCommand implements Callable<Integer> {
     @Mixin
     ScopeOption scope;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--dry-run", description = "Show the changes as a diff; write nothing.")
     boolean dryRun;
 
@@ -36,6 +40,14 @@ final class InstallCommand implements Callable<Integer> {
             + "No file changes: the server turns channels on by itself when Claude Code is started that way.")
     boolean withChannels;
 
+    @Option(names = "--hooks", paramLabel = "command|mcp|auto", defaultValue = "command",
+            description = "Which hooks deliver items. mcp: UserPromptSubmit, PostToolUse (delivery at every tool call) and "
+                    + "Stop are mcp_tool hooks answered by the session's own server, so no process starts (Claude Code "
+                    + "2.1.118+); command: each runs claude-mesh-inbox-poll (any Claude Code; no PostToolUse). "
+                    + "auto: mcp when `claude --version` says 2.1.118 or later, else command. Default: command, until "
+                    + "the mcp_tool hooks' proof of delivery is settled (see README).")
+    String hooks;
+
     @Override
     public Integer call() {
         Installation installation = ScopeOption.installation();
@@ -43,9 +55,17 @@ final class InstallCommand implements Callable<Integer> {
         Path home = Home.dir("the start-up cache (~/.claude-mesh/cache)");
         // A configuration every session would refuse stops install before it writes anything.
         MeshConfig config = MeshConfig.from(Settings.load(InstallCommand.class));
-        Installer.Plan plan = Installer.install(scope.scope(), files, ScopeOption.project(), installation, withWake);
+        HookKind.Choice kind = switch (hooks.strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "auto" -> HookKind.detect(System.getenv().getOrDefault(HookKind.CLAUDE_COMMAND, "claude"));
+            case "mcp" -> new HookKind.Choice(HookKind.MCP, "--hooks=mcp: prompt, tool-use and stop hooks answered by the session's server");
+            case "command" -> new HookKind.Choice(HookKind.COMMAND, "--hooks=command: every hook a command");
+            default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--hooks must be auto, mcp or command, not '" + hooks + "'");
+        };
+        Installer.Plan plan = Installer.install(scope.scope(), files, ScopeOption.project(), installation, withWake, kind.kind());
         System.out.println("claude-mesh install (" + scope.scope() + " scope) of " + installation.root()
                 + (dryRun ? ", dry run: nothing is written" : ""));
+        System.out.println("hooks: " + kind.why());
         EditReport.print(plan, dryRun, "unchanged");
         Preparation.run(installation, home, config, dryRun).forEach(System.out::println);
         if (withChannels) {

@@ -168,17 +168,34 @@ public final class Doctor {
         }
         String install = here.launcher("claude-mesh") + " install";
         for (MeshHook hook : MeshHook.values()) {
+            if (hook == MeshHook.PROMPT_TOOL || hook == MeshHook.STOP_TOOL) {
+                continue; // checked with the command hook of the same role
+            }
             String name = "hook " + hook.event + (hook == MeshHook.WAKE ? " (wake)" : "");
-            List<Found> mine = registered.stream().filter(f -> f.hook().hook() == hook).toList();
+            MeshHook sameRole = hook == MeshHook.PROMPT ? MeshHook.PROMPT_TOOL : hook == MeshHook.STOP ? MeshHook.STOP_TOOL : null;
+            List<Found> mine = registered.stream().filter(f -> f.hook().hook() == hook || f.hook().hook() == sameRole).toList();
             if (mine.isEmpty()) {
                 checks.add(hook == MeshHook.WAKE
                         ? Check.ok(name, "not installed (optional: " + install + " --with-wake wakes idle sessions)")
+                        : hook == MeshHook.TOOL_USE
+                        ? Check.ok(name, "not installed (items reach a busy session at its next prompt or stop; "
+                                + install + " --hooks=mcp brings questions after every tool call, Claude Code 2.1.118+)")
                         : Check.fail(name, hook.launcher + " is not registered (looked in " + files.get(0) + ", "
                                 + files.get(1) + " and " + files.get(2).getFileName() + ")", install));
                 continue;
             }
+            if (sameRole != null && mine.stream().anyMatch(f -> f.hook().hook() == hook)
+                    && mine.stream().anyMatch(f -> f.hook().hook() == sameRole)) {
+                checks.add(Check.fail(name, "both " + hook.launcher + " and the mcp_tool hook are registered, so every "
+                        + hook.event + " is answered twice", install + " --hooks=mcp (or --hooks=command) keeps one"));
+                continue;
+            }
             for (Found f : mine) {
                 HookEntries.Registered r = f.hook();
+                if (r.hook().isTool()) {
+                    checks.add(Check.ok(name, r.hook().shown(here) + ", answered by the session's server (" + f.file() + ")"));
+                    continue;
+                }
                 Optional<Check> problem = launcherProblem(name, r.path(), install, true);
                 if (problem.isEmpty() && hook == MeshHook.WAKE
                         && !(r.handler().path("async").asBoolean() && r.handler().path("asyncRewake").asBoolean())) {

@@ -22,7 +22,7 @@ final class HookEntries {
     private HookEntries() {
     }
 
-    /** A handler of ours found in a settings file. */
+    /** A handler of ours found in a settings file ({@code command} is empty for an mcp_tool hook). */
     record Registered(MeshHook hook, String command, JsonNode handler) {
         Path path() {
             return Path.of(LauncherCommand.path(command));
@@ -44,10 +44,13 @@ final class HookEntries {
             if (groups == null) {
                 continue;
             }
-            String command = LauncherCommand.of(installation.launcher(hook.launcher));
-            String path = installation.launcher(hook.launcher).toString();
+            String path = hook.shown(installation);
             for (ObjectNode handler : handlers(groups, hook)) {
                 handled.add(hook);
+                if (hook.isTool()) {
+                    continue; // names the session's server, wherever this installation lives
+                }
+                String command = LauncherCommand.of(installation.launcher(hook.launcher));
                 String old = handler.path("command").asText();
                 if (!LauncherCommand.path(old).equals(path)) {
                     handler.put("command", command);
@@ -88,9 +91,11 @@ final class HookEntries {
                 int before = list.size();
                 for (int i = list.size() - 1; i >= 0; i--) {
                     JsonNode h = list.get(i);
-                    if (isOurs(event, h, which)) {
+                    Optional<MeshHook> ours = ours(event, h, which);
+                    if (ours.isPresent()) {
                         list.remove(i);
-                        removedHere.add(0, "- hooks." + event + ": " + LauncherCommand.path(h.path("command").asText()));
+                        removedHere.add(0, "- hooks." + event + ": " + (ours.get().isTool()
+                                ? ours.get().shown(null) : LauncherCommand.path(h.path("command").asText())));
                     }
                 }
                 if (list.isEmpty() && before > 0) {
@@ -124,13 +129,13 @@ final class HookEntries {
         return found;
     }
 
-    private static boolean isOurs(String event, JsonNode handler, Set<MeshHook> which) {
+    private static Optional<MeshHook> ours(String event, JsonNode handler, Set<MeshHook> which) {
         for (MeshHook hook : which) {
             if (hook.event.equals(event) && hook.isHandler(handler)) {
-                return true;
+                return Optional.of(hook);
             }
         }
-        return false;
+        return Optional.empty();
     }
 
     private static List<ObjectNode> handlers(ArrayNode groups, MeshHook hook) {

@@ -34,7 +34,21 @@ public final class Installer {
     }
 
     public static Plan install(Scope scope, UserFiles home, Path project, Installation installation, boolean withWake) {
-        Set<MeshHook> wanted = new LinkedHashSet<>(MeshHook.STANDARD);
+        return install(scope, home, project, installation, withWake, MeshHook.Kind.COMMAND);
+    }
+
+    /**
+     * @param kind which hooks deliver items: installing one kind removes the other's handlers of the same roles,
+     *             so a session never runs both
+     */
+    public static Plan install(Scope scope, UserFiles home, Path project, Installation installation, boolean withWake,
+                               HookKind kind) {
+        return install(scope, home, project, installation, withWake, kind.kind);
+    }
+
+    static Plan install(Scope scope, UserFiles home, Path project, Installation installation, boolean withWake,
+                        MeshHook.Kind kind) {
+        Set<MeshHook> wanted = new LinkedHashSet<>(MeshHook.standard(kind));
         if (withWake) {
             wanted.add(MeshHook.WAKE);
         }
@@ -43,7 +57,9 @@ public final class Installer {
         ObjectNode servers = mcp.edit();
         List<String> serverChanges = McpServerEntry.install(servers, mcp.path, installation);
         ObjectNode hooks = settings.edit();
-        List<String> hookChanges = new ArrayList<>(HookEntries.install(hooks, settings.path, installation, wanted));
+        List<String> hookChanges = new ArrayList<>(HookEntries.uninstall(hooks, userOriginal(settings),
+                Set.copyOf(MeshHook.otherKind(kind))));
+        hookChanges.addAll(HookEntries.install(hooks, settings.path, installation, wanted));
         hookChanges.addAll(EditGuardHook.install(hooks, settings.path));
         Set<PosixFilePermission> mode = scope == Scope.USER ? PRIVATE : SHARED;
         return new Plan(List.of(edit(mcp, servers, serverChanges, mode, holdsOurs(mcp)),
@@ -90,11 +106,7 @@ public final class Installer {
      * Without a backup, install created the file: it goes when nothing else is left in it.
      */
     private static FileEdit uninstall(JsonFile file, BiFunction<ObjectNode, Optional<ObjectNode>, List<String>> remove) {
-        Path backup = FileEdit.backupOf(file.path);
-        Optional<JsonFile> before = Files.exists(backup) ? Optional.of(JsonFile.read(backup)) : Optional.empty();
-        // A backup that holds our own entries was taken by an earlier version from a file a first install had
-        // created; it says nothing about the user's file, so it is treated as no backup.
-        before = before.filter(b -> !holdsOurs(b));
+        Optional<JsonFile> before = userBefore(file);
         ObjectNode config = file.edit();
         List<String> changes = remove.apply(config, before.map(JsonFile::edit));
         String after;
@@ -109,6 +121,23 @@ public final class Installer {
             after = file.render(config);
         }
         return new FileEdit(file.path, file.text().orElse(null), after, changes, file.keepsLayout(), null, false);
+    }
+
+    /** The user's own file from before claude-mesh (its backup), if there is one worth trusting. */
+    private static Optional<JsonFile> userBefore(JsonFile file) {
+        Path backup = FileEdit.backupOf(file.path);
+        Optional<JsonFile> before = Files.exists(backup) ? Optional.of(JsonFile.read(backup)) : Optional.empty();
+        // A backup that holds our own entries was taken by an earlier version from a file a first install had
+        // created; it says nothing about the user's file, so it is treated as no backup.
+        return before.filter(b -> !holdsOurs(b));
+    }
+
+    private static Optional<ObjectNode> userOriginal(JsonFile file) {
+        Optional<JsonFile> before = userBefore(file);
+        if (before.isEmpty() && file.text().isPresent() && !holdsOurs(file)) {
+            return Optional.of(file.edit()); // no backup yet: this file, as it is, is the user's own
+        }
+        return before.map(JsonFile::edit);
     }
 
     private static FileEdit edit(JsonFile file, ObjectNode after, List<String> changes, Set<PosixFilePermission> mode,

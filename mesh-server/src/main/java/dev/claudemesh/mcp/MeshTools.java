@@ -1,6 +1,7 @@
 package dev.claudemesh.mcp;
 
 import dev.claudemesh.hook.HookText;
+import dev.claudemesh.hook.InboxPoll;
 import dev.claudemesh.identity.ProjectIdentity;
 import dev.claudemesh.mesh.AnswerWaits;
 import dev.claudemesh.mesh.AskOutcome;
@@ -92,8 +93,17 @@ final class MeshTools {
     private final java.util.concurrent.atomic.AtomicLong lastSighting = new java.util.concurrent.atomic.AtomicLong();
     static final long SIGHTING_EVERY_NANOS = 10_000_000_000L;
 
+    private final HookTool hookTool;
+
     MeshTools(Mesh mesh, AnswerWaits waits, Duration waitLimit, ProjectIdentity identity, AtomicReference<String> selfName,
               InFlight inFlight) {
+        this(mesh, waits, waitLimit, identity, selfName, inFlight, InboxPoll.Rules.STANDALONE);
+    }
+
+    /** @param hookRules what this server's hooks share (its own mcp_tool hooks and its hook socket) */
+    MeshTools(Mesh mesh, AnswerWaits waits, Duration waitLimit, ProjectIdentity identity, AtomicReference<String> selfName,
+              InFlight inFlight, InboxPoll.Rules hookRules) {
+        this.hookTool = new HookTool(mesh, selfName, hookRules);
         this.inFlight = inFlight;
         this.mesh = mesh;
         this.waits = waits;
@@ -105,7 +115,8 @@ final class MeshTools {
 
     List<AsyncToolSpecification> all() {
         return List.of(register(), listPeers(), askPeer(), awaitAnswer(), replyToPeer(), pollInbox(), messageStatus(), tellPeer(), broadcast(),
-                subscribe(), unsubscribe(), setSummary(), delegateTask(), completeTask(), listTasks());
+                subscribe(), unsubscribe(), setSummary(), delegateTask(), completeTask(), listTasks(),
+                spec(HookTool.tool(), (ex, call) -> hookTool.call(call)));
     }
 
     /**

@@ -6,6 +6,9 @@ import dev.claudemesh.config.ConfigException;
 import dev.claudemesh.config.MeshConfig;
 import dev.claudemesh.config.Settings;
 import dev.claudemesh.hook.HookSocketServer;
+import dev.claudemesh.hook.InboxPoll;
+import dev.claudemesh.hook.StopBlocks;
+import dev.claudemesh.hook.ToolUseItems;
 import dev.claudemesh.identity.GitSummary;
 import dev.claudemesh.identity.RepositoryKey;
 import dev.claudemesh.mesh.Claims;
@@ -106,6 +109,7 @@ public final class ServerMain {
         Settings settings = Settings.load(ServerMain.class);
         MeshConfig config = MeshConfig.from(settings);
         dev.claudemesh.config.LeaseSettings leases = dev.claudemesh.config.LeaseSettings.from(settings);
+        ToolUseItems toolUse = ToolUseItems.from(settings); // a bad value stops the server at once, like the rest
         ProjectIdentity identity = ProjectIdentity.resolve(config, Optional.empty());
         MeshStore store = Stores.open(config);
         Processes processes = Processes.remembering(Processes.LOCAL); // every tell_peer asks if its target still runs
@@ -130,7 +134,11 @@ public final class ServerMain {
                 stdinClosed::countDown);
         AnswerWaits waits = new AnswerWaits(mesh, watch);
         Duration waitLimit = MeshTools.waitLimit(System.getenv(MeshTools.BACKGROUND_ENV));
-        List<AsyncToolSpecification> tools = new ArrayList<>(new MeshTools(mesh, waits, waitLimit, identity, self, inFlight).all());
+        // What the session's hooks share, answered here as mcp_tool hooks or through the hook socket: one count of
+        // stops blocked in a row per session, and what a tool call brings.
+        InboxPoll.Rules hookRules = new InboxPoll.Rules(toolUse,
+                StopBlocks.counting(System.getenv(StopBlocks.CAP_ENV)));
+        List<AsyncToolSpecification> tools = new ArrayList<>(new MeshTools(mesh, waits, waitLimit, identity, self, inFlight, hookRules).all());
         tools.addAll(leaseTools(config, leases, identity, mesh, self));
         McpAsyncServer server = McpServer.async(transport)
                 .serverInfo("claude-mesh", VERSION)
@@ -152,7 +160,7 @@ public final class ServerMain {
         }
 
         // The session's hooks ask this warm process instead of opening the database each time (see HookSocket).
-        Optional<HookSocketServer> hooks = HookSocketServer.start(config, store, processes, System.err);
+        Optional<HookSocketServer> hooks = HookSocketServer.start(config, store, processes, hookRules, System.err);
 
         // Leaving happens once, whichever way the server ends: stdin closed (below), or a signal.
         AtomicBoolean left = new AtomicBoolean();

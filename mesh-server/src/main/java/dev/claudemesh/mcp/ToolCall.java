@@ -62,6 +62,11 @@ final class ToolCall {
         return progressToken;
     }
 
+    /** The argument as it came, whatever its type; null when absent. */
+    Object raw(String name) {
+        return args.get(name);
+    }
+
     String requiredString(String name) {
         return optionalString(name).orElseThrow(() -> new MeshException("missing argument '" + name + "' (a string)"));
     }

@@ -76,6 +76,9 @@ public final class MeshCli {
             // Tests give each run a HOME of its own; the launchers' start-up cache (kept under HOME by default)
             // is shared instead, so it is built once per build rather than once per test.
             pb.environment().put("CLAUDE_MESH_CACHE_DIR", LAUNCHER_CACHE.toString());
+            // install --hooks=auto asks Claude Code its version: none here unless a test gives one, so a Claude Code
+            // on this machine's PATH does not change what install writes.
+            pb.environment().put("CLAUDE_MESH_CLAUDE", "/nonexistent/claude");
             MeshFixture.putEnv(pb, env); // a null value removes a variable
             Process p = pb.start();
             if (!p.waitFor(180, TimeUnit.SECONDS)) {
