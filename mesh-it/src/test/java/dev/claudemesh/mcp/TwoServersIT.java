@@ -45,7 +45,8 @@ class TwoServersIT {
     void everyToolDeclaresAnOutputSchemaAndReturnsMatchingStructuredContent() {
         List<Tool> tools = frontend.client().listTools().tools();
         assertEquals(List.of("register", "list_peers", "ask_peer", "await_answer", "reply_to_peer", "poll_inbox", "message_status", "tell_peer", "broadcast",
-                        "subscribe", "unsubscribe", "set_summary", "delegate_task", "complete_task", "list_tasks"),
+                        "subscribe", "unsubscribe", "set_summary", "delegate_task", "complete_task", "list_tasks",
+                        "claim_files", "release_files", "list_claims", "check_edit"),
                 tools.stream().map(Tool::name).toList());
         tools.forEach(t -> assertNotNull(t.outputSchema(), t.name() + " has no output schema"));
         Map<String, Object> reg = frontend.ok("register", Map.of("summary", "building the login page"));
