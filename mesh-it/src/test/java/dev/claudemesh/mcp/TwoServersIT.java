@@ -45,7 +45,8 @@ class TwoServersIT {
     void everyToolDeclaresAnOutputSchemaAndReturnsMatchingStructuredContent() {
         List<Tool> tools = frontend.client().listTools().tools();
         assertEquals(List.of("register", "list_peers", "ask_peer", "await_answer", "reply_to_peer", "poll_inbox", "message_status", "tell_peer", "broadcast",
-                        "subscribe", "unsubscribe", "set_summary", "delegate_task", "complete_task", "list_tasks", "hook_delivery"),
+                        "subscribe", "unsubscribe", "set_summary", "delegate_task", "complete_task", "list_tasks", "hook_delivery",
+                        "claim_files", "release_files", "list_claims", "check_edit"),
                 tools.stream().map(Tool::name).toList());
         // hook_delivery answers Claude Code's hooks, which read only text (hook JSON) and ignore structured content.
         tools.stream().filter(t -> !t.name().equals("hook_delivery"))
