@@ -26,6 +26,11 @@ public final class PluginFiles {
     /** The plugin's name (also its marketplace's): {@code claude plugin install claude-mesh@claude-mesh}. */
     public static final String NAME = "claude-mesh";
     static final String ROOT = "${CLAUDE_PLUGIN_ROOT}";
+    /**
+     * What Claude Code calls the plugin's server: {@code plugin:PLUGIN:SERVER}. An {@code mcp_tool} hook of the plugin
+     * must name it so; {@code "server": "claude-mesh"} is "not connected" and skipped (checked in 2.1.328).
+     */
+    static final String SERVER = "plugin:" + NAME + ":" + McpServerEntry.NAME;
 
     private PluginFiles() {
     }
@@ -56,7 +61,7 @@ public final class PluginFiles {
             if (servers == null || hooks == null) {
                 throw new IllegalStateException("the install plan has no MCP or settings file: " + plan.edits());
             }
-            pointAtPluginRoot(hooks);
+            forPlugin(hooks);
             return Map.of(".mcp.json", render(servers), "hooks/hooks.json", render(hooks));
         } finally {
             try (var files = Files.walk(scratch)) {
@@ -98,8 +103,11 @@ public final class PluginFiles {
         throw new ConfigException("the install plan for " + edit.path() + " is not a JSON object");
     }
 
-    /** Command handlers: the launcher, double-quoted so Claude Code fills in the root (see the class comment). */
-    private static void pointAtPluginRoot(ObjectNode settings) {
+    /**
+     * Command handlers run the launcher, double-quoted so Claude Code fills in the root (see the class comment);
+     * {@code mcp_tool} handlers name our server as Claude Code names a plugin's ({@link #SERVER}).
+     */
+    static void forPlugin(ObjectNode settings) {
         for (JsonNode groups : settings.path("hooks")) {
             for (JsonNode group : groups) {
                 for (JsonNode handler : group.path("hooks")) {
@@ -108,6 +116,10 @@ public final class PluginFiles {
                         if (path.startsWith(ROOT + "/")) {
                             h.put("command", "\"" + path + "\"");
                         }
+                    }
+                    if (handler instanceof ObjectNode h && "mcp_tool".equals(h.path("type").asText())
+                            && McpServerEntry.NAME.equals(h.path("server").asText())) {
+                        h.put("server", SERVER);
                     }
                 }
             }

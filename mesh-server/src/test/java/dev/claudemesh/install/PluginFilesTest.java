@@ -44,6 +44,20 @@ class PluginFilesTest {
     }
 
     @Test
+    void anMcpToolHookNamesTheServerAsClaudeCodeNamesAPluginsServer() throws Exception {
+        ObjectNode settings = (ObjectNode) JsonFile.MAPPER.readTree("""
+                {"hooks": {"Stop": [{"hooks": [
+                  {"type": "mcp_tool", "server": "claude-mesh", "tool": "x", "input": {"event": "${hook_event_name}"}},
+                  {"type": "mcp_tool", "server": "someone-else", "tool": "y"}
+                ]}]}}""");
+        PluginFiles.forPlugin(settings);
+        JsonNode handlers = settings.path("hooks").path("Stop").get(0).path("hooks");
+        assertEquals("plugin:claude-mesh:claude-mesh", handlers.get(0).path("server").asText());
+        assertEquals("${hook_event_name}", handlers.get(0).path("input").path("event").asText());
+        assertEquals("someone-else", handlers.get(1).path("server").asText());
+    }
+
+    @Test
     void writeReplacesTheGeneratedFilesWhole() throws Exception {
         Files.createDirectories(tmp.resolve("hooks"));
         Files.writeString(tmp.resolve("hooks").resolve("hooks.json"), "{\"stale\": true, \"and\": \"much longer than the new file will be".repeat(50));
