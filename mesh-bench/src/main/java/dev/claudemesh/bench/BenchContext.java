@@ -145,6 +145,17 @@ final class BenchContext implements AutoCloseable {
         return p;
     }
 
+    /** Any stdio MCP server ({@code command}), stopped with the others; the caller initializes it. */
+    McpProcess otherServer(String label, List<String> command, Path dir) throws IOException {
+        if (closed) {
+            throw new BenchException("the benchmark is stopping");
+        }
+        McpProcess p = McpProcess.start(label, command, Map.of(), dir);
+        live.add(p);
+        everStarted.add(p);
+        return p;
+    }
+
     /** A server, initialized, whose peer name is then asked of it with {@code register}. */
     Server started(String label, Path db, Path project, boolean channel) throws Exception {
         return initialized(server(label, db, project, channel));

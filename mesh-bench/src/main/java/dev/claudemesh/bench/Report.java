@@ -107,7 +107,13 @@ final class Report {
                process and any children its launcher left running. *Idle*: the servers of figure 3, a few seconds after
                `initialize`. *After load*: a new server that sends half of the messages with `tell_peer` and receives the
                other half with `poll_inbox` (every 50 sends) while a peer sends them, measured 1 s after the last one;
-               one fresh server per run.
+               one fresh server per run. *Together* (4c, 4d): right after figure 3's servers, ten of the smallest
+               stdio MCP server the official TypeScript SDK makes (`interop/minimal-server.mjs`: one tool, `node`,
+               the SDK from `interop/node_modules`) are started and initialized; after the idle window of figure 5
+               the proportional set size (`Pss` of `/proc/PID/smaps_rollup`, Linux) of each set is summed, one
+               set right after the other. PSS counts a page that n processes share as 1/n in each, so what the
+               servers share (the class-data archive, `libjvm.so`, Node's binary) counts once over the set. 4c
+               meets its target when it is at most 4d of the same run.
             5. **Idle cost.** The servers of figure 3 left alone: the CPU time (user + system, `/proc/PID/stat`; `ps -o
                time=` on macOS) they use together over the window, as a percentage of one core. Spread: the same over
                each sixth of the window.

@@ -71,10 +71,22 @@ public final class Sandbox implements AutoCloseable {
         return s;
     }
 
+    /** A new sandbox with no claude-mesh in Claude Code's configuration (install it yourself, as a plugin, say). */
+    public static Sandbox bare() throws IOException {
+        return withoutMesh();
+    }
+
     /** A new sandbox without claude-mesh: the same Claude Code and stand-in model, for comparison. */
     public static Sandbox withoutMesh() throws IOException {
         ClaudeCode.requireInstalled();
         return new Sandbox(Files.createTempDirectory("claude-mesh-e2e"));
+    }
+
+    /** Runs {@code claude ARGS} (a subcommand such as {@code plugin install}) as this sandbox's user, from its root. */
+    public Result claude(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(ClaudeCode.requireInstalled().toString()));
+        cmd.addAll(List.of(args));
+        return run(cmd, root, 180);
     }
 
     /** A project directory named {@code name} (a git repository when {@code git}), trusted in Claude Code. */

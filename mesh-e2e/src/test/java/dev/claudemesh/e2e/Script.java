@@ -24,6 +24,8 @@ import java.util.regex.Pattern;
  */
 public final class Script implements ModelApi.Model {
     static final String MESH = "mcp__claude-mesh__";
+    /** The same server bundled in the plugin: Claude Code names it {@code plugin:claude-mesh:claude-mesh}. */
+    static final String PLUGIN_MESH = "mcp__plugin_claude-mesh_claude-mesh";
     /** Directives are separated by new lines or by " ;; " (an interactive prompt is one line). */
     private static final Pattern SEPARATOR = Pattern.compile("\\R| ;; ");
     private static final Pattern QUESTION = Pattern.compile("<peer_question from=\"([^\"]+)\" question_id=\"(q_[0-9a-f]+)\"");

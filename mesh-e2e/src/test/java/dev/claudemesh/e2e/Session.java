@@ -142,7 +142,7 @@ public final class Session implements AutoCloseable {
         cmd.add(ClaudeCode.requireInstalled().toString());
         cmd.addAll(modeArgs);
         cmd.addAll(List.of("--session-id", id.toString(), "--debug-file", debugLog.toString(),
-                "--permission-mode", "default", "--allowedTools", "mcp__claude-mesh"));
+                "--permission-mode", "default", "--allowedTools", "mcp__claude-mesh", Script.PLUGIN_MESH));
         cmd.addAll(extraArgs);
         return cmd;
     }

@@ -70,6 +70,13 @@ class BenchSmokeIT {
             assertTrue(report.lines().anyMatch(l -> l.startsWith("| 1c | ") && l.contains("MESH_BENCH_PG_URL")),
                     "without a server the PostgreSQL row says how to give one:\n" + report);
         }
+        // 4c/4d need Node.js and the MCP SDK in interop/ (npm ci there), as TypeScriptClientIT does.
+        if (Files.isDirectory(MeshFixture.repoRoot().resolve("interop/node_modules/@modelcontextprotocol/sdk"))) {
+            expected.addAll(List.of("4c", "4d"));
+        } else {
+            assertTrue(report.lines().anyMatch(l -> l.startsWith("| 4d | ") && l.contains("npm ci")),
+                    "without the SDK the Node row says how to get it:\n" + report);
+        }
         for (String id : expected) {
             String row = report.lines().filter(l -> l.startsWith("| " + id + " | ")).findFirst()
                     .orElseThrow(() -> new AssertionError("no row " + id + " in:\n" + report));

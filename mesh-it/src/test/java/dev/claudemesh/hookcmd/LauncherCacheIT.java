@@ -87,6 +87,40 @@ class LauncherCacheIT {
         assertEquals("", cached.stderr());
     }
 
+    /**
+     * The server's archive is mapped at the address it was built for, not moved: a moved archive has every
+     * pointer in it rewritten, so each server gets a private copy of its pages and ten sessions pay for ten
+     * archives (JDK 17.0.15's default, ArchiveRelocationMode=1). Mapped in place, its read-only pages are
+     * shared by every server. -Xshare:on makes the JVM refuse to start without the archive.
+     */
+    @Test
+    void theServerMapsItsClassDataArchiveInPlaceSoServersShareItsPages() throws Exception {
+        Path cache = tmp.resolve("cache");
+        ProcessBuilder prepare = new ProcessBuilder(MeshFixture.bin("claude-mesh-prepare").toString()).redirectErrorStream(true);
+        prepare.environment().put("CLAUDE_MESH_CACHE_DIR", cache.toString());
+        Process pp = prepare.start();
+        String prepared = new String(pp.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, pp.waitFor(), prepared);
+        assertTrue(prepared.contains("server archive: built"), prepared);
+
+        Map<String, String> env = env(cache);
+        env.put("CLAUDE_MESH_JAVA_OPTS", "-Xshare:on -Xlog:cds=info:stderr");
+        env.put("MESH_CHANNEL", "off");
+        ProcessBuilder pb = new ProcessBuilder(MeshFixture.bin("claude-mesh-server").toString());
+        pb.environment().remove("MESH_DB_URL");
+        pb.environment().putAll(env);
+        Process server = pb.start();
+        server.getOutputStream().write(("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
+                + "\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}\n").getBytes(StandardCharsets.UTF_8));
+        server.getOutputStream().close();
+        String out = new String(server.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(server.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(server.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+        assertTrue(out.contains("\"serverInfo\""), "the server answered initialize with its archive: " + out + "\n" + err);
+        assertTrue(err.contains("Mapped dynamic region"), "the server's own archive was mapped:\n" + err);
+        assertFalse(err.contains("alternative address"), "the archive was moved, so its pages are private to this server:\n" + err);
+    }
+
     @Test
     void aDamagedArchiveIsIgnoredAndTheHookStillAnswers() throws Exception {
         Path cache = tmp.resolve("cache");

@@ -1,6 +1,7 @@
 package dev.claudemesh.install;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.claudemesh.config.ConfigException;
 import dev.claudemesh.config.MeshConfig;
 import dev.claudemesh.config.Setting;
@@ -35,6 +36,7 @@ public final class Doctor {
     private final Settings settings;
     private final Duration serverTimeout;
     private MeshConfig config;
+    private List<PluginInstall> plugins = List.of();
 
     public Doctor(UserFiles home, Path project, Installation here, Settings settings, Duration serverTimeout) {
         this.home = home;
@@ -61,6 +63,7 @@ public final class Doctor {
             config = MeshConfig.from(Settings.of(env, Map.of()));
         }
         checks.add(config.dbUrl().isPresent() ? DatabaseCheck.of(config.dbUrl().get()) : DatabaseCheck.of(config.dbPath()));
+        checks.addAll(plugin());
         Optional<ServerEntry> entry = serverEntry(checks);
         checks.add(server(entry));
         checks.addAll(hooks());
@@ -124,9 +127,24 @@ public final class Doctor {
             checks.add(Check.fail(name, e.getMessage(), "fix that file by hand"));
             return Optional.empty();
         }
+        if (found.isEmpty() && !plugins.isEmpty()) {
+            // Installed as a plugin only: its server is the one to probe (the plugin check above said where it is).
+            PluginInstall p = plugins.get(0);
+            ObjectNode synthetic = JsonFile.MAPPER.createObjectNode();
+            synthetic.put("command", p.launcher(McpServerEntry.LAUNCHER).map(Path::toString).orElse(""));
+            checks.add(Check.ok(name, "mcpServers." + McpServerEntry.NAME + " of the plugin " + p.id() + " runs "
+                    + synthetic.path("command").asText()));
+            return Optional.of(new ServerEntry("the plugin " + p.id(), synthetic));
+        }
+        if (found.isPresent() && !plugins.isEmpty()) {
+            PluginInstall p = plugins.get(0);
+            checks.add(Check.fail("installed twice", "as the plugin " + p.id() + " (" + p.settings() + ") and by install ("
+                    + found.get().where() + "): every session starts two claude-mesh servers, joins the mesh twice and runs "
+                    + "every hook twice", "keep one: " + here.launcher("claude-mesh") + " uninstall, or claude plugin uninstall " + p.id()));
+        }
         if (found.isEmpty()) {
-            checks.add(Check.fail(name, "mcpServers." + McpServerEntry.NAME + " is in neither " + user + " nor " + shared,
-                    here.launcher("claude-mesh") + " install"));
+            checks.add(Check.fail(name, "mcpServers." + McpServerEntry.NAME + " is in neither " + user + " nor " + shared
+                    + ", and no claude-mesh plugin is enabled", here.launcher("claude-mesh") + " install (or install the plugin: see the README)"));
             return found;
         }
         ServerEntry e = found.get();
@@ -150,6 +168,36 @@ public final class Doctor {
                 : Check.fail("server", what + " " + r.detail(), "run " + what + " by hand to see why it fails");
     }
 
+    // ------------------------------------------------------------------ the plugin
+
+    /** claude-mesh as a Claude Code plugin: enabled where, running from where, and built. */
+    private List<Check> plugin() {
+        List<Path> files = List.of(Scope.USER.settingsFile(home, project), Scope.PROJECT.settingsFile(home, project),
+                project.resolve(".claude").resolve("settings.local.json"));
+        try {
+            plugins = PluginInstall.find(home, files);
+        } catch (ConfigException e) {
+            return List.of(Check.fail("plugin", e.getMessage(), "fix that file by hand"));
+        }
+        List<Check> checks = new ArrayList<>();
+        for (PluginInstall p : plugins) {
+            String name = "plugin";
+            Optional<Path> launcher = p.launcher(McpServerEntry.LAUNCHER);
+            if (launcher.isEmpty()) {
+                checks.add(Check.fail(name, p.id() + " is enabled in " + p.settings() + " but Claude Code's records do not say "
+                        + "where it is", "claude plugin uninstall " + p.id() + ", then install it again"));
+                continue;
+            }
+            Optional<Check> problem = launcherProblem(name, launcher.get(), "claude plugin update " + p.id(), false);
+            if (problem.isEmpty() && p.hooksFile().filter(Files::isRegularFile).isEmpty()) {
+                problem = Optional.of(Check.fail(name, p.hooksFile().get() + " is missing, so the plugin registers no hooks",
+                        "(cd '" + here.root() + "' && ./mvnw -B -q package -DskipTests)"));
+            }
+            checks.add(problem.orElse(Check.ok(name, p.id() + " enabled in " + p.settings() + ", runs from " + p.root().get())));
+        }
+        return checks;
+    }
+
     // ------------------------------------------------------------------ hooks
 
     private List<Check> hooks() {
@@ -164,6 +212,13 @@ public final class Doctor {
                 HookEntries.find(JsonFile.read(f).edit()).forEach(r -> registered.add(new Found(r, f)));
             } catch (ConfigException e) {
                 checks.add(Check.fail("hooks", e.getMessage(), "fix that file by hand; Claude Code cannot read its hooks either"));
+            }
+        }
+        for (PluginInstall p : plugins) {
+            try {
+                p.hooks().forEach(r -> registered.add(new Found(r, p.hooksFile().orElseThrow())));
+            } catch (ConfigException e) {
+                checks.add(Check.fail("hooks", e.getMessage(), "rebuild the checkout (./mvnw -B -q package -DskipTests) to write it again"));
             }
         }
         String install = here.launcher("claude-mesh") + " install";
