@@ -678,7 +678,7 @@ class MessagingRulesTest {
         Delivery d = alice.mesh().tell("alice", "bob", "your mail");
         dead.add(200L);
 
-        Housekeeping h = alice.mesh().gc(Optional.empty());
+        GcReport h = alice.mesh().gc(Optional.empty());
 
         assertEquals(List.of("bob"), h.peersReaped(), "only the peer whose server died");
         assertEquals(PeerState.OFFLINE, stored("bob").state());
@@ -699,7 +699,7 @@ class MessagingRulesTest {
         Question inTime = alice.mesh().ask("alice", "bob", "slow?", Duration.ofSeconds(600));
         clock.advance(Duration.ofSeconds(61));
 
-        Housekeeping h = alice.mesh().gc(Optional.empty());
+        GcReport h = alice.mesh().gc(Optional.empty());
 
         assertEquals(1, h.questionsExpired());
         assertEquals(0, h.questionsAbandoned());
@@ -714,7 +714,7 @@ class MessagingRulesTest {
         Question q = alice.mesh().ask("alice", "bob", "port?", Duration.ofSeconds(600));
         dead.add(100L);
 
-        Housekeeping h = bob.mesh().gc(Optional.empty());
+        GcReport h = bob.mesh().gc(Optional.empty());
 
         assertEquals(1, h.questionsAbandoned());
         assertEquals(0, h.questionsExpired());
@@ -740,7 +740,7 @@ class MessagingRulesTest {
         take(bob.mesh(), "bob");
 
         assertEquals(0, alice.mesh().gc(Optional.empty()).historyRowsPruned(), "without keep nothing is pruned");
-        Housekeeping h = alice.mesh().gc(Optional.of(Duration.ofDays(1)));
+        GcReport h = alice.mesh().gc(Optional.of(Duration.ofDays(1)));
 
         assertEquals(4, h.historyRowsPruned(),
                 "the old message, the question's and the answer's inbox rows, and the answered question");
@@ -783,7 +783,7 @@ class MessagingRulesTest {
         clock.advance(Duration.ofDays(2));
         alice.mesh().heartbeat("alice");
 
-        Housekeeping h = alice.mesh().gc(Optional.of(Duration.ofDays(1)));
+        GcReport h = alice.mesh().gc(Optional.of(Duration.ofDays(1)));
 
         assertEquals(1, h.peersDeleted());
         assertEquals(Optional.empty(), store.peer("dave"), "offline, nothing waiting: deleted");
