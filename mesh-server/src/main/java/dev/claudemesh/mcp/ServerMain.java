@@ -136,7 +136,7 @@ public final class ServerMain {
         }
 
         // The session's hooks ask this warm process instead of opening the database each time (see HookSocket).
-        Optional<HookSocketServer> hooks = HookSocketServer.start(config, store, processes, System.err);
+        Optional<HookSocketServer> hooks = HookSocketServer.start(config, store, processes);
 
         // Leaving happens once, whichever way the server ends: stdin closed (below), or a signal.
         AtomicBoolean left = new AtomicBoolean();
