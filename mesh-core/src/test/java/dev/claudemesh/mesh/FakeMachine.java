@@ -1,16 +1,11 @@
 package dev.claudemesh.mesh;
 
-import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The machine the domain's tests run on: a clock they move, which pids are dead, and which Claude Code pids have
@@ -33,33 +28,6 @@ final class FakeMachine {
     /** Process {@code selfPid}, child of {@code parentPid} (none when 0 or less), below {@code moreAncestors} and pid 1. */
     FakeProcesses processes(long selfPid, long parentPid, long... moreAncestors) {
         return new FakeProcesses(selfPid, parentPid, moreAncestors);
-    }
-
-    static final class MutableClock extends Clock {
-        private final AtomicReference<Instant> now;
-
-        MutableClock(Instant start) {
-            now = new AtomicReference<>(start);
-        }
-
-        void advance(Duration d) {
-            now.updateAndGet(i -> i.plus(d));
-        }
-
-        @Override
-        public Instant instant() {
-            return now.get();
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
     }
 
     /** One process's view of the machine: who it is and who its ancestors are (tests may change them). */

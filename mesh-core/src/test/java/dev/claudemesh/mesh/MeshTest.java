@@ -42,7 +42,7 @@ class MeshTest {
 
     private SqliteStore store;
     private final FakeMachine machine = new FakeMachine();
-    private final FakeMachine.MutableClock clock = machine.clock;
+    private final MutableClock clock = machine.clock;
     private final Set<Long> dead = machine.dead;
     /** Claude Code pids that have a claude-mesh server among their children (a server node was started under them). */
     private final Set<Long> withServer = machine.withServer;

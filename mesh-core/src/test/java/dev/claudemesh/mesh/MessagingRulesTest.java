@@ -38,7 +38,7 @@ class MessagingRulesTest {
 
     private SqliteStore store;
     private final FakeMachine machine = new FakeMachine();
-    private final FakeMachine.MutableClock clock = machine.clock;
+    private final MutableClock clock = machine.clock;
     private final Set<Long> dead = machine.dead;
 
     @BeforeEach

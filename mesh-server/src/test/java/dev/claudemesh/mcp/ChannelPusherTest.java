@@ -5,6 +5,7 @@ import dev.claudemesh.mesh.ChangeWatch;
 import dev.claudemesh.mesh.Inbox;
 import dev.claudemesh.mesh.ItemStatus;
 import dev.claudemesh.mesh.Mesh;
+import dev.claudemesh.mesh.MutableClock;
 import dev.claudemesh.mesh.Processes;
 import dev.claudemesh.mesh.SeenLog;
 import dev.claudemesh.store.SqliteStore;
@@ -17,11 +18,8 @@ import reactor.core.publisher.Mono;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
@@ -47,23 +45,7 @@ class ChannelPusherTest {
     Path tmp;
 
     private SqliteStore store;
-    private final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2025-03-01T12:00:00Z"));
-    private final Clock clock = new Clock() {
-        @Override
-        public Instant instant() {
-            return now.get();
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-    };
+    private final MutableClock clock = new MutableClock(Instant.parse("2025-03-01T12:00:00Z"));
     private final Transcript transcript = new Transcript();
     private final Transport transport = new Transport();
     private Mesh mesh;
@@ -144,7 +126,7 @@ class ChannelPusherTest {
     }
 
     private void later(Duration d) {
-        now.updateAndGet(t -> t.plus(d));
+        clock.advance(d);
     }
 
     @Test
