@@ -59,7 +59,10 @@ class CrashIT {
                     }
                 }
             })).toList();
-            Thread.sleep(400);
+            // Kill it once the writers are well under way (a fixed pause is too short on a loaded machine).
+            for (int i = 0; i < 300 && acknowledged.size() <= 20; i++) {
+                Thread.sleep(100);
+            }
             ProcessHandle.of(pid).orElseThrow().destroyForcibly(); // SIGKILL, mid-stream
             stop.set(true);
             awaitGone(pid);

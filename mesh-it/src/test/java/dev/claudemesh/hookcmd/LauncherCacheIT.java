@@ -322,6 +322,85 @@ class LauncherCacheIT {
         }
     }
 
+    /** Every kind of archive the prepare makes, by name prefix. */
+    static List<String> kinds(Path cache) throws Exception {
+        if (!Files.isDirectory(cache)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(cache)) {
+            return s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".jsa"))
+                    .map(n -> n.substring(0, n.indexOf('-'))).sorted().toList();
+        }
+    }
+
+    Process prepare(Map<String, String> env, String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of(MeshFixture.bin("claude-mesh-prepare").toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        MeshFixture.putEnv(pb, env);
+        return pb.start();
+    }
+
+    static void awaitLock(Path cache, Process holder) throws Exception {
+        for (int i = 0; i < 300 && !Files.isDirectory(cache.resolve(".preparing")); i++) {
+            assertTrue(holder.isAlive() || Files.isDirectory(cache.resolve(".preparing")), "the first prepare ended before taking the lock");
+            Thread.sleep(20);
+        }
+        assertTrue(Files.isDirectory(cache.resolve(".preparing")), "the first prepare holds the lock");
+    }
+
+    @Test
+    void installWhileTheLaunchersBackgroundPrepareRunsReturnsOnlyOnceTheCacheIsThere() throws Exception {
+        Path cache = tmp.resolve("cache");
+        Map<String, String> env = env(cache);
+        env.put("HOME", Files.createDirectories(tmp.resolve("home")).toString());
+        // What a first launch does when there is no cache: a prepare in the background.
+        Process background = prepare(env, "--if-idle");
+        awaitLock(cache, background);
+
+        dev.claudemesh.testing.MeshCli.Run install = dev.claudemesh.testing.MeshCli.run(tmp.resolve("proj"), env, "install");
+
+        assertEquals(0, install.exit(), install.toString());
+        assertEquals(List.of("cli", "hooks", "server"), kinds(cache), install.out());
+        assertFalse(Files.exists(cache.resolve(".preparing")), "the lock is released");
+        assertFalse(install.out().contains("claude-mesh-prepare: already running"), "install did not leave the work to the other: " + install.out());
+        assertTrue(install.out().contains("waiting for the prepare already running"), install.out());
+        assertTrue(install.out().contains("hooks archive: current"), "it checked the entries itself: " + install.out());
+        assertTrue(background.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "the background prepare ends");
+        assertEquals(0, background.exitValue());
+    }
+
+    @Test
+    void theBackgroundPrepareLeavesTheWorkToOneAlreadyRunning() throws Exception {
+        Path cache = Files.createDirectories(tmp.resolve("cache"));
+        Map<String, String> env = env(cache);
+        Files.createDirectory(cache.resolve(".preparing")); // a prepare that holds the lock
+
+        Process idle = prepare(env, "--if-idle");
+        assertTrue(idle.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(0, idle.exitValue());
+        assertEquals("claude-mesh-prepare: already running\n", new String(idle.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        assertEquals(List.of(), kinds(cache));
+
+        Process waiting = prepare(env);
+        Thread.sleep(1_000);
+        assertTrue(waiting.isAlive(), "a foreground prepare waits while the lock is held");
+        Files.delete(cache.resolve(".preparing")); // the other one finishes
+        assertTrue(waiting.waitFor(120, java.util.concurrent.TimeUnit.SECONDS));
+        String out = new String(waiting.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, waiting.exitValue(), out);
+        assertTrue(out.startsWith("waiting for the prepare already running\n"), out);
+        assertEquals(List.of("cli", "hooks", "server"), kinds(cache), out);
+    }
+
+    @Test
+    void prepareRefusesAnOptionItDoesNotKnow() throws Exception {
+        Process p = prepare(env(tmp.resolve("cache")), "--fast");
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(2, p.waitFor(), err);
+        assertTrue(err.contains("unknown option '--fast'") && err.contains("usage"), err);
+    }
+
     @Test
     void prepareWithoutHomeRefusesToMakeACacheAnywhere() throws Exception {
         ProcessBuilder pb = new ProcessBuilder(MeshFixture.bin("claude-mesh-prepare").toString());

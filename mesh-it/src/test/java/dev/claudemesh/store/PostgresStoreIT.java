@@ -121,7 +121,7 @@ class PostgresStoreIT extends StoreContractTest {
         try (Connection c = TestDatabases.connect(u); Statement s = c.createStatement();
              var rs = s.executeQuery("SELECT count(*) FROM flyway_schema_history WHERE success")) {
             rs.next();
-            assertEquals(2, rs.getInt(1));
+            assertEquals(Integer.parseInt(SchemaMigrations.LATEST), rs.getInt(1), "each migration applied once");
         }
     }
 

@@ -28,6 +28,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Preparation {
     static final String PREPARE = "--prepare";
+    private static final long PREPARE_LIMIT_SECONDS = 600;
 
     private Preparation() {
     }
@@ -86,16 +87,23 @@ public final class Preparation {
         pb.environment().put("HOME", home.toString());
         try {
             Process p = pb.start();
+            // Both streams drained aside, so the time limit holds even when the prepare never closes them.
             var err = new java.io.ByteArrayOutputStream();
+            var stdout = new java.io.ByteArrayOutputStream();
             Thread drain = new Thread(() -> copy(p.getErrorStream(), err));
+            Thread drainOut = new Thread(() -> copy(p.getInputStream(), stdout));
             drain.start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(300, TimeUnit.SECONDS)) {
+            drainOut.start();
+            // The prepare may first wait (up to five minutes) for one a launcher started in the background.
+            if (!p.waitFor(PREPARE_LIMIT_SECONDS, TimeUnit.SECONDS)) {
                 p.descendants().forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly();
-                return List.of("warning: " + launcher + " " + PREPARE + " did not finish within 300 s; stopped it");
+                return List.of("warning: " + launcher + " " + PREPARE + " did not finish within " + PREPARE_LIMIT_SECONDS
+                        + " s; stopped it");
             }
-            drain.join();
+            drain.join(10_000);
+            drainOut.join(10_000);
+            String out = stdout.toString(StandardCharsets.UTF_8);
             String stderr = err.toString(StandardCharsets.UTF_8).strip();
             if (p.exitValue() == 0) {
                 List<String> lines = new ArrayList<>();
