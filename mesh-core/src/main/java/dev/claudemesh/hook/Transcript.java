@@ -42,11 +42,11 @@ public final class Transcript implements SeenLog {
         Set<String> seen = new HashSet<>();
         Set<String> enqueued = new HashSet<>();
         if (path == null || path.isEmpty() || ids.isEmpty()) {
-            return new Scan(from, seen, enqueued, -1);
+            return new Scan(from, seen, enqueued, -1, -1);
         }
         Path file = Path.of(path);
         if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
-            return new Scan(from, seen, enqueued, -1);
+            return new Scan(from, seen, enqueued, -1, -1);
         }
         try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
             long size = f.length();
@@ -57,18 +57,21 @@ public final class Transcript implements SeenLog {
             f.readFully(bytes);
             int lineStart = 0;
             long lastAnswer = -1;
+            long lastAnswerAt = -1;
             for (int i = 0; i < n; i++) {
                 if (bytes[i] == '\n') {
                     String line = new String(bytes, lineStart, i - lineStart, StandardCharsets.UTF_8);
                     if (line(line, ids, seen, enqueued)) {
                         lastAnswer = start + lineStart;
+                        long at = answeredAt(line);
+                        lastAnswerAt = at < 0 ? -1 : Math.max(lastAnswerAt, at);
                     }
                     lineStart = i + 1;
                 }
             }
-            return new Scan(start + lineStart, seen, enqueued, lastAnswer);
+            return new Scan(start + lineStart, seen, enqueued, lastAnswer, lastAnswerAt);
         } catch (IOException e) {
-            return new Scan(from, seen, enqueued, -1); // unreadable for now: no proof either way
+            return new Scan(from, seen, enqueued, -1, -1); // unreadable for now: no proof either way
         }
     }
 
@@ -107,6 +110,71 @@ public final class Transcript implements SeenLog {
             }
         }
         return false;
+    }
+
+    /** The top-level {@code timestamp} of an answer's line, in epoch milliseconds; -1 when it has none. */
+    static long answeredAt(String line) {
+        try (JsonParser p = JSON.createParser(line)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return -1;
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken value = p.nextToken();
+                if ("timestamp".equals(field) && value == JsonToken.VALUE_STRING) {
+                    return epochMillis(p.getText());
+                }
+                p.skipChildren();
+            }
+        } catch (IOException malformed) {
+            return -1;
+        }
+        return -1;
+    }
+
+    /**
+     * {@code 2026-12-01T23:15:44.905Z} (UTC, as Claude Code writes it) in epoch milliseconds, -1 for any other
+     * shape. By hand rather than java.time's parser: every hook passes here, and that parser loads hundreds of
+     * classes.
+     */
+    static long epochMillis(String t) {
+        if (t.length() < 20 || t.charAt(4) != '-' || t.charAt(7) != '-' || t.charAt(10) != 'T' || t.charAt(13) != ':'
+                || t.charAt(16) != ':' || t.charAt(t.length() - 1) != 'Z') {
+            return -1;
+        }
+        int y = digits(t, 0, 4), mo = digits(t, 5, 2), d = digits(t, 8, 2);
+        int h = digits(t, 11, 2), mi = digits(t, 14, 2), s = digits(t, 17, 2);
+        int ms = 0;
+        if (t.length() > 20) {
+            if (t.charAt(19) != '.') {
+                return -1;
+            }
+            String frac = (t.substring(20, t.length() - 1) + "000").substring(0, 3);
+            ms = digits(frac, 0, 3);
+        }
+        if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 60 || ms < 0) {
+            return -1;
+        }
+        // Days since 1970-01-01 of a proleptic Gregorian date: years counted from March, so February is last.
+        int yy = mo <= 2 ? y - 1 : y;
+        int era = Math.floorDiv(yy, 400);
+        int yoe = yy - era * 400;
+        int doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+        int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        long days = era * 146097L + doe - 719468;
+        return ((days * 24 + h) * 60 + mi) * 60_000L + s * 1000L + ms;
+    }
+
+    private static int digits(String t, int from, int count) {
+        int v = 0;
+        for (int i = from; i < from + count; i++) {
+            char c = t.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            v = v * 10 + (c - '0');
+        }
+        return v;
     }
 
     private enum Kind { SHOWN, ENQUEUED, ANSWER, OTHER }

@@ -43,8 +43,11 @@ public final class Inbox {
     /** Proof found in the session's transcript. */
     public static final String SEEN_IN_TRANSCRIPT = "transcript";
 
-    /** How long Claude Code may take to accept a channel event before the push counts as refused. */
-    public static final Duration CHANNEL_VERDICT = Duration.ofSeconds(2);
+    /**
+     * How long Claude Code may take to accept a channel event before the push counts as refused. It records an
+     * accepted one at once, but its transcript reaches the file a moment later, more than 2 s on a loaded machine.
+     */
+    public static final Duration CHANNEL_VERDICT = Duration.ofSeconds(5);
     /** At most this many open offers are looked at per reconciliation; the rest wait for the next. */
     static final int MAX_OPEN = 500;
     /** "N more wait" counts up to this many (an index scan, only that long when that many wait). */
@@ -98,7 +101,7 @@ public final class Inbox {
             long from = offers.stream().mapToLong(Offer::mark).min().orElse(0);
             Set<String> ids = new HashSet<>();
             offers.forEach(o -> ids.add(o.id()));
-            SeenLog.Scan scan = log.isEmpty() ? new SeenLog.Scan(from, Set.of(), Set.of(), -1) : seenLog.scan(log, from, ids);
+            SeenLog.Scan scan = log.isEmpty() ? new SeenLog.Scan(from, Set.of(), Set.of(), -1, -1) : seenLog.scan(log, from, ids);
             boolean sameSession = currentLog.isPresent() && currentLog.get().equals(log);
             for (Offer o : offers) {
                 if (scan.seen().contains(o.id())) {
@@ -119,7 +122,7 @@ public final class Inbox {
                     } else {
                         pending.add(o.id());
                     }
-                } else if (!sameSession && currentLog.isPresent() || scan.lastAnswer() >= o.mark() && scan.lastAnswer() >= 0) {
+                } else if (!sameSession && currentLog.isPresent() || answeredSince(scan, o)) {
                     // Another session with this name is looking (the one offered to is over), or the model has
                     // answered since the offer without having been shown it.
                     released.add(o.id());
@@ -133,6 +136,18 @@ public final class Inbox {
         return new Reconciled(seenNow, releasedNow, refusedNow, pending,
                 accepted.stream().filter(id -> byLog.values().stream().flatMap(List::stream)
                         .anyMatch(o -> o.id().equals(id) && VIA_CHANNEL.equals(o.via()))).toList());
+    }
+
+    /**
+     * Whether the model answered after {@code o} was offered. By the answer's own time when the log gives it:
+     * Claude Code writes the message that called a tool after the tool ran, so an answer placed after the offer's
+     * mark may be the very call that made the offer (poll_inbox) or ran before the hook. Without a time, by place.
+     */
+    private static boolean answeredSince(SeenLog.Scan scan, Offer o) {
+        if (scan.lastAnswerAt() >= 0) {
+            return scan.lastAnswerAt() > o.offeredAt().toEpochMilli();
+        }
+        return scan.lastAnswer() >= 0 && scan.lastAnswer() >= o.mark();
     }
 
     /**

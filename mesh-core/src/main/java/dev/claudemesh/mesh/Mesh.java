@@ -20,7 +20,7 @@ import java.util.function.Function;
  * <p>This class only delegates. Each concern has a class of its own, all sharing one {@link MeshContext}:
  * {@link Presence} (names and liveness), {@link Sessions} (which session a hook belongs to), {@link Questions},
  * {@link Messages}, {@link Tasks}, {@link Inbox} (the one owner of delivery state), {@link StopRule},
- * {@link History} and {@link Housekeeping}.
+ * {@link History}, {@link Housekeeping} and {@link Claims} (file leases).
  */
 public final class Mesh {
     public static final Duration STALE_AFTER = Presence.STALE_AFTER;
@@ -49,6 +49,7 @@ public final class Mesh {
     private final StopRule stopRule;
     private final History history;
     private final Housekeeping housekeeping;
+    private final Claims claims;
 
     public Mesh(MeshStore store, Processes processes, Clock clock, String host, int maxMessageChars) {
         this(store, processes, clock, host, maxMessageChars, Duration.ofSeconds(
@@ -79,6 +80,7 @@ public final class Mesh {
         this.stopRule = new StopRule(ctx, questions, tasks, inbox);
         this.history = new History(ctx, inbox);
         this.housekeeping = new Housekeeping(ctx, presence, questions);
+        this.claims = new Claims(store, this, processes);
     }
 
     /** A mesh on {@code store} configured as {@code config} says, for this process on this host. */
@@ -100,6 +102,11 @@ public final class Mesh {
     /** The owner of delivery state: every path that hands items to a session goes through it. */
     public Inbox inbox() {
         return inbox;
+    }
+
+    /** File leases: who holds which paths of a repository, and whether an edit may go ahead. */
+    public Claims claims() {
+        return claims;
     }
 
     /** The questions part, for {@link AnswerWaits}, which waits on their outcomes. */

@@ -12,7 +12,7 @@ import java.util.function.Predicate;
  * state and can lose a race (answering, expiring) say whether they won, so the domain can report what
  * happened instead of overwriting it. Peers are addressed by name key (lower-case name).
  */
-public interface MeshStore extends AutoCloseable {
+public interface MeshStore extends AutoCloseable, LeaseStore {
 
     /** What a process wants recorded when it takes a name. Null fields keep the stored value. */
     record PeerClaim(String projectPath, String gitRoot, String host, String summary, String sessionId,

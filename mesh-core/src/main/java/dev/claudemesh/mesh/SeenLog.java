@@ -16,10 +16,13 @@ public interface SeenLog {
      * @param offset   where the next scan of the same log should start (the end of the last complete record)
      * @param seen     the ids shown to the model in what was scanned
      * @param enqueued the ids of channel events the client accepted and will show at its next turn
-     * @param lastAnswer where the last answer of the model in what was scanned begins (-1: none): an offer made
-     *                   before it that is not among {@code seen} did not reach the model
+     * @param lastAnswer where the last answer of the model in what was scanned begins (-1: none)
+     * @param lastAnswerAt when the model gave that answer, by the log's own clock, in epoch milliseconds (-1: the
+     *                   log does not say). An offer made before an answer given after it, and not among
+     *                   {@code seen}, did not reach the model. The time decides, not the place: a client may
+     *                   write the answer that called a tool after the tool has run (and offered items).
      */
-    record Scan(long offset, Set<String> seen, Set<String> enqueued, long lastAnswer) {
+    record Scan(long offset, Set<String> seen, Set<String> enqueued, long lastAnswer, long lastAnswerAt) {
     }
 
     /** Looks at {@code log} from byte {@code from} on for the given item ids. An unreadable log proves nothing. */
@@ -32,7 +35,7 @@ public interface SeenLog {
     SeenLog NONE = new SeenLog() {
         @Override
         public Scan scan(String log, long from, Collection<String> ids) {
-            return new Scan(from, Set.of(), Set.of(), -1);
+            return new Scan(from, Set.of(), Set.of(), -1, -1);
         }
 
         @Override

@@ -3,6 +3,7 @@ package dev.claudemesh.store;
 import dev.claudemesh.mesh.MeshStore;
 import dev.claudemesh.mesh.StoreException;
 import dev.claudemesh.mesh.InboxItem;
+import dev.claudemesh.mesh.Lease;
 import dev.claudemesh.mesh.MeshEvent;
 import dev.claudemesh.mesh.Offer;
 import dev.claudemesh.mesh.Receipt;
@@ -884,8 +885,108 @@ public abstract class JdbcStore implements MeshStore {
                     + "AND id NOT IN (SELECT id FROM inbox)", t);
             n += exec(c, "DELETE FROM tasks WHERE status <> 'pending' AND completed_at < ? "
                     + "AND id NOT IN (SELECT id FROM inbox)", t);
+            n += exec(c, "DELETE FROM leases WHERE ended_at < ?", t);
+            exec(c, "DELETE FROM lease_log WHERE at < ?", t);
             return n;
         });
+    }
+
+    // ---------------------------------------------------------------- file leases
+
+    private static final String LEASE_COLUMNS = "id, glob, repo, holder, host, server_pid, server_start, mode, reason, "
+            + "claimed_at, expires_at";
+
+    @Override
+    public boolean addLease(Lease lease, Predicate<List<Lease>> mayAdd) {
+        return write(c -> {
+            if (!mayAdd.test(grouped(rows(c, JdbcStore::leaseRow, "SELECT " + LEASE_COLUMNS
+                    + " FROM leases WHERE repo = ? AND ended_at IS NULL ORDER BY claimed_at, id, glob", lease.repo())))) {
+                return false;
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO leases (id, glob, repo, holder, holder_key, host, "
+                    + "server_pid, server_start, mode, reason, claimed_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                for (String glob : lease.globs()) {
+                    bind(ps, lease.id(), glob, lease.repo(), lease.holder(), key(lease.holder()), lease.host(),
+                            lease.server().pid(), lease.server().startedAtMs(), lease.exclusive() ? "exclusive" : "shared",
+                            lease.reason(), lease.claimedAt().toEpochMilli(), lease.expiresAt().toEpochMilli());
+                    ps.executeUpdate();
+                }
+            }
+            logLease(c, lease.id(), lease.holder(), "claimed", String.join(" ", lease.globs()), lease.claimedAt());
+            return true;
+        });
+    }
+
+    @Override
+    public List<Lease> openLeases(Optional<String> repo) {
+        return read(c -> grouped(repo.isPresent()
+                ? rows(c, JdbcStore::leaseRow, "SELECT " + LEASE_COLUMNS
+                        + " FROM leases WHERE repo = ? AND ended_at IS NULL ORDER BY claimed_at, id, glob", repo.get())
+                : rows(c, JdbcStore::leaseRow, "SELECT " + LEASE_COLUMNS
+                        + " FROM leases WHERE ended_at IS NULL ORDER BY claimed_at, id, glob")));
+    }
+
+    @Override
+    public List<String> endLeases(Collection<String> ids, Collection<String> globs, String how, Instant now) {
+        return write(c -> {
+            List<String> ended = new ArrayList<>();
+            for (String id : ids) {
+                List<String> open = rows(c, rs -> rs.getString(1),
+                        "SELECT glob FROM leases WHERE id = ? AND ended_at IS NULL ORDER BY glob", id);
+                List<String> these = open.stream().filter(g -> globs.isEmpty() || globs.contains(g)).toList();
+                if (these.isEmpty()) {
+                    continue;
+                }
+                String holder = null;
+                try (PreparedStatement ps = c.prepareStatement(
+                        "UPDATE leases SET ended_at = ?, ended_how = ? WHERE id = ? AND glob = ? AND ended_at IS NULL")) {
+                    for (String g : these) {
+                        bind(ps, now.toEpochMilli(), how, id, g);
+                        ps.executeUpdate();
+                    }
+                }
+                for (String h : rows(c, rs -> rs.getString(1), "SELECT holder FROM leases WHERE id = ? LIMIT 1", id)) {
+                    holder = h;
+                }
+                logLease(c, id, holder == null ? "" : holder, how, String.join(" ", these), now);
+                ended.add(id);
+            }
+            return ended;
+        });
+    }
+
+    @Override
+    public List<Lease.Event> leaseEventsAfter(long afterSeq, int limit) {
+        return read(c -> rows(c, rs -> new Lease.Event(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                        rs.getString(5), Instant.ofEpochMilli(rs.getLong(6))),
+                "SELECT seq, lease_id, holder, event, globs, at FROM lease_log WHERE seq > ? ORDER BY seq LIMIT ?", afterSeq, limit));
+    }
+
+    private static void logLease(Connection c, String id, String holder, String event, String globs, Instant at) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO lease_log (lease_id, holder, event, globs, at) VALUES (?, ?, ?, ?, ?)")) {
+            bind(ps, id, holder, event, globs, at.toEpochMilli());
+            ps.executeUpdate();
+        }
+    }
+
+    private static Lease leaseRow(ResultSet rs) throws SQLException {
+        return new Lease(rs.getString("id"), rs.getString("repo"), rs.getString("holder"), rs.getString("host"),
+                new ProcessRef(rs.getLong("server_pid"), rs.getLong("server_start")), "exclusive".equals(rs.getString("mode")),
+                rs.getString("reason"), Instant.ofEpochMilli(rs.getLong("claimed_at")), Instant.ofEpochMilli(rs.getLong("expires_at")),
+                List.of(rs.getString("glob")));
+    }
+
+    /** One lease per id, its rows' globs together, in the order the rows came. */
+    private static List<Lease> grouped(List<Lease> rows) {
+        Map<String, Lease> byId = new LinkedHashMap<>();
+        for (Lease r : rows) {
+            byId.merge(r.id(), r, (a, b) -> {
+                List<String> globs = new ArrayList<>(a.globs());
+                globs.addAll(b.globs());
+                return a.with(globs);
+            });
+        }
+        return new ArrayList<>(byId.values());
     }
 
     @Override

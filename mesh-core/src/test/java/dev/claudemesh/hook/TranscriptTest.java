@@ -48,6 +48,27 @@ class TranscriptTest {
     }
 
     @Test
+    void theLastAnswerIsDatedByItsOwnLineNotByWhereItWasWritten() throws IOException {
+        String answer = "{\"parentUuid\":\"3\",\"message\":{\"role\":\"assistant\",\"content\":[]},\"type\":\"assistant\","
+                + "\"uuid\":\"4\",\"timestamp\":\"2026-12-01T23:15:44.905Z\"}\n";
+        Path f = transcript(HOOK_CONTEXT, answer);
+        SeenLog.Scan s = new Transcript().scan(f.toString(), 0, List.of("m_aaaaaaaaaaa2"));
+        assertEquals(java.time.Instant.parse("2026-12-01T23:15:44.905Z").toEpochMilli(), s.lastAnswerAt());
+        assertEquals(HOOK_CONTEXT.getBytes(StandardCharsets.UTF_8).length, s.lastAnswer());
+    }
+
+    @Test
+    void timestampsAreReadAsJavaTimeReadsThemAndAnythingElseIsUnknown() {
+        for (String t : List.of("2026-12-01T23:15:44.905Z", "2024-02-29T00:00:00Z", "1970-01-01T00:00:00.1Z",
+                "2000-03-01T12:34:56.789123Z", "2099-12-31T23:59:59.999Z", "1999-01-01T01:02:03.004Z")) {
+            assertEquals(java.time.Instant.parse(t).toEpochMilli(), Transcript.epochMillis(t), t);
+        }
+        for (String bad : List.of("", "yesterday", "2026-12-01 23:15:44Z", "2026-13-01T00:00:00Z", "2026-12-01T23:15:44+01:00")) {
+            assertEquals(-1, Transcript.epochMillis(bad), bad);
+        }
+    }
+
+    @Test
     void anAcceptedChannelEventNotYetShownIsOnlyEnqueued() throws IOException {
         Path f = transcript(ENQUEUED);
         SeenLog.Scan s = new Transcript().scan(f.toString(), 0, List.of("m_aaaaaaaaaaa3"));

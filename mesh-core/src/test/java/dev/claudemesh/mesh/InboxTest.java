@@ -40,6 +40,7 @@ class InboxTest {
         final Map<String, Set<String>> enqueued = new HashMap<>();
         final Map<String, Long> size = new HashMap<>();
         final Map<String, Long> answeredAt = new HashMap<>();
+        final Map<String, Long> answerTime = new HashMap<>();
 
         void show(String log, String id) {
             shown.computeIfAbsent(log, k -> new HashSet<>()).add(id);
@@ -56,6 +57,12 @@ class InboxTest {
             grow(log);
         }
 
+        /** An answer written now whose line says it was given at {@code at}. */
+        void answerGivenAt(String log, Instant at) {
+            answerTime.put(log, at.toEpochMilli());
+            answer(log);
+        }
+
         void grow(String log) {
             size.merge(log, 100L, Long::sum);
         }
@@ -67,7 +74,7 @@ class InboxTest {
             Set<String> q = new HashSet<>(enqueued.getOrDefault(log, Set.of()));
             q.retainAll(ids);
             long answer = answeredAt.getOrDefault(log, -1L);
-            return new Scan(size.getOrDefault(log, 0L), s, q, answer >= from ? answer : -1);
+            return new Scan(size.getOrDefault(log, 0L), s, q, answer >= from ? answer : -1, answer >= from ? answerTime.getOrDefault(log, -1L) : -1);
         }
 
         @Override
@@ -148,6 +155,19 @@ class InboxTest {
         offer(Inbox.VIA_PROMPT, "/t1");
         assertTrue(inbox.reconcile("bob", Optional.of("/t1")).released().isEmpty());
         assertEquals("offered", state(id));
+    }
+
+    @Test
+    void theCallThatMadeAToolResultOfferWrittenAfterItIsNotAnAnswerSinceTheOffer() {
+        String id = send(1).get(0);
+        Instant called = now;
+        now = now.plusMillis(400); // poll_inbox runs after the model's message calling it was received
+        inbox.handOver("bob", Optional.of("/t1"), 50, 40_000);
+        log.answerGivenAt("/t1", called); // Claude Code writes that message to the transcript only now
+        assertTrue(inbox.reconcile("bob", Optional.of("/t1")).released().isEmpty(), "the tool's own call is no answer to its result");
+        assertEquals("offered", state(id));
+        log.answerGivenAt("/t1", now.plusMillis(900)); // a real answer after the result, without it
+        assertEquals(List.of(id), inbox.reconcile("bob", Optional.of("/t1")).released());
     }
 
     @Test

@@ -392,4 +392,38 @@ abstract class StoreContractTest {
         a.addQuestion(question("q_1", "alice", "bob", "ping"));
         assertCounterMoves(a, before);
     }
+
+    // ------------------------------------------------------------------ file leases
+
+    private static dev.claudemesh.mesh.Lease lease(String id, String holder, boolean exclusive, String... globs) {
+        return new dev.claudemesh.mesh.Lease(id, "github.com/acme/shop", holder, "h1", new ProcessRef(42, 7), exclusive,
+                "why", T0, T0.plusSeconds(600), java.util.List.of(globs));
+    }
+
+    @Test
+    void aLeaseIsStoredWhenItsTransactionAcceptsWhatIsOpenAndEachGlobEndsOnceWithALogLine() {
+        MeshStore s = store();
+        MeshStore other = second();
+        assertTrue(s.addLease(lease("l_1", "alpha", true, "src/api/**", "docs/**"), open -> open.isEmpty()));
+        java.util.List<java.util.List<dev.claudemesh.mesh.Lease>> seen = new java.util.ArrayList<>();
+        assertFalse(other.addLease(lease("l_2", "beta", true, "src/**"), open -> {
+            seen.add(open);
+            return false;
+        }), "refused by its own check");
+        assertEquals(java.util.List.of("l_1"), seen.get(0).stream().map(dev.claudemesh.mesh.Lease::id).toList());
+        assertEquals(java.util.List.of("docs/**", "src/api/**"), seen.get(0).get(0).globs(), "globs in order");
+        assertTrue(seen.get(0).get(0).exclusive());
+        assertEquals(new ProcessRef(42, 7), seen.get(0).get(0).server());
+        assertEquals(1, other.openLeases(Optional.empty()).size(), "nothing of the refused one was stored");
+        assertEquals(0, other.openLeases(Optional.of("elsewhere")).size());
+
+        assertEquals(java.util.List.of("l_1"), other.endLeases(java.util.List.of("l_1"), java.util.List.of("docs/**"), "released", T0));
+        assertEquals(java.util.List.of(), s.endLeases(java.util.List.of("l_1"), java.util.List.of("docs/**"), "released", T0),
+                "a glob ends once");
+        assertEquals(java.util.List.of("src/api/**"), s.openLeases(Optional.empty()).get(0).globs());
+        assertEquals(java.util.List.of("l_1"), s.endLeases(java.util.List.of("l_1"), java.util.List.of(), "expired", T0));
+        assertTrue(s.openLeases(Optional.empty()).isEmpty());
+        assertEquals(java.util.List.of("claimed src/api/** docs/**", "released docs/**", "expired src/api/**"),
+                other.leaseEventsAfter(0, 10).stream().map(e -> e.event() + " " + e.globs()).toList());
+    }
 }

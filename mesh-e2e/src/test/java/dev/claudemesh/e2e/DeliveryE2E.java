@@ -1,8 +1,11 @@
 package dev.claudemesh.e2e;
 
+import dev.claudemesh.mesh.Inbox;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -101,7 +104,7 @@ class DeliveryE2E {
             try (Seeder seeder = new Seeder(sandbox, sandbox.project("ops"), "ops")) {
                 ids = seeder.tell("backend", 100, "pushed to a session that refuses channels");
             }
-            Thread.sleep(3000); // past the time Claude Code has to accept the first push
+            Thread.sleep(Inbox.CHANNEL_VERDICT.toMillis() + 1000); // past the time Claude Code has to accept the first push
             backend.type("SAY anything new?");
             ApiRequest prompt = backend.api.await(r -> r.shownText().contains("SAY anything new?"), Duration.ofSeconds(90), "for the prompt");
             ApiRequest last = backend.api.await(r -> r.nanos() >= prompt.nanos() && !Script.moreWaiting(r),
@@ -169,6 +172,14 @@ class DeliveryE2E {
             doomed.send("SAY reading");
             thinking.awaitReached(); // its model has been sent what SessionStart and the prompt offered
             ApiRequest seenByDoomed = doomed.lastTurn();
+            // Claude Code writes its transcript a moment after the request; a session killed inside that moment
+            // leaves no proof, and its successor is shown those items again (at least once, never lost). This
+            // scenario is the crash after the record.
+            String shownFirst = ids.stream().filter(id -> seenByDoomed.timesShown(id) == 1).findFirst().orElseThrow();
+            long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!recorded(doomed, shownFirst) && System.nanoTime() < until) {
+                Thread.sleep(50);
+            }
             doomed.kill();
 
             Session next = Session.in(sandbox, backendDir, Script.directives().drainingInbox()).streaming();
@@ -177,6 +188,14 @@ class DeliveryE2E {
             assertTrue(ids.stream().anyMatch(id -> seenByDoomed.timesShown(id) == 1), "the first session saw some");
             assertEachShownOnce(ids, List.of(seenByDoomed, next.lastTurn()));
             thinking.open();
+        }
+    }
+
+    private static boolean recorded(Session s, String id) {
+        try {
+            return Files.readString(s.transcript()).contains(id);
+        } catch (IOException notYet) {
+            return false;
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.claudemesh.e2e;
 
+import dev.claudemesh.mesh.Inbox;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -55,7 +56,7 @@ class InstantDeliveryE2E {
                     "Claude Code refusing the channel");
             Session frontend = sender(sandbox);
             tell(frontend, 2, "refused channels must not lose this");
-            Thread.sleep(2000); // time for a push, had the server made one, to be dropped
+            Thread.sleep(Inbox.CHANNEL_VERDICT.toMillis() + 1000); // time for a push, had the server made one, to be judged refused
 
             backend.type("SAY anything new?");
             ApiRequest seen = backend.api.await(r -> r.shownText().contains("SAY anything new?"), Duration.ofSeconds(90),

@@ -16,8 +16,8 @@ import java.util.regex.Pattern;
  * SAY done
  * </pre>
  * (or on one line, separated by {@code " ;; "}, as an interactive prompt must be).
- * The model makes the prompt's calls in order, one per request (a claude-mesh tool name may be short; any
- * other name is used as given), then ends the turn with the SAY text. Reactions, tried first on every
+ * The model makes the prompt's calls in order, one per request (a claude-mesh tool name may be short; Claude
+ * Code's own tools, such as {@code Edit}, are capitalised, and any name holding "__" is used as given), then ends the turn with the SAY text. Reactions, tried first on every
  * request, play a model that acts on what it was shown: {@link #answeringQuestions} replies to each peer
  * question it sees, {@link #completingTasks} completes each task. Everything is worked out from the request
  * itself (the conversation so far), so the script keeps no state of its own.
@@ -64,9 +64,10 @@ public final class Script implements ModelApi.Model {
     /** Whether what {@code r} newly shows the model says more items wait for it. */
     public static boolean moreWaiting(ApiRequest r) {
         String fresh = r.sinceLastAnswer();
-        return r.answeredTool().map(t -> t.endsWith("poll_inbox")).orElse(false)
-                ? MORE_WAITING.matcher(fresh).find()
-                : fresh.contains("more item(s) are waiting") || fresh.contains("too long to show here");
+        // Whatever came last: Claude Code may add a reminder of its own after a run of tool calls
+        // ("silent_turn_reminder"), so the poll_inbox result need not be the newest block.
+        return MORE_WAITING.matcher(fresh).find()
+                || fresh.contains("more item(s) are waiting") || fresh.contains("too long to show here");
     }
 
     private static final Pattern MORE_WAITING = Pattern.compile("\"more_waiting\"\\s*:\\s*[1-9]");
@@ -134,7 +135,9 @@ public final class Script implements ModelApi.Model {
         String name = space < 0 ? spec : spec.substring(0, space);
         String args = space < 0 ? "{}" : spec.substring(space + 1);
         try {
-            return Reply.call(name.contains("__") ? name : MESH + name, ModelApi.JSON.readTree(args));
+            // Claude Code's own tools (Read, Edit, Write...) start with a capital letter; ours are lower-case.
+            boolean asGiven = name.contains("__") || Character.isUpperCase(name.charAt(0));
+            return Reply.call(asGiven ? name : MESH + name, ModelApi.JSON.readTree(args));
         } catch (java.io.IOException e) {
             throw new IllegalArgumentException("bad CALL arguments in the script: " + args, e);
         }

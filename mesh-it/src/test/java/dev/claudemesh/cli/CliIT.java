@@ -229,7 +229,7 @@ class CliIT {
         List<String> lines = r.out().lines().toList();
         assertEquals(List.of(
                 "database: " + mesh.where(),
-                "schema:   version 3",
+                "schema:   version 4",
                 ".env:     none (no .env above the installation; the environment and defaults apply)",
                 "active:   2  (backend, frontend)",
                 "stale:    0",

@@ -95,7 +95,7 @@ class DoctorIT {
         assertEquals(Set.copyOf(SUBJECTS), lines.keySet(), r.out());
         lines.values().forEach(l -> assertTrue(l.startsWith("ok "), l));
         assertTrue(lines.get("java").contains(String.valueOf(Runtime.version().feature())), lines.get("java"));
-        assertTrue(lines.get("database").contains(mesh.db + ", mode rw-------, schema version 3 (current)"), lines.get("database"));
+        assertTrue(lines.get("database").contains(mesh.db + ", mode rw-------, schema version 4 (current)"), lines.get("database"));
         assertTrue(lines.get("mcp server").contains(home.resolve(".claude.json") + " runs " + bin.resolve("claude-mesh-server")),
                 lines.get("mcp server"));
         assertTrue(lines.get("server").contains("answered initialize in"), lines.get("server"));
@@ -223,7 +223,7 @@ class DoctorIT {
 
         Map<String, String> lines = failing(doctor(), "database");
 
-        assertTrue(lines.get("database").contains("schema version 99, newer than this installation's 3"), lines.get("database"));
+        assertTrue(lines.get("database").contains("schema version 99, newer than this installation's 4"), lines.get("database"));
     }
 
     @Test

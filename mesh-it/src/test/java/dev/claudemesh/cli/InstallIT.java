@@ -36,6 +36,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class InstallIT {
     static final ObjectMapper JSON = new ObjectMapper();
     static final List<String> HOOK_EVENTS = List.of("SessionStart", "UserPromptSubmit", "Stop", "SessionEnd");
+    /** The command hooks' events, then the file-lease check's (an mcp_tool hook, which runs no launcher). */
+    static final List<String> INSTALLED_EVENTS = List.of("SessionStart", "UserPromptSubmit", "Stop", "SessionEnd", "PreToolUse");
 
     /** ~/.claude.json as Claude Code writes it (JSON.stringify, 2 spaces, no final newline), with another server. */
     static final String CLAUDE_JSON = """
@@ -144,7 +146,7 @@ class InstallIT {
         assertEquals("{\"type\":\"stdio\",\"command\":\"" + bin.resolve("claude-mesh-server") + "\",\"args\":[],\"env\":{}}",
                 server.toString());
         JsonNode hooks = JSON.readTree(settings().toFile()).get("hooks");
-        assertEquals(HOOK_EVENTS, fieldNames(hooks));
+        assertEquals(INSTALLED_EVENTS, fieldNames(hooks));
         assertEquals(List.of(bin + "/claude-mesh-session-start"), commands(hooks, "SessionStart"));
         assertEquals(List.of(bin + "/claude-mesh-inbox-poll"), commands(hooks, "UserPromptSubmit"));
         assertEquals(List.of(bin + "/claude-mesh-inbox-poll"), commands(hooks, "Stop"));
@@ -157,7 +159,7 @@ class InstallIT {
 
         assertTrue(r.out().contains("+ mcpServers.claude-mesh: " + bin.resolve("claude-mesh-server")), r.out());
         assertTrue(r.out().contains(settings() + " (new file):"), r.out());
-        assertEquals("3", schemaVersion(), "the database is created and migrated at install");
+        assertEquals("4", schemaVersion(), "the database is created and migrated at install");
         assertTrue(r.out().contains("cache directory " + MeshCli.LAUNCHER_CACHE + ": "), r.out());
         assertTrue(Files.isDirectory(MeshCli.LAUNCHER_CACHE), r.out());
         assertTrue(r.out().contains("launcher start-up caches"), r.out());
@@ -173,7 +175,7 @@ class InstallIT {
 
         assertEquals(0, r.exit(), r.toString());
         assertEquals(List.of("claude-mesh"), fieldNames(JSON.readTree(claudeJson().toFile()).get("mcpServers")));
-        assertEquals(HOOK_EVENTS, fieldNames(JSON.readTree(settings().toFile()).get("hooks")));
+        assertEquals(INSTALLED_EVENTS, fieldNames(JSON.readTree(settings().toFile()).get("hooks")));
         assertTrue(Files.readString(settings()).startsWith("{\n  \"hooks\": {\n    \"SessionStart\": [\n"),
                 "laid out as Claude Code would: " + Files.readString(settings()));
 
@@ -195,7 +197,7 @@ class InstallIT {
         assertEquals(List.of("github", "claude-mesh"), fieldNames(c.get("mcpServers")));
         assertEquals(CLAUDE_JSON, withoutOurs(claudeJson()), "every other key as it was, in its place");
         JsonNode s = JSON.readTree(settings().toFile());
-        assertEquals(List.of("PostToolUse", "Stop", "SessionStart", "UserPromptSubmit", "SessionEnd"), fieldNames(s.get("hooks")));
+        assertEquals(List.of("PostToolUse", "Stop", "SessionStart", "UserPromptSubmit", "SessionEnd", "PreToolUse"), fieldNames(s.get("hooks")));
         assertEquals(List.of("/usr/local/bin/notify done", bin + "/claude-mesh-inbox-poll"), commands(s.get("hooks"), "Stop"));
         assertEquals(SETTINGS, withoutOurs(settings()));
 
@@ -322,7 +324,7 @@ class InstallIT {
         Path real = project.toRealPath();
         assertEquals(bin.resolve("claude-mesh-server").toString(),
                 JSON.readTree(real.resolve(".mcp.json").toFile()).get("mcpServers").get("claude-mesh").get("command").asText());
-        assertEquals(HOOK_EVENTS, fieldNames(JSON.readTree(real.resolve(".claude/settings.json").toFile()).get("hooks")));
+        assertEquals(INSTALLED_EVENTS, fieldNames(JSON.readTree(real.resolve(".claude/settings.json").toFile()).get("hooks")));
         assertFalse(Files.exists(claudeJson()));
         assertFalse(Files.exists(settings()));
 
@@ -341,7 +343,7 @@ class InstallIT {
         assertEquals(0, r.exit(), r.toString());
         assertEquals(bin.resolve("claude-mesh-server").toString(),
                 JSON.readTree(config.resolve(".claude.json").toFile()).get("mcpServers").get("claude-mesh").get("command").asText());
-        assertEquals(HOOK_EVENTS, fieldNames(JSON.readTree(config.resolve("settings.json").toFile()).get("hooks")));
+        assertEquals(INSTALLED_EVENTS, fieldNames(JSON.readTree(config.resolve("settings.json").toFile()).get("hooks")));
         assertFalse(Files.exists(claudeJson()), "nothing in $HOME when Claude Code keeps its files elsewhere");
         assertFalse(Files.exists(settings()));
 
@@ -480,7 +482,9 @@ class InstallIT {
             for (String event : fieldNames(hooks)) {
                 ArrayNode groups = (ArrayNode) hooks.get(event);
                 for (int i = groups.size() - 1; i >= 0; i--) {
-                    if (groups.get(i).path("hooks").get(0).path("command").asText().startsWith(bin + "/")) {
+                    JsonNode h = groups.get(i).path("hooks").get(0);
+                    if (h.path("command").asText().startsWith(bin + "/")
+                            || "mcp_tool".equals(h.path("type").asText()) && "check_edit".equals(h.path("tool").asText())) {
                         groups.remove(i);
                     }
                 }

@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
 @Command(name = "claude-mesh", mixinStandardHelpOptions = true, version = "claude-mesh 0.1.0",
         description = "claude-mesh: Claude Code sessions on one machine find each other and talk.",
         subcommands = {StatusCommand.class, PeersCommand.class, SendCommand.class, AskCommand.class,
-                TailCommand.class, GcCommand.class, DemoCommand.class, InstallCommand.class, UninstallCommand.class,
+                TailCommand.class, ClaimsCommand.class, GcCommand.class, DemoCommand.class, InstallCommand.class, UninstallCommand.class,
                 DoctorCommand.class, InitCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:the mesh refused or failed (see stderr), or doctor found a problem",

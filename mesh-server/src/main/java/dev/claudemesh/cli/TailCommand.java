@@ -1,6 +1,7 @@
 package dev.claudemesh.cli;
 
 import dev.claudemesh.mesh.ChangeWatch;
+import dev.claudemesh.mesh.Lease;
 import dev.claudemesh.mesh.MeshEvent;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -26,7 +27,7 @@ import java.util.concurrent.Callable;
  * Unix tail, {@code -n N} first prints the last N events already stored.
  */
 @Command(name = "tail", mixinStandardHelpOptions = true,
-        description = "Follow the mesh live: every question, reply, message, broadcast and task as it happens, one line each.")
+        description = "Follow the mesh live: every question, reply, message, broadcast and task, and every file claim and its release, as it happens, one line each.")
 final class TailCommand implements Callable<Integer> {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneId.systemDefault());
     /** Stored items read per query while going through the history. */
@@ -71,12 +72,19 @@ final class TailCommand implements Callable<Integer> {
             Set<String> repliesShown = new LinkedHashSet<>();
             long seq;
             int printed = 0;
+            long leaseSeq = 0;
             if (fromStart || lines > 0) {
                 long[] last = new long[1];
                 List<MeshEvent> history = history(m, last, repliesShown);
-                List<MeshEvent> shown = fromStart ? history : history.subList(Math.max(0, history.size() - lines), history.size());
-                for (MeshEvent e : shown) {
-                    System.out.println(line(e));
+                List<Lease.Event> leases = leaseHistory(m);
+                leaseSeq = leases.isEmpty() ? 0 : leases.get(leases.size() - 1).seq();
+                List<Line> all = new ArrayList<>();
+                history.forEach(e -> all.add(new Line(e.at(), line(e))));
+                leases.forEach(e -> all.add(new Line(e.at(), line(e))));
+                all.sort(Comparator.comparing(Line::at));
+                List<Line> shown = fromStart ? all : all.subList(Math.max(0, all.size() - lines), all.size());
+                for (Line e : shown) {
+                    System.out.println(e.text());
                     if (count > 0 && ++printed >= count) {
                         return 0;
                     }
@@ -84,6 +92,7 @@ final class TailCommand implements Callable<Integer> {
                 seq = last[0];
             } else {
                 seq = m.mesh.historyEnd();
+                leaseSeq = leaseHistory(m).stream().mapToLong(Lease.Event::seq).max().orElse(0);
                 // Replies made before we started are history, not news.
                 m.mesh.repliesSince(m.mesh.now().minus(REPLY_LOOKBACK)).forEach(e -> repliesShown.add(e.id()));
             }
@@ -100,6 +109,13 @@ final class TailCommand implements Callable<Integer> {
                     } else if (!repliesShown.add(e.id())) {
                         continue;
                     }
+                    System.out.println(line(e));
+                    if (count > 0 && ++printed >= count) {
+                        return 0;
+                    }
+                }
+                for (Lease.Event e : m.mesh.claims().eventsAfter(leaseSeq, PAGE)) {
+                    leaseSeq = e.seq();
                     System.out.println(line(e));
                     if (count > 0 && ++printed >= count) {
                         return 0;
@@ -141,6 +157,30 @@ final class TailCommand implements Callable<Integer> {
         all.sort(Comparator.comparing(MeshEvent::at).thenComparing(MeshEvent::seq));
         last[0] = seq;
         return all;
+    }
+
+    /** One printed line and when its event happened, for merging the two histories. */
+    private record Line(Instant at, String text) {
+    }
+
+    /** Every stored claim and end of one, oldest first. */
+    private static List<Lease.Event> leaseHistory(MeshOpener m) {
+        List<Lease.Event> all = new ArrayList<>();
+        long seq = 0;
+        while (true) {
+            List<Lease.Event> page = m.mesh.claims().eventsAfter(seq, PAGE);
+            all.addAll(page);
+            if (page.size() < PAGE) {
+                return all;
+            }
+            seq = page.get(page.size() - 1).seq();
+        }
+    }
+
+    /** A claim or the end of one: {@code claimed l_… alpha: src/api/**}. */
+    static String line(Lease.Event e) {
+        return TIME.format(e.at()) + " " + String.format("%-11s", TerminalText.line(e.event())) + " " + TerminalText.line(e.leaseId())
+                + " " + TerminalText.line(e.holder()) + ": " + TerminalText.line(e.globs(), 160);
     }
 
     private static void trim(Set<String> ids) {

@@ -43,7 +43,8 @@ public final class Installer {
         ObjectNode servers = mcp.edit();
         List<String> serverChanges = McpServerEntry.install(servers, mcp.path, installation);
         ObjectNode hooks = settings.edit();
-        List<String> hookChanges = HookEntries.install(hooks, settings.path, installation, wanted);
+        List<String> hookChanges = new ArrayList<>(HookEntries.install(hooks, settings.path, installation, wanted));
+        hookChanges.addAll(EditGuardHook.install(hooks, settings.path));
         Set<PosixFilePermission> mode = scope == Scope.USER ? PRIVATE : SHARED;
         return new Plan(List.of(edit(mcp, servers, serverChanges, mode, holdsOurs(mcp)),
                 edit(settings, hooks, hookChanges, mode, holdsOurs(settings))));
@@ -53,7 +54,11 @@ public final class Installer {
         List<FileEdit> edits = new ArrayList<>();
         edits.add(uninstall(JsonFile.read(scope.mcpFile(home, project)), McpServerEntry::uninstall));
         edits.add(uninstall(JsonFile.read(scope.settingsFile(home, project)),
-                (config, original) -> HookEntries.uninstall(config, original, Set.of(MeshHook.values()))));
+                (config, original) -> {
+                    List<String> changes = new ArrayList<>(EditGuardHook.uninstall(config, original));
+                    changes.addAll(HookEntries.uninstall(config, original, Set.of(MeshHook.values())));
+                    return changes;
+                }));
         return new Plan(edits);
     }
 
@@ -74,7 +79,8 @@ public final class Installer {
      */
     private static boolean holdsOurs(JsonFile file) {
         ObjectNode config = file.edit();
-        return McpServerEntry.find(config).filter(McpServerEntry::isOurs).isPresent() || !HookEntries.find(config).isEmpty();
+        return McpServerEntry.find(config).filter(McpServerEntry::isOurs).isPresent() || !HookEntries.find(config).isEmpty()
+                || EditGuardHook.present(config);
     }
 
     /**

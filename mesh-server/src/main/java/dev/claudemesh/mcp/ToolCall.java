@@ -98,4 +98,16 @@ final class ToolCall {
         }
         return Optional.of(b);
     }
+
+    /** A list of strings; empty when the argument is absent. */
+    java.util.List<String> stringList(String name) {
+        Object v = args.get(name);
+        if (v == null) {
+            return java.util.List.of();
+        }
+        if (!(v instanceof java.util.List<?> l) || l.stream().anyMatch(x -> !(x instanceof String))) {
+            throw new MeshException("argument '" + name + "' must be a list of strings, such as [\"src/api/**\"]");
+        }
+        return l.stream().map(String.class::cast).toList();
+    }
 }

@@ -150,7 +150,11 @@ class InstallerTest {
                 }
                 """, read(claudeJson()));
         JsonNode hooks = json(settings()).get("hooks");
-        assertEquals(List.of("SessionStart", "UserPromptSubmit", "Stop", "SessionEnd"), keys(hooks));
+        assertEquals(List.of("SessionStart", "UserPromptSubmit", "Stop", "SessionEnd", "PreToolUse"), keys(hooks));
+        assertEquals("{\"matcher\":\"Edit|Write|MultiEdit|NotebookEdit\",\"hooks\":[{\"type\":\"mcp_tool\",\"server\":\"claude-mesh\","
+                + "\"tool\":\"check_edit\",\"input\":{\"tool_name\":\"${tool_name}\",\"file_path\":\"${tool_input.file_path}\","
+                + "\"notebook_path\":\"${tool_input.notebook_path}\"},\"timeout\":10}]}", hooks.get("PreToolUse").get(0).toString(),
+                "the file-lease check, answered by the session's own server");
         assertEquals("{\"type\":\"command\",\"command\":\"/opt/claude-mesh/bin/claude-mesh-session-start\",\"timeout\":10}",
                 hooks.get("SessionStart").get(0).get("hooks").get(0).toString());
         assertEquals("/opt/claude-mesh/bin/claude-mesh-inbox-poll", hooks.get("UserPromptSubmit").get(0).get("hooks").get(0).get("command").asText());
@@ -346,7 +350,7 @@ class InstallerTest {
             assertEquals(claude, read(claudeJson()), "indent '" + indent + "'");
             assertEquals(settings, read(settings()), "indent '" + indent + "'");
             assertEquals(List.of("- mcpServers.claude-mesh: /opt/claude-mesh/bin/claude-mesh-server"), plan.edits().get(0).changes());
-            assertEquals(5, plan.edits().get(1).changes().size(), plan.edits().get(1).changes().toString());
+            assertEquals(6, plan.edits().get(1).changes().size(), plan.edits().get(1).changes().toString());
         }
     }
 
@@ -467,7 +471,7 @@ class InstallerTest {
 
         assertEquals("/opt/claude-mesh/bin/claude-mesh-server",
                 json(project.resolve(".mcp.json")).get("mcpServers").get("claude-mesh").get("command").asText());
-        assertEquals(4, json(project.resolve(".claude/settings.json")).get("hooks").size());
+        assertEquals(5, json(project.resolve(".claude/settings.json")).get("hooks").size());
         assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(project.resolve(".mcp.json"))));
         assertFalse(Files.exists(home()), "user files untouched");
     }
