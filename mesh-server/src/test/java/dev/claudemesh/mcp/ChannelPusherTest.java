@@ -58,7 +58,7 @@ class ChannelPusherTest {
 
         @Override
         public synchronized Scan scan(String log, long from, Collection<String> ids) {
-            return new Scan(from, Set.copyOf(shown), Set.copyOf(enqueued), -1);
+            return new Scan(from, Set.copyOf(shown), Set.copyOf(enqueued), -1, -1);
         }
 
         @Override
