@@ -155,6 +155,14 @@ class LayeringTest {
     }
 
     @Test
+    void nothingOutsideTheDomainReachesTheStoreThroughTheMesh() {
+        noClasses().that().resideOutsideOfPackage(OURS + ".mesh..")
+                .should().callMethod(dev.claudemesh.mesh.Mesh.class, "store")
+                .because("Mesh is the door to the rules, not a way past them: adapters call its methods")
+                .check(PRODUCT);
+    }
+
+    @Test
     void onlyTheInboxChangesDeliveryState() {
         noClasses().that().doNotHaveFullyQualifiedName("dev.claudemesh.mesh.Inbox")
                 .should().callMethodWhere(DescribedPredicate.describe("a delivery transition of the store port " + DELIVERY_TRANSITIONS,

@@ -10,12 +10,15 @@ import dev.claudemesh.mesh.Processes;
 import dev.claudemesh.mesh.MeshStore;
 import dev.claudemesh.mesh.StoreException;
 
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
@@ -43,11 +46,12 @@ import java.util.stream.Stream;
 public final class HookSocketServer implements AutoCloseable {
     /** Hooks of one session run one at a time; a few at once is already odd, more are turned away (they read the file). */
     private static final int MAX_AT_ONCE = 4;
+    /** The process's one logger (stderr): this runs in servers, where stdout is JSON-RPC's, and in hook processes. */
+    private static final Logger LOG = LoggerFactory.getLogger(HookSocketServer.class);
 
     private final MeshConfig config;
     private final MeshStore store;
     private final Processes processes;
-    private final PrintStream log;
     private final ServerSocketChannel listener;
     private final Path socket;
     private final Object fileKey;
@@ -56,13 +60,12 @@ public final class HookSocketServer implements AutoCloseable {
     private final ScheduledExecutorService deadlines;
     private volatile boolean closed;
 
-    private HookSocketServer(MeshConfig config, MeshStore store, Processes processes, InboxPoll.Rules rules, PrintStream log,
+    private HookSocketServer(MeshConfig config, MeshStore store, Processes processes, InboxPoll.Rules rules,
                              ServerSocketChannel listener, Path socket, Object fileKey) {
         this.config = config;
         this.rules = rules;
         this.store = store;
         this.processes = processes;
-        this.log = log;
         this.listener = listener;
         this.socket = socket;
         this.fileKey = fileKey;
@@ -71,18 +74,17 @@ public final class HookSocketServer implements AutoCloseable {
     }
 
     /**
-     * Starts answering hooks, or says on {@code log} why it cannot (the hooks then read the database, as
+     * Starts answering hooks, or logs why it cannot (the hooks then read the database, as
      * without a server). A socket another live server of the same Claude Code process holds is left to it.
      */
-    public static Optional<HookSocketServer> start(MeshConfig config, MeshStore store, Processes processes,
-                                                   PrintStream log) {
+    public static Optional<HookSocketServer> start(MeshConfig config, MeshStore store, Processes processes) {
         return start(config, store, processes, new InboxPoll.Rules(ToolUseItems.QUESTIONS,
-                StopBlocks.counting(System.getenv(StopBlocks.CAP_ENV))), log);
+                StopBlocks.counting(System.getenv(StopBlocks.CAP_ENV))));
     }
 
     /** @param rules what the server knows beyond a hook's input, shared with its mcp_tool hooks */
     public static Optional<HookSocketServer> start(MeshConfig config, MeshStore store, Processes processes,
-                                                   InboxPoll.Rules rules, PrintStream log) {
+                                                   InboxPoll.Rules rules) {
         Optional<ProcessRef> claude = processes.parent();
         if (claude.isEmpty()) {
             return Optional.empty();
@@ -95,7 +97,7 @@ public final class HookSocketServer implements AutoCloseable {
             }
             Optional<String> problem = HookSocket.problemWith(dir);
             if (problem.isPresent()) {
-                log.println("claude-mesh-server: hooks will read the database themselves: " + problem.get());
+                LOG.warn("hooks will read the database themselves: {}", problem.get());
                 return Optional.empty();
             }
             removeStale(dir);
@@ -117,9 +119,9 @@ public final class HookSocketServer implements AutoCloseable {
             }
             Object key = Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class,
                     LinkOption.NOFOLLOW_LINKS).fileKey();
-            return Optional.of(new HookSocketServer(config, store, processes, rules, log, listener, socket, key));
+            return Optional.of(new HookSocketServer(config, store, processes, rules, listener, socket, key));
         } catch (IOException | RuntimeException e) {
-            log.println("claude-mesh-server: hooks will read the database themselves: cannot listen on " + socket + " (" + e + ")");
+            LOG.warn("hooks will read the database themselves: cannot listen on {} ({})", socket, e.toString());
             return Optional.empty();
         }
     }
@@ -165,7 +167,7 @@ public final class HookSocketServer implements AutoCloseable {
                 c = listener.accept();
             } catch (IOException e) {
                 if (!closed) {
-                    log.println("claude-mesh-server: stopped answering hooks: " + e.getMessage());
+                    LOG.warn("stopped answering hooks: {}", e.getMessage());
                 }
                 return;
             }
@@ -219,7 +221,7 @@ public final class HookSocketServer implements AutoCloseable {
         } catch (IOException e) {
             // the hook went away, or its time ran out: see below
         } catch (RuntimeException e) {
-            log.println("claude-mesh-server: answering a hook failed: " + e);
+            LOG.error("answering a hook failed", e);
         } finally {
             deadline.cancel(false);
             if (answer != null && !answer.offered().isEmpty()) {
@@ -268,11 +270,11 @@ public final class HookSocketServer implements AutoCloseable {
     private void putBack(InboxPoll.Answer answer) {
         try {
             Mesh.of(store, config, processes, TRANSCRIPTS).inbox().notDelivered(answer.recipient(), answer.offered());
-            log.println("claude-mesh-server: a hook did not confirm its answer; " + answer.offered().size()
-                    + " item(s) for '" + answer.recipient() + "' stay in the inbox");
+            LOG.warn("a hook did not confirm its answer; {} item(s) for '{}' stay in the inbox", answer.offered().size(),
+                    answer.recipient());
         } catch (RuntimeException e) {
-            log.println("claude-mesh-server: a hook did not confirm its answer, and putting its "
-                    + answer.offered().size() + " item(s) back failed: " + e.getMessage());
+            LOG.warn("a hook did not confirm its answer, and putting its {} item(s) back failed: {}", answer.offered().size(),
+                    e.getMessage());
         }
     }
 

@@ -11,7 +11,6 @@ import dev.claudemesh.mesh.PeerView;
 import dev.claudemesh.mesh.StoreException;
 import dev.claudemesh.mesh.Question;
 import dev.claudemesh.mesh.Task;
-import dev.claudemesh.mesh.TaskStatus;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -70,7 +69,7 @@ public final class SessionStart {
         mesh.settle(me.name(), log);
 
         List<Question> questions = mesh.openQuestionsFor(me.name());
-        List<Task> tasks = mesh.tasksAssignedTo(me.name()).stream().filter(t -> t.status() == TaskStatus.PENDING).toList();
+        List<Task> tasks = mesh.pendingTasksFor(me.name());
         int budget = HookText.LIMIT - HookText.NOTES - out.length();
         List<String> framed = new ArrayList<>();
         List<String> openIds = new ArrayList<>();

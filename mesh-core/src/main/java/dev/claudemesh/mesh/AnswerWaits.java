@@ -128,7 +128,7 @@ public final class AnswerWaits implements AutoCloseable {
 
         private void end() {
             waits.remove(this);
-            mesh.store().releaseAnswer(question.id());
+            mesh.questions().releaseAnswer(question.id());
         }
     }
 
@@ -140,7 +140,7 @@ public final class AnswerWaits implements AutoCloseable {
      * must not block), with the time waited so far.
      */
     public Wait await(Question q, Optional<Duration> limit, Duration tickEvery, Consumer<Duration> tick) {
-        mesh.store().holdAnswer(q.id());
+        mesh.questions().holdAnswer(q.id());
         return register(q, limit, tickEvery, tick);
     }
 
@@ -155,11 +155,11 @@ public final class AnswerWaits implements AutoCloseable {
         Question q;
         try {
             q = mesh.ask(from, to, text, timeout, id -> {
-                mesh.store().holdAnswer(id);
+                mesh.questions().holdAnswer(id);
                 held.add(id);
             });
         } catch (RuntimeException e) {
-            held.forEach(mesh.store()::releaseAnswer);
+            held.forEach(mesh.questions()::releaseAnswer);
             throw e;
         }
         return register(q, limit, tickEvery, tick);
@@ -170,7 +170,7 @@ public final class AnswerWaits implements AutoCloseable {
         Wait w = new Wait(q, limit, tickEvery, tick);
         synchronized (this) {
             if (closed) {
-                mesh.store().releaseAnswer(q.id());
+                mesh.questions().releaseAnswer(q.id());
                 throw new IllegalStateException("the server is stopping");
             }
             waits.add(w);
@@ -246,7 +246,7 @@ public final class AnswerWaits implements AutoCloseable {
         for (Wait w : all) {
             String asker = w.question.asker();
             if (!pendingByAsker.containsKey(asker)) {
-                pendingByAsker.put(asker, new HashSet<>(mesh.store().pendingQuestionIds(asker)));
+                pendingByAsker.put(asker, new HashSet<>(mesh.questions().pendingIds(asker)));
             }
         }
         Instant now = mesh.now();
@@ -260,7 +260,7 @@ public final class AnswerWaits implements AutoCloseable {
             Question q = w.question;
             if (!pendingByAsker.get(q.asker()).contains(q.id())) {
                 w.finish(() -> mesh.settled(q).orElse(null), null);
-            } else if (!now.isBefore(q.expiresAt())) {
+            } else if (q.expiredBy(now)) {
                 w.finish(() -> mesh.endWait(q, QuestionStatus.EXPIRED, AskOutcome.TIMED_OUT), null);
             } else if (!now.isBefore(w.until)) {
                 w.finish(() -> mesh.settled(q).orElse(new AskOutcome(AskOutcome.WAITING, q.id(), q.target(), Optional.empty())), null);

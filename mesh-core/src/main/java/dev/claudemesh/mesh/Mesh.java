@@ -1,55 +1,59 @@
 package dev.claudemesh.mesh;
 
-import dev.claudemesh.identity.PeerNames;
+import dev.claudemesh.config.MeshConfig;
 import dev.claudemesh.identity.ProjectIdentity;
-import dev.claudemesh.mesh.MeshStore.PeerClaim;
 
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
-import java.util.function.Predicate;
-import java.util.stream.Collectors;
+import java.util.function.Function;
 
 /**
- * The mesh's rules, in one place: who a process is, who is online, who may answer what, what counts as
- * delivered, and when a session must not go idle. Tools, hooks and the CLI call these methods and render
- * the results; none of them decide anything themselves.
+ * The mesh's rules, behind one door: who a process is, who is online, who may answer what, what counts as
+ * delivered, and when a session must not go idle. Tools, hooks and the CLI call these methods and render the
+ * results; none of them decide anything themselves.
+ *
+ * <p>This class only delegates. Each concern has a class of its own, all sharing one {@link MeshContext}:
+ * {@link Presence} (names and liveness), {@link Sessions} (which session a hook belongs to), {@link Questions},
+ * {@link Messages}, {@link Tasks}, {@link Inbox} (the one owner of delivery state), {@link StopRule},
+ * {@link History}, {@link Housekeeping} and {@link Claims} (file leases).
  */
 public final class Mesh {
-    public static final Duration STALE_AFTER = Duration.ofMinutes(30);
+    public static final Duration STALE_AFTER = Presence.STALE_AFTER;
     /**
      * How long a question stays open when its asker gives no timeout_seconds: long past one ask_peer call (which
      * returns {@code waiting} before Claude Code would move it to the background), so a busy peer can still
      * answer and the answer reaches the asker's inbox. The ask tool, the CLI and the docs all take it from here.
      */
-    public static final int DEFAULT_ASK_TIMEOUT_SECONDS = 600;
+    public static final int DEFAULT_ASK_TIMEOUT_SECONDS = Questions.DEFAULT_ASK_TIMEOUT_SECONDS;
     public static final Duration DEFAULT_ASK_TIMEOUT = Duration.ofSeconds(DEFAULT_ASK_TIMEOUT_SECONDS);
-    public static final int MAX_ASK_TIMEOUT_SECONDS = 3600;
+    public static final int MAX_ASK_TIMEOUT_SECONDS = Questions.MAX_ASK_TIMEOUT_SECONDS;
     /** How many sessions of one project may hold numbered names (backend, backend-2, ...). */
-    static final int MAX_SESSIONS_PER_NAME = 50;
+    static final int MAX_SESSIONS_PER_NAME = Presence.MAX_SESSIONS_PER_NAME;
+    /** How long SessionStart looks for a claude-mesh server starting in its session before deciding it has none. */
+    public static final Duration NO_SERVER_GRACE = Sessions.NO_SERVER_GRACE;
+    /** At most this many questions and tasks are framed by one Stop; the rest are named by id. */
+    static final int STOP_BATCH = StopRule.STOP_BATCH;
 
-    private final MeshStore store;
-    private final Processes processes;
-    private final Clock clock;
-    private final String host;
-    private final int maxMessageChars;
-    private final Duration heartbeatTimeout;
+    private final MeshContext ctx;
     private final Inbox inbox;
+    private final Presence presence;
+    private final Sessions sessions;
+    private final Questions questions;
+    private final Messages messages;
+    private final Tasks tasks;
+    private final StopRule stopRule;
+    private final History history;
+    private final Housekeeping housekeeping;
     private final Claims claims;
-    /** Made on first use: seeding costs a hook that never creates an id a few milliseconds for nothing. */
-    private SecureRandom random;
 
     public Mesh(MeshStore store, Processes processes, Clock clock, String host, int maxMessageChars) {
         this(store, processes, clock, host, maxMessageChars, Duration.ofSeconds(
-                dev.claudemesh.config.MeshConfig.DEFAULT_HEARTBEAT_SECONDS + dev.claudemesh.config.MeshConfig.DEFAULT_HEARTBEAT_GRACE_SECONDS));
+                MeshConfig.DEFAULT_HEARTBEAT_SECONDS + MeshConfig.DEFAULT_HEARTBEAT_GRACE_SECONDS));
     }
 
     /**
@@ -66,35 +70,33 @@ public final class Mesh {
      */
     public Mesh(MeshStore store, Processes processes, Clock clock, String host, int maxMessageChars, Duration heartbeatTimeout,
                 SeenLog seenLog) {
-        this.store = store;
-        this.processes = processes;
-        this.clock = clock;
-        this.host = host;
-        this.maxMessageChars = maxMessageChars;
-        this.heartbeatTimeout = heartbeatTimeout;
+        this.ctx = new MeshContext(store, processes, clock, host, maxMessageChars, heartbeatTimeout);
         this.inbox = new Inbox(store, seenLog, clock);
+        this.presence = new Presence(ctx);
+        this.sessions = new Sessions(ctx, presence);
+        this.questions = new Questions(ctx, presence, inbox);
+        this.messages = new Messages(ctx, presence);
+        this.tasks = new Tasks(ctx, presence);
+        this.stopRule = new StopRule(ctx, questions, tasks, inbox);
+        this.history = new History(ctx, inbox);
+        this.housekeeping = new Housekeeping(ctx, presence, questions);
         this.claims = new Claims(store, this, processes);
     }
 
     /** A mesh on {@code store} configured as {@code config} says, for this process on this host. */
-    public static Mesh of(MeshStore store, dev.claudemesh.config.MeshConfig config) {
+    public static Mesh of(MeshStore store, MeshConfig config) {
         return of(store, config, Processes.LOCAL);
     }
 
-    /** As {@link #of(MeshStore, dev.claudemesh.config.MeshConfig)}, judging processes through {@code processes}. */
-    public static Mesh of(MeshStore store, dev.claudemesh.config.MeshConfig config, Processes processes) {
+    /** As {@link #of(MeshStore, MeshConfig)}, judging processes through {@code processes}. */
+    public static Mesh of(MeshStore store, MeshConfig config, Processes processes) {
         return of(store, config, processes, SeenLog.NONE);
     }
 
     /** As above, finding proof of what sessions saw in {@code seenLog}. */
-    public static Mesh of(MeshStore store, dev.claudemesh.config.MeshConfig config, Processes processes, SeenLog seenLog) {
+    public static Mesh of(MeshStore store, MeshConfig config, Processes processes, SeenLog seenLog) {
         return new Mesh(store, processes, Clock.systemUTC(), config.host(), config.maxMessageChars(),
                 config.heartbeatTimeout(), seenLog);
-    }
-
-    /** The peer named {@code name}, as stored. */
-    public Optional<Peer> peer(String name) {
-        return store.peer(name);
     }
 
     /** The owner of delivery state: every path that hands items to a session goes through it. */
@@ -107,16 +109,34 @@ public final class Mesh {
         return claims;
     }
 
+    /** The questions part, for {@link AnswerWaits}, which waits on their outcomes. */
+    Questions questions() {
+        return questions;
+    }
+
     /** The host name this process records and judges others by. */
     public String host() {
-        return host;
+        return ctx.host;
     }
 
+    /**
+     * The store this mesh runs on. Adapters never use it (LayeringTest holds them to the domain's methods); it
+     * stays for the domain's own classes and tests.
+     */
     public MeshStore store() {
-        return store;
+        return ctx.store;
     }
 
-    // ------------------------------------------------------------------ identity and presence
+    public Instant now() {
+        return ctx.now();
+    }
+
+    // ------------------------------------------------------------------ identity and presence (Presence)
+
+    /** The peer named {@code name}, as stored. */
+    public Optional<Peer> peer(String name) {
+        return presence.peer(name);
+    }
 
     /**
      * An MCP server joins: it takes its project's name or, when a live session elsewhere holds it, the next
@@ -124,34 +144,17 @@ public final class Mesh {
      * the row it made (see {@link #sessionPeer}).
      */
     public Peer joinAsServer(ProjectIdentity id) {
-        ProcessRef self = processes.self();
-        ProcessRef claude = processes.parent().orElse(null);
-        PeerClaim claim = new PeerClaim(id.projectPath().toString(), id.gitRoot().toString(), host, null, null,
-                self, claude, now());
-        return store.claimName(candidates(id.baseName()), claim, row -> heldAgainstServer(row, self));
-    }
-
-    /** Whether {@code row} belongs to a live session other than this server's. */
-    private boolean heldAgainstServer(Peer row, ProcessRef self) {
-        if (row.state() == PeerState.OFFLINE || isGone(row)) {
-            return false;
-        }
-        // A pid names a process only on its own host; another host's server with our pid is not us.
-        return row.server().map(s -> s.pid() != self.pid() || !host.equals(row.host())).orElse(true);
+        return presence.joinAsServer(id);
     }
 
     /** The server re-announces itself (the register tool): active again, with a new summary if given. */
     public Peer register(String self, ProjectIdentity id, Optional<String> summary) {
-        summary.ifPresent(s -> checkText("summary", s, 1000, true));
-        ProcessRef me = processes.self();
-        PeerClaim claim = new PeerClaim(id.projectPath().toString(), id.gitRoot().toString(), host,
-                summary.orElse(null), null, me, processes.parent().orElse(null), now());
-        return store.claimName(List.of(self), claim, row -> false);
+        return presence.register(self, id, summary);
     }
 
     /** Heartbeat: the server is alive and responsive. */
     public void heartbeat(String self) {
-        store.touch(self, now());
+        presence.heartbeat(self);
     }
 
     /**
@@ -160,9 +163,7 @@ public final class Mesh {
      * in several terminals never compete for a name.
      */
     public String commandLineName() {
-        String h = host.replaceAll("[^A-Za-z0-9.-]+", "-");
-        String name = "cli@" + (h.isEmpty() ? "localhost" : h);
-        return name.length() > PeerNames.MAX_LENGTH ? name.substring(0, PeerNames.MAX_LENGTH) : name;
+        return presence.commandLineName();
     }
 
     /**
@@ -172,9 +173,7 @@ public final class Mesh {
      * latest one records itself, and the name goes offline when that one leaves ({@link #leaveAsServer}).
      */
     public Peer joinAsCommandLine(ProjectIdentity id) {
-        PeerClaim claim = new PeerClaim(id.projectPath().toString(), id.gitRoot().toString(), host,
-                "claude-mesh command line", null, processes.self(), processes.parent().orElse(null), now());
-        return store.claimName(List.of(commandLineName()), claim, row -> false);
+        return presence.joinAsCommandLine(id);
     }
 
     /**
@@ -184,16 +183,7 @@ public final class Mesh {
      * @return the name as the stored peer spells it, or as given when no peer has it
      */
     public String speakAs(String name) {
-        String problem = PeerNames.problem(name);
-        if (problem != null) {
-            throw new MeshException(problem);
-        }
-        Optional<Peer> existing = store.peer(name);
-        if (existing.isPresent() && statusOf(existing.get()) != PeerStatus.OFFLINE) {
-            throw new MeshException("a session that may be live holds '" + existing.get().name() + "'; pick a name "
-                    + "no live session has");
-        }
-        return existing.map(Peer::name).orElse(name);
+        return presence.speakAs(name);
     }
 
     /**
@@ -202,19 +192,7 @@ public final class Mesh {
      * name; any other holder (an offline row, an earlier command line) gives it up.
      */
     public Peer joinAs(String name, ProjectIdentity id, String summary) {
-        String problem = PeerNames.problem(name);
-        if (problem != null) {
-            throw new MeshException(problem);
-        }
-        ProcessRef me = processes.self();
-        Optional<Peer> existing = store.peer(name);
-        if (existing.isPresent() && existing.get().server().isPresent() && statusOf(existing.get()) != PeerStatus.OFFLINE
-                && existing.get().server().get().pid() != me.pid()) {
-            throw new MeshException("'" + name + "' is a live session's name; pick another");
-        }
-        PeerClaim claim = new PeerClaim(id.projectPath().toString(), id.gitRoot().toString(), host, summary, null,
-                me, processes.parent().orElse(null), now());
-        return store.claimName(List.of(name), claim, row -> false);
+        return presence.joinAs(name, id, summary);
     }
 
     /**
@@ -222,17 +200,49 @@ public final class Mesh {
      * gone) and, when {@code sessionId} is given, still that session (another has not taken the name).
      */
     public boolean sessionGoesOn(String name, String sessionId) {
-        Optional<Peer> p = store.peer(name);
-        if (p.isEmpty() || statusOf(p.get()) == PeerStatus.OFFLINE) {
-            return false;
-        }
-        return sessionId == null || p.get().sessionId().isEmpty() || sessionId.equals(p.get().sessionId().get());
+        return presence.sessionGoesOn(name, sessionId);
     }
 
     /** The server is shutting down: offline, unless another process has taken the name meanwhile. */
     public void leaveAsServer(String self) {
-        store.releaseServer(self, processes.self().pid(), now());
+        presence.leaveAsServer(self);
     }
+
+    /** Active, stale or offline, worked out now from the stored state, the processes and the last sighting. */
+    public PeerStatus statusOf(Peer p) {
+        return presence.statusOf(p);
+    }
+
+    /**
+     * The live peer of another project holding {@code name}, if any. A session starting in {@code projectPath}
+     * and asking for that name gets a numbered one instead ({@code name-2}), so the name is taken for it.
+     */
+    public Optional<Peer> holderElsewhere(String name, String projectPath) {
+        return presence.holderElsewhere(name, projectPath);
+    }
+
+    /** Every peer the mesh knows, with its status now (the command line's list). */
+    public List<PeerView> allPeers() {
+        return presence.allPeers();
+    }
+
+    public List<PeerView> listPeers(String self, ProjectIdentity selfId, PeerScope scope, boolean includeStale) {
+        return presence.listPeers(self, selfId, scope, includeStale);
+    }
+
+    /**
+     * The session takes another name (a role such as {@code planner}) for as long as it lives. The name it
+     * had is released at once (offline, free for others; mail sent to it stays with it).
+     */
+    public Peer rename(String self, ProjectIdentity id, String newName) {
+        return presence.rename(self, id, newName);
+    }
+
+    public Peer setSummary(String self, String summary) {
+        return presence.setSummary(self, summary);
+    }
+
+    // ------------------------------------------------------------------ sessions (Sessions)
 
     /**
      * The Claude Code process of the session this (hook) process belongs to: its nearest ancestor with a
@@ -241,12 +251,7 @@ public final class Mesh {
      * another session (claude -p in a Bash tool) is not taken for the outer one.
      */
     public Optional<ProcessRef> sessionProcess() {
-        for (ProcessRef a : processes.ancestors()) {
-            if (processes.runsServerChild(a)) {
-                return Optional.of(a);
-            }
-        }
-        return Optional.empty();
+        return sessions.sessionProcess();
     }
 
     /**
@@ -257,16 +262,7 @@ public final class Mesh {
      * Claude Code) must not hand one project's mail to another's hook.
      */
     public Optional<Peer> sessionPeer(ProjectIdentity id) {
-        return sessionProcess().flatMap(claude -> peerOfSession(claude, id));
-    }
-
-    private Optional<Peer> peerOfSession(ProcessRef claude, ProjectIdentity id) {
-        String project = id.projectPath().toString();
-        return store.peers().stream()
-                .filter(p -> host.equals(p.host()) && p.projectPath().equals(project)
-                        && p.claude().map(c -> sameProcess(c, claude)).orElse(false))
-                .filter(p -> statusOf(p) != PeerStatus.OFFLINE)
-                .min(java.util.Comparator.comparing(Peer::registeredAt));
+        return sessions.sessionPeer(id);
     }
 
     /**
@@ -275,54 +271,15 @@ public final class Mesh {
      * after {@link #NO_SERVER_GRACE}, when no server is starting at all. Records the session id on the row.
      */
     public Optional<Peer> startSession(ProjectIdentity id, String sessionId, Duration wait) {
-        // Real time, not the mesh's clock: this is a wait for another process, however the clock is set.
-        long start = System.nanoTime();
-        long counter = Long.MIN_VALUE;
-        Optional<ProcessRef> claude = Optional.empty();
-        while (true) {
-            if (claude.isEmpty()) {
-                claude = sessionProcess();
-            }
-            long c = store.changeCounter();
-            if (claude.isPresent() && c != counter) {
-                counter = c;
-                Optional<Peer> mine = peerOfSession(claude.get(), id);
-                if (mine.isPresent()) {
-                    if (sessionId != null && !sessionId.equals(mine.get().sessionId().orElse(null))) {
-                        try {
-                            store.recordSession(mine.get().name(), sessionId, now());
-                            return store.peer(mine.get().name()).or(() -> mine);
-                        } catch (StoreException busy) {
-                            // The name is what the session must hear; its next prompt records the session id.
-                        }
-                    }
-                    return mine;
-                }
-            }
-            long waited = System.nanoTime() - start;
-            if (waited >= wait.toNanos() || claude.isEmpty() && waited >= NO_SERVER_GRACE.toNanos()) {
-                return Optional.empty();
-            }
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return Optional.empty();
-            }
-        }
+        return sessions.startSession(id, sessionId, wait);
     }
-
-    /** How long SessionStart looks for a claude-mesh server starting in its session before deciding it has none. */
-    public static final Duration NO_SERVER_GRACE = Duration.ofSeconds(3);
 
     /**
      * Keeps the recorded session id current when a hook of this peer's session reports another one (after
      * /clear or /resume), so SessionEnd matches later.
      */
     public void confirmSession(Peer peer, String sessionId) {
-        if (sessionId != null && !sessionId.equals(peer.sessionId().orElse(null))) {
-            store.recordSession(peer.name(), sessionId, now());
-        }
+        sessions.confirmSession(peer, sessionId);
     }
 
     /**
@@ -333,85 +290,19 @@ public final class Mesh {
      * @return the peer that went offline, if any
      */
     public Optional<String> endSession(String sessionId) {
-        for (Peer p : store.peers()) {
-            if (sessionId.equals(p.sessionId().orElse(null)) && p.state() == PeerState.ACTIVE && host.equals(p.host())
-                    && isGone(p) && store.endSession(p.name(), sessionId, now())) {
-                return Optional.of(p.name());
-            }
-        }
-        return Optional.empty();
+        return sessions.endSession(sessionId);
     }
 
-    private static boolean sameProcess(ProcessRef a, ProcessRef b) {
-        return a.pid() == b.pid() && (a.startedAtMs() == 0 || b.startedAtMs() == 0 || Processes.sameStart(a.startedAtMs(), b.startedAtMs()));
+    /** Records where the session of peer {@code self} keeps its transcript (from its hooks' input). */
+    public void recordTranscript(Peer self, Optional<String> path) {
+        sessions.recordTranscript(self, path);
     }
 
-    private static List<String> candidates(String base) {
-        List<String> names = new ArrayList<>();
-        for (int n = 1; n <= MAX_SESSIONS_PER_NAME; n++) {
-            names.add(PeerNames.numbered(base, n));
-        }
-        return names;
-    }
-
-    /** Active, stale or offline, worked out now from the stored state, the processes and the last sighting. */
-    public PeerStatus statusOf(Peer p) {
-        if (p.state() == PeerState.OFFLINE || isGone(p)) {
-            return PeerStatus.OFFLINE;
-        }
-        return p.lastSeen().isBefore(now().minus(STALE_AFTER)) ? PeerStatus.STALE : PeerStatus.ACTIVE;
-    }
-
-    /**
-     * A peer on this host whose recorded server (or, lacking one, Claude Code) process is gone, or that records
-     * no process at all (a row an older version's SessionStart hook made); or a peer on another host whose last
-     * heartbeat is older than the heartbeat timeout.
-     */
-    private boolean isGone(Peer p) {
-        if (!host.equals(p.host())) {
-            return p.lastSeen().isBefore(now().minus(heartbeatTimeout));
-        }
-        Optional<ProcessRef> proc = p.server().or(p::claude);
-        return proc.isEmpty() || !processes.isAlive(proc.get());
-    }
-
-    /**
-     * The live peer of another project holding {@code name}, if any. A session starting in {@code projectPath}
-     * and asking for that name gets a numbered one instead ({@code name-2}), so the name is taken for it.
-     */
-    public Optional<Peer> holderElsewhere(String name, String projectPath) {
-        return store.peer(name).filter(p -> !p.projectPath().equals(projectPath) && statusOf(p) != PeerStatus.OFFLINE);
-    }
-
-    /** Every peer the mesh knows, with its status now (the command line's list). */
-    public List<PeerView> allPeers() {
-        return store.peers().stream().map(this::view).toList();
-    }
-
-    private PeerView view(Peer p) {
-        return new PeerView(p.name(), statusOf(p), p.summary(), p.projectPath(), p.lastSeen(), p.host());
-    }
-
-    public List<PeerView> listPeers(String self, ProjectIdentity selfId, PeerScope scope, boolean includeStale) {
-        String selfKey = PeerNames.key(self);
-        Predicate<Peer> inScope = switch (scope) {
-            case MACHINE -> p -> true;
-            case DIRECTORY -> p -> p.projectPath().equals(selfId.projectPath().toString());
-            case REPO -> p -> p.gitRoot().equals(selfId.gitRoot().toString());
-        };
-        return store.peers().stream()
-                .filter(p -> !PeerNames.key(p.name()).equals(selfKey))
-                .filter(inScope)
-                .map(this::view)
-                .filter(v -> includeStale || v.status() == PeerStatus.ACTIVE)
-                .toList();
-    }
-
-    // ------------------------------------------------------------------ questions
+    // ------------------------------------------------------------------ questions (Questions)
 
     /** Records a question from {@code from} to {@code to}; fails at once when the target cannot answer. */
     public Question ask(String from, String to, String text, Duration timeout) {
-        return ask(from, to, text, timeout, id -> { });
+        return questions.ask(from, to, text, timeout, id -> { });
     }
 
     /**
@@ -419,22 +310,7 @@ public final class Mesh {
      * once it is checked and before it is stored, that is before anyone can answer it.
      */
     Question ask(String from, String to, String text, Duration timeout, Consumer<String> beforeStored) {
-        Peer target = existingPeer(from, to, "ask");
-        checkText("question", text, maxMessageChars, false);
-        if (timeout.isNegative() || timeout.isZero() || timeout.getSeconds() > MAX_ASK_TIMEOUT_SECONDS) {
-            throw new MeshException("timeout_seconds must be between 1 and " + MAX_ASK_TIMEOUT_SECONDS
-                    + " (got " + timeout.getSeconds() + ")");
-        }
-        if (statusOf(target) == PeerStatus.OFFLINE) {
-            throw new MeshException("Peer '" + target.name() + "' is offline, so nobody would answer. "
-                    + "Call list_peers to see who is online.");
-        }
-        Instant now = now();
-        Question q = new Question(newId("q_"), from, Optional.of(processes.self()), target.name(), text,
-                QuestionStatus.PENDING, now, now.plus(timeout), Optional.empty(), Optional.empty(), Optional.empty());
-        beforeStored.accept(q.id());
-        store.addQuestion(q);
-        return q;
+        return questions.ask(from, to, text, timeout, beforeStored);
     }
 
     /**
@@ -456,7 +332,7 @@ public final class Mesh {
                 } finally {
                     Thread.currentThread().interrupt();
                 }
-            } catch (java.util.concurrent.ExecutionException e) {
+            } catch (ExecutionException e) {
                 throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
             }
         }
@@ -467,7 +343,7 @@ public final class Mesh {
      * closed first. Says whether it was this call that cancelled it.
      */
     public boolean cancel(Question q) {
-        return store.closeQuestion(q.id(), QuestionStatus.CANCELLED, now());
+        return questions.cancel(q);
     }
 
     /**
@@ -476,29 +352,17 @@ public final class Mesh {
      * the live session) and not shown again.
      */
     Optional<AskOutcome> settled(Question q) {
-        Question cur = store.question(q.id()).orElseThrow();
-        return switch (cur.status()) {
-            case PENDING -> Optional.empty();
-            case ANSWERED -> {
-                inbox.seenInToolResult(cur.asker(), List.of(cur.id()));
-                yield Optional.of(new AskOutcome(AskOutcome.ANSWERED, cur.id(), cur.target(), cur.answer()));
-            }
-            case CANCELLED -> Optional.of(new AskOutcome(AskOutcome.CANCELLED, cur.id(), cur.target(), Optional.empty()));
-            default -> Optional.of(new AskOutcome(AskOutcome.TIMED_OUT, cur.id(), cur.target(), Optional.empty()));
-        };
+        return questions.settled(q);
     }
 
     /** Closes a question the asker stops waiting for, unless another outcome (an answer) got there first. */
     AskOutcome endWait(Question q, QuestionStatus closeAs, String outcome) {
-        if (store.closeQuestion(q.id(), closeAs, now())) {
-            return new AskOutcome(outcome, q.id(), q.target(), Optional.empty());
-        }
-        return settled(q).orElse(new AskOutcome(outcome, q.id(), q.target(), Optional.empty()));
+        return questions.endWait(q, closeAs, outcome);
     }
 
     /** Whether the peer {@code target} can no longer answer: unknown, or offline by {@link #statusOf}. */
     boolean targetGone(String target) {
-        return store.peer(target).map(this::statusOf).orElse(PeerStatus.OFFLINE) == PeerStatus.OFFLINE;
+        return presence.gone(target);
     }
 
     /**
@@ -506,52 +370,19 @@ public final class Mesh {
      * the answer is its mail.
      */
     public Question ownQuestion(String self, String id) {
-        if (id == null || id.isBlank()) {
-            throw new MeshException("question_id is empty; pass the question_id ask_peer returned (it starts with 'q_').");
-        }
-        Question q = store.question(id.trim()).orElseThrow(() -> new MeshException(
-                "No question with id '" + PeerNames.printable(id) + "'. Use the question_id ask_peer returned."));
-        if (!PeerNames.key(q.asker()).equals(PeerNames.key(self))) {
-            throw new MeshException("Question " + q.id() + " was asked by '" + q.asker() + "', not by you ('" + self
-                    + "'); only its asker can wait for its answer.");
-        }
-        return q;
+        return questions.ownQuestion(self, id);
     }
 
     /** Question {@code id}, whoever asked it: for the command line, which answers as the peer it was asked of. */
     public Question question(String id) {
         String wanted = id == null ? "" : id.trim();
-        return store.question(wanted).orElseThrow(() -> new MeshException(
-                "No question with id '" + PeerNames.printable(wanted) + "'. Use the id shown with the question (it starts with 'q_')."));
+        return ctx.store.question(wanted).orElseThrow(() -> new MeshException(
+                "No question with id '" + dev.claudemesh.identity.PeerNames.printable(wanted) + "'. Use the id shown with the question (it starts with 'q_')."));
     }
 
     /** {@code self} answers question {@code id}. Only the peer asked may answer, and only once. */
     public Question reply(String self, String id, String answer) {
-        if (id == null || id.isBlank()) {
-            throw new MeshException("question_id is empty; pass the id shown with the question (it starts with 'q_').");
-        }
-        checkText("answer", answer, maxMessageChars, false);
-        Question q = store.question(id.trim()).orElseThrow(() -> new MeshException(
-                "No question with id '" + PeerNames.printable(id) + "'. Use the question_id exactly as shown with the question."));
-        if (!PeerNames.key(q.target()).equals(PeerNames.key(self))) {
-            throw new MeshException("Question " + q.id() + " was asked of '" + q.target() + "', not of you ('" + self
-                    + "'); only '" + q.target() + "' can answer it.");
-        }
-        if (q.status() == QuestionStatus.PENDING && !now().isBefore(q.expiresAt())) {
-            store.closeQuestion(q.id(), QuestionStatus.EXPIRED, now()); // its asker stopped waiting, even if it could not say so
-        }
-        if (q.status() == QuestionStatus.PENDING && store.answer(q.id(), self, answer, now())) {
-            return store.question(q.id()).orElseThrow();
-        }
-        Question cur = store.question(q.id()).orElseThrow();
-        throw new MeshException(switch (cur.status()) {
-            case ANSWERED -> "Question " + q.id() + " was already answered; nothing more to do.";
-            case EXPIRED -> "Question " + q.id() + " expired: '" + q.asker() + "' stopped waiting for an answer. "
-                    + "If it still matters, ask_peer them yourself.";
-            case CANCELLED -> "Question " + q.id() + " was cancelled by '" + q.asker() + "'; no answer is needed.";
-            case ABANDONED -> "Question " + q.id() + " was abandoned: '" + q.asker() + "' ended its session; no answer is needed.";
-            case PENDING -> "Question " + q.id() + " could not be answered just now; try reply_to_peer again.";
-        });
+        return questions.reply(self, id, answer);
     }
 
     /**
@@ -559,21 +390,10 @@ public final class Mesh {
      * died, are closed on the way (expired, abandoned) and left out: nobody waits for them any more.
      */
     public List<Question> openQuestionsFor(String self) {
-        Instant now = now();
-        List<Question> open = new ArrayList<>();
-        for (Question q : store.pendingQuestionsFor(self)) {
-            if (!now.isBefore(q.expiresAt())) {
-                store.closeQuestion(q.id(), QuestionStatus.EXPIRED, now());
-            } else if (askerGone(q)) {
-                store.closeQuestion(q.id(), QuestionStatus.ABANDONED, now());
-            } else {
-                open.add(q);
-            }
-        }
-        return open;
+        return questions.openQuestionsFor(self);
     }
 
-    // ------------------------------------------------------------------ delivery
+    // ------------------------------------------------------------------ delivery (Inbox, StopRule)
 
     /** How many items {@code self}'s model has not seen yet (queued or offered), counting at most 100,000. */
     public int waitingCount(String self) {
@@ -586,19 +406,8 @@ public final class Mesh {
      * proof ({@link Inbox#reconcile}), as seen from the session whose transcript is {@code log}.
      */
     public Inbox.Reconciled settle(String self, Optional<String> log) {
-        openQuestionsFor(self);
+        questions.openQuestionsFor(self);
         return inbox.reconcile(self, log);
-    }
-
-    /** Records where the session of peer {@code self} keeps its transcript (from its hooks' input). */
-    public void recordTranscript(Peer self, Optional<String> path) {
-        if (path.isPresent() && !path.get().isBlank() && !path.equals(self.transcript())) {
-            try {
-                store.recordTranscript(self.name(), path.get(), now());
-            } catch (StoreException busy) {
-                // Recorded by the next hook of this session; offers made meanwhile carry the path themselves.
-            }
-        }
     }
 
     /**
@@ -606,7 +415,7 @@ public final class Mesh {
      * {@code intervalMs} on a file (a PostgreSQL mesh is told of each commit instead).
      */
     public ChangeWatch watchChanges(long intervalMs) {
-        return ChangeWatch.on(store, intervalMs);
+        return ChangeWatch.on(ctx.store, intervalMs);
     }
 
     /**
@@ -616,92 +425,23 @@ public final class Mesh {
      * the session may stop.
      */
     public StopVerdict stopVerdict(String self, boolean stopHookActive, Optional<String> log,
-                                   java.util.function.Function<List<InboxItem>, Inbox.Fitted> fit) {
-        List<Question> open = openQuestionsFor(self);
-        List<Task> tasks = store.tasksAssignedTo(self).stream().filter(t -> t.status() == TaskStatus.PENDING).toList();
-        if (open.isEmpty() && tasks.isEmpty()) {
-            return StopVerdict.ALLOW;
-        }
-        boolean allNamed = open.stream().allMatch(q -> q.namedAt().isPresent())
-                && tasks.stream().allMatch(t -> t.namedAt().isPresent());
-        if (stopHookActive && allNamed) {
-            return StopVerdict.ALLOW;
-        }
-        // Those not yet shown are offered with this stop; those on their way by another path (a channel event
-        // Claude Code has queued for the next turn) are left to it; the rest, shown before, are named by id.
-        Inbox.Batch shown = inbox.offerNext(self, Inbox.VIA_STOP, log, List.of(InboxItem.QUESTION, InboxItem.TASK),
-                STOP_BATCH, fit);
-        Set<String> elsewhere = new java.util.HashSet<>();
-        inbox.openOffers(self).values().stream()
-                .filter(o -> Inbox.VIA_CHANNEL.equals(o.via()) || Inbox.VIA_WAKE.equals(o.via()))
-                .forEach(o -> elsewhere.add(o.id()));
-        shown.items().forEach(i -> elsewhere.remove(i.id()));
-        Set<String> shownIds = shown.items().stream().map(InboxItem::id).collect(Collectors.toSet());
-        List<Question> remind = open.stream().filter(q -> !shownIds.contains(q.id()) && !elsewhere.contains(q.id())).toList();
-        List<Task> remindTasks = tasks.stream().filter(t -> !shownIds.contains(t.id()) && !elsewhere.contains(t.id())).toList();
-        if (shown.isEmpty() && remind.isEmpty() && remindTasks.isEmpty()) {
-            return StopVerdict.ALLOW;
-        }
-        Instant now = now();
-        store.markNamed(open.stream().map(Question::id).toList(), now);
-        store.markTasksNamed(tasks.stream().map(Task::id).toList(), now);
-        return new StopVerdict(true, shown, remind, remindTasks);
+                                   Function<List<InboxItem>, Inbox.Fitted> fit) {
+        return stopRule.verdict(self, stopHookActive, log, fit);
     }
-
-    /** At most this many questions and tasks are framed by one Stop; the rest are named by id. */
-    static final int STOP_BATCH = 20;
 
     /**
      * Where item {@code id} stands for each recipient. Only its sender and its recipients may look: receipts
      * say who was told what, when.
      */
     public ItemStatus itemStatus(String self, String id) {
-        String wanted = id == null ? "" : id.trim();
-        List<Receipt> receipts = inbox.receipts(wanted);
-        if (receipts.isEmpty()) {
-            throw new MeshException("No item with id '" + PeerNames.printable(wanted) + "'. Use the id a send returned "
-                    + "(message_id, question_id, task_id, broadcast_id).");
-        }
-        String me = PeerNames.key(self);
-        boolean involved = PeerNames.key(receipts.get(0).sender()).equals(me)
-                || receipts.stream().anyMatch(r -> PeerNames.key(r.recipient()).equals(me));
-        if (!involved) {
-            throw new MeshException("Item " + wanted + " was sent by '" + receipts.get(0).sender()
-                    + "'; only its sender and its recipients can see its status.");
-        }
-        Optional<Question> q = InboxItem.QUESTION.equals(receipts.get(0).kind()) ? store.question(wanted) : Optional.empty();
-        Optional<Task> t = InboxItem.TASK.equals(receipts.get(0).kind()) ? store.task(wanted) : Optional.empty();
-        List<ItemStatus.Recipient> out = new ArrayList<>();
-        String kind = receipts.get(0).kind();
-        for (Receipt r : receipts) {
-            if (!r.kind().equals(kind)) {
-                continue; // a question's answer shares its id: that row is the asker's mail, not a recipient of the question
-            }
-            String state = r.state();
-            Optional<Instant> ended = Optional.empty();
-            if (q.isPresent() && q.get().status() != QuestionStatus.PENDING) {
-                state = q.get().status().wire();
-                ended = q.get().answeredAt().isPresent() ? q.get().answeredAt() : Optional.empty();
-            } else if (t.isPresent() && t.get().status() != TaskStatus.PENDING) {
-                state = t.get().status().wire();
-                ended = t.get().completedAt();
-            }
-            out.add(new ItemStatus.Recipient(r.recipient(), state, r.queuedAt(), r.offeredAt(), r.offeredVia(),
-                    r.seenAt(), r.seenVia(), ended));
-        }
-        return new ItemStatus(wanted, receipts.get(0).kind(), receipts.get(0).sender(), out);
+        return history.itemStatus(self, id);
     }
 
-    // ------------------------------------------------------------------ messages and topics
+    // ------------------------------------------------------------------ messages and topics (Messages)
 
     /** A one-way message. To a peer that is offline it waits, and reaches the next session with that name. */
     public Delivery tell(String from, String to, String message) {
-        Peer target = existingPeer(from, to, "tell");
-        checkText("message", message, maxMessageChars, false);
-        Outgoing item = new Outgoing(newId("m_"), InboxItem.MESSAGE, from, message, null, null, null, now());
-        store.deliver(item, List.of(target.name()));
-        return new Delivery(item.id(), statusOf(target) == PeerStatus.OFFLINE ? Delivery.QUEUED : Delivery.SENT,
-                List.of(target.name()));
+        return messages.tell(from, to, message);
     }
 
     /**
@@ -709,138 +449,47 @@ public final class Mesh {
      * online or not (it waits for those offline).
      */
     public Delivery broadcast(String from, String message, Optional<String> topic) {
-        checkText("message", message, maxMessageChars, false);
-        topic.ifPresent(Mesh::checkTopic);
-        String selfKey = PeerNames.key(from);
-        List<String> recipients;
-        if (topic.isPresent()) {
-            recipients = store.subscribers(topic.get()).stream().filter(k -> !k.equals(selfKey))
-                    .map(k -> store.peer(k).map(Peer::name).orElse(k)).toList();
-        } else {
-            recipients = store.peers().stream().filter(p -> !PeerNames.key(p.name()).equals(selfKey))
-                    .filter(p -> statusOf(p) == PeerStatus.ACTIVE).map(Peer::name).toList();
-        }
-        Outgoing item = new Outgoing(newId("b_"), InboxItem.BROADCAST, from, message, topic.orElse(null), null, null, now());
-        store.deliver(item, recipients);
-        return new Delivery(item.id(), recipients.isEmpty() ? Delivery.QUEUED : Delivery.SENT, recipients);
+        return messages.broadcast(from, message, topic);
     }
 
     public List<String> subscribe(String self, String topic) {
-        checkTopic(topic);
-        return store.subscribe(self, topic, now());
+        return messages.subscribe(self, topic);
     }
 
     public List<String> unsubscribe(String self, String topic) {
-        checkTopic(topic);
-        return store.unsubscribe(self, topic);
+        return messages.unsubscribe(self, topic);
     }
 
     public List<String> topics(String self) {
-        return store.topics(self);
+        return messages.topics(self);
     }
 
     static void checkTopic(String topic) {
-        if (topic == null || !topic.matches("[A-Za-z0-9._-]{1,64}")) {
-            throw new MeshException("topic '" + (topic == null ? "" : PeerNames.printable(topic))
-                    + "' is not valid: use 1 to 64 letters, digits, '.', '_' or '-'");
-        }
+        Messages.checkTopic(topic);
     }
 
-    // ------------------------------------------------------------------ names and summaries
-
-    /**
-     * The session takes another name (a role such as {@code planner}) for as long as it lives. The name it
-     * had is released at once (offline, free for others; mail sent to it stays with it).
-     */
-    public Peer rename(String self, ProjectIdentity id, String newName) {
-        String problem = PeerNames.problem(newName);
-        if (problem != null) {
-            throw new MeshException("name: " + problem);
-        }
-        if (PeerNames.key(newName).equals(PeerNames.key(self))) {
-            return register(self, id, Optional.empty());
-        }
-        ProcessRef me = processes.self();
-        Peer old = store.peer(self).orElse(null);
-        PeerClaim claim = new PeerClaim(id.projectPath().toString(), id.gitRoot().toString(), host,
-                old == null ? null : old.summary(), old == null ? null : old.sessionId().orElse(null), me,
-                processes.parent().orElse(null), now());
-        Predicate<Peer> held = row -> heldAgainstServer(row, me);
-        Optional<Peer> current = store.peer(newName);
-        if (current.isPresent() && held.test(current.get())) {
-            throw new MeshException("'" + current.get().name() + "' is the name of a live session (" + current.get().projectPath()
-                    + "); pick another name.");
-        }
-        Peer taken;
-        try {
-            taken = store.claimName(List.of(newName), claim, held);
-        } catch (StoreException raced) {
-            throw new MeshException("'" + newName + "' was just taken by another session; pick another name.");
-        }
-        store.releaseServer(self, me.pid(), now());
-        return taken;
-    }
-
-    public Peer setSummary(String self, String summary) {
-        checkText("summary", summary, 1000, true);
-        store.setSummary(self, summary.strip(), now());
-        return store.peer(self).orElseThrow();
-    }
-
-    // ------------------------------------------------------------------ tasks
+    // ------------------------------------------------------------------ tasks (Tasks)
 
     public Task delegate(String from, String to, String description, Optional<String> context) {
-        Peer target = existingPeer(from, to, "delegate to");
-        checkText("description", description, maxMessageChars, false);
-        context.ifPresent(c -> checkText("context", c, maxMessageChars, true));
-        Instant now = now();
-        Task t = new Task(newId("t_"), from, target.name(), description, context.filter(c -> !c.isBlank()),
-                TaskStatus.PENDING, Optional.empty(), now, Optional.empty(), Optional.empty());
-        String body = t.context().map(c -> description + "\n\nContext:\n" + c).orElse(description);
-        store.addTask(t, new Outgoing(t.id(), InboxItem.TASK, from, body, null, t.id(), null, now));
-        return t;
+        return tasks.delegate(from, to, description, context);
     }
 
     /** Only the peer a task was given to may complete it, once; its delegator hears the outcome. */
     public Task complete(String self, String taskId, TaskStatus status, String result) {
-        if (status == TaskStatus.PENDING) {
-            throw new MeshException("status must be completed or failed");
-        }
-        checkText("result", result, maxMessageChars, false);
-        Task t = store.task(taskId == null ? "" : taskId.trim()).orElseThrow(() -> new MeshException(
-                "No task with id '" + PeerNames.printable(String.valueOf(taskId)) + "'. Use the task_id shown with the task (it starts with 't_')."));
-        if (!PeerNames.key(t.assignee()).equals(PeerNames.key(self))) {
-            throw new MeshException("Task " + t.id() + " was given to '" + t.assignee() + "', not to you ('" + self
-                    + "'); only '" + t.assignee() + "' can complete it.");
-        }
-        Instant now = now();
-        Outgoing note = new Outgoing(t.id(), InboxItem.TASK_RESULT, self, result, null, t.id(), status.wire(), now);
-        if (!store.completeTask(t.id(), self, status, result, note)) {
-            throw new MeshException("Task " + t.id() + " is already " + store.task(t.id()).map(x -> x.status().wire()).orElse("closed")
-                    + "; nothing more to do.");
-        }
-        return store.task(t.id()).orElseThrow();
+        return tasks.complete(self, taskId, status, result);
     }
 
     public List<Task> tasksDelegatedBy(String self) {
-        return store.tasksDelegatedBy(self);
+        return tasks.delegatedBy(self);
     }
 
     public List<Task> tasksAssignedTo(String self) {
-        return store.tasksAssignedTo(self);
+        return tasks.assignedTo(self);
     }
 
-    /** The peer {@code to}, known to the mesh and not the sender itself. */
-    private Peer existingPeer(String from, String to, String verb) {
-        String problem = PeerNames.problem(to);
-        if (problem != null) {
-            throw new MeshException("'to' is not a valid peer name: " + problem + ". Use a name from list_peers.");
-        }
-        if (PeerNames.key(to).equals(PeerNames.key(from))) {
-            throw new MeshException("You are '" + from + "'; a session cannot " + verb + " itself. Pick another peer from list_peers.");
-        }
-        return store.peer(to).orElseThrow(() -> new MeshException(
-                "No peer named '" + to + "' in the mesh. Call list_peers (include_stale: true shows offline names too)."));
+    /** The tasks given to {@code self} that it has not completed yet. */
+    public List<Task> pendingTasksFor(String self) {
+        return tasks.pendingFor(self);
     }
 
     // ------------------------------------------------------------------ housekeeping and history
@@ -850,67 +499,29 @@ public final class Mesh {
      * {@code keep} is given, prunes delivered history and long-offline peers older than that. Mail waiting
      * for a name is never removed.
      */
-    public Housekeeping gc(Optional<Duration> keep) {
-        Instant now = now();
-        List<String> reaped = new ArrayList<>();
-        for (Peer p : store.peers()) {
-            // Only this host's dead processes are certain; a silent peer elsewhere may only be cut off, and is
-            // shown offline while its heartbeat is late without being marked so, so it is back when it beats again.
-            if (p.state() == PeerState.ACTIVE && host.equals(p.host()) && isGone(p) && store.markOffline(p.name(), now)) {
-                reaped.add(p.name());
-            }
-        }
-        int expired = 0;
-        int abandoned = 0;
-        for (Question q : store.pendingQuestions()) {
-            if (!now.isBefore(q.expiresAt())) {
-                expired += store.closeQuestion(q.id(), QuestionStatus.EXPIRED, now()) ? 1 : 0;
-            } else if (askerGone(q)) {
-                abandoned += store.closeQuestion(q.id(), QuestionStatus.ABANDONED, now()) ? 1 : 0;
-            }
-        }
-        int pruned = keep.map(k -> store.pruneHistory(now.minus(k))).orElse(0);
-        int deleted = keep.map(k -> store.deleteOfflinePeers(now.minus(k))).orElse(0);
-        return new Housekeeping(reaped, expired, abandoned, pruned, deleted);
-    }
-
-    private boolean askerGone(Question q) {
-        Optional<Peer> asker = store.peer(q.asker());
-        if (asker.isPresent() && !host.equals(asker.get().host())) {
-            return isGone(asker.get());
-        }
-        return q.askerProcess().isPresent() && !processes.isAlive(q.askerProcess().get());
-    }
-
-    /** The position of the newest item sent, for {@link #history}; 0 for an empty mesh. */
-    public long historyEnd() {
-        return store.lastSeq();
-    }
-
-    /** Replies made at or after {@code since}, oldest first. */
-    public List<MeshEvent> repliesSince(Instant since) {
-        return store.answersSince(since);
+    public GcReport gc(Optional<Duration> keep) {
+        return housekeeping.gc(keep);
     }
 
     /** Where the mesh is, its schema, its peers by status (names in stored order) and what waits for whom. */
     public MeshStatus status() {
-        Map<PeerStatus, List<String>> byStatus = new EnumMap<>(PeerStatus.class);
-        for (Peer p : store.peers()) {
-            byStatus.computeIfAbsent(statusOf(p), k -> new ArrayList<>()).add(p.name());
-        }
-        return new MeshStatus(store.where(), store.schemaVersion(), byStatus, store.waitingByRecipient());
+        return housekeeping.status();
+    }
+
+    /** The position of the newest item sent, for {@link #history}; 0 for an empty mesh. */
+    public long historyEnd() {
+        return history.end();
+    }
+
+    /** Replies made at or after {@code since}, oldest first. */
+    public List<MeshEvent> repliesSince(Instant since) {
+        return history.repliesSince(since);
     }
 
     /** Items sent after {@code afterSeq}, and replies made at or after {@code since}, in time order. */
     public List<MeshEvent> history(long afterSeq, Instant since, int limit) {
-        List<MeshEvent> events = new ArrayList<>(store.itemsAfter(afterSeq, limit));
-
-        events.addAll(store.answersSince(since));
-        events.sort(java.util.Comparator.comparing(MeshEvent::at).thenComparing(MeshEvent::seq));
-        return events;
+        return history.events(afterSeq, since, limit);
     }
-
-    // ------------------------------------------------------------------ watching the whole mesh
 
     /**
      * The newest {@code limit} items sent in the mesh, oldest first, each with its receipts and its question or task
@@ -918,31 +529,6 @@ public final class Mesh {
      * and a task's result into its task. Reads only.
      */
     public List<ItemView> recentItems(int limit) {
-        return new WholeMeshReads(store, now(), this::askerGone).recentItems(limit);
-    }
-
-    // ------------------------------------------------------------------ helpers
-
-    private void checkText(String what, String text, int max, boolean emptyOk) {
-        if (text == null || (!emptyOk && text.isBlank())) {
-            throw new MeshException(what + " is empty; write the text to send.");
-        }
-        if (text.length() > max) {
-            throw new MeshException(what + " is " + text.length() + " characters, over the limit of " + max
-                    + " (MESH_MAX_MESSAGE_CHARS); shorten it or send a file path instead.");
-        }
-    }
-
-    private synchronized String newId(String prefix) {
-        if (random == null) {
-            random = new SecureRandom();
-        }
-        byte[] b = new byte[6];
-        random.nextBytes(b);
-        return prefix + java.util.HexFormat.of().formatHex(b);
-    }
-
-    public Instant now() {
-        return clock.instant();
+        return new WholeMeshReads(ctx.store, now(), questions::askerGone).recentItems(limit);
     }
 }

@@ -8,4 +8,11 @@ package dev.claudemesh.mesh;
  * @param startedAtMs  start time in epoch milliseconds, or 0 when the OS does not tell
  */
 public record ProcessRef(long pid, long startedAtMs) {
+    /**
+     * Whether this and {@code other} are one process: the same pid and, when both start times are known, the
+     * same start (a reused pid belongs to a process started much later).
+     */
+    public boolean sameProcessAs(ProcessRef other) {
+        return pid == other.pid && (startedAtMs == 0 || other.startedAtMs == 0 || Processes.sameStart(startedAtMs, other.startedAtMs));
+    }
 }

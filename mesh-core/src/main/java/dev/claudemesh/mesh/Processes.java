@@ -57,8 +57,7 @@ public interface Processes {
             if (h.isEmpty() || !h.get().isAlive()) {
                 return false;
             }
-            long started = startOf(h.get());
-            return ref.startedAtMs() == 0 || started == 0 || sameStart(ref.startedAtMs(), started);
+            return ref.sameProcessAs(ref(h.get()));
         }
 
         @Override

@@ -12,4 +12,8 @@ public record Question(String id, String asker, Optional<ProcessRef> askerProces
                        QuestionStatus status,
                        Instant askedAt, Instant expiresAt, Optional<String> answer, Optional<Instant> answeredAt,
                        Optional<Instant> namedAt) {
+    /** Whether its asker's time has run out by {@code now}: nobody waits for an answer after that. */
+    public boolean expiredBy(Instant now) {
+        return !now.isBefore(expiresAt);
+    }
 }

@@ -29,7 +29,7 @@ class ClaimsTest {
     Path tmp;
 
     private SqliteStore store;
-    private final MeshTest.MutableClock clock = new MeshTest.MutableClock(T0);
+    private final MutableClock clock = new MutableClock(T0);
     private final Set<Long> dead = ConcurrentHashMap.newKeySet();
     private Path root;
     private Claims.Repository repo;

@@ -11,16 +11,12 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -38,18 +34,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class MeshTest {
     private static final String HOST = "test-host";
-    private static final Instant T0 = Instant.parse("2025-03-01T12:00:00Z");
-    private static final long START = 1_700_000_000_000L;
+    private static final Instant T0 = FakeMachine.T0;
     private static final int MAX_CHARS = 100;
 
     @TempDir
     Path tmp;
 
     private SqliteStore store;
-    private final MutableClock clock = new MutableClock(T0);
-    private final Set<Long> dead = ConcurrentHashMap.newKeySet();
+    private final FakeMachine machine = new FakeMachine();
+    private final MutableClock clock = machine.clock;
+    private final Set<Long> dead = machine.dead;
     /** Claude Code pids that have a claude-mesh server among their children (a server node was started under them). */
-    private final Set<Long> withServer = ConcurrentHashMap.newKeySet();
+    private final Set<Long> withServer = machine.withServer;
     private final List<AutoCloseable> toClose = new ArrayList<>();
 
     @BeforeEach
@@ -67,81 +63,8 @@ class MeshTest {
 
     // ------------------------------------------------------------------ fakes and helpers
 
-    static final class MutableClock extends Clock {
-        private final AtomicReference<Instant> now;
-
-        MutableClock(Instant start) {
-            now = new AtomicReference<>(start);
-        }
-
-        void advance(Duration d) {
-            now.updateAndGet(i -> i.plus(d));
-        }
-
-        @Override
-        public Instant instant() {
-            return now.get();
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-    }
-
-    /** One process's view of the machine: who it is and who its ancestors are; liveness is shared. */
-    final class FakeProcesses implements Processes {
-        volatile ProcessRef self;
-        volatile ProcessRef parent;
-        volatile List<ProcessRef> ancestors;
-
-        FakeProcesses(long selfPid, long parentPid, long... moreAncestors) {
-            self = ref(selfPid);
-            parent = parentPid <= 0 ? null : ref(parentPid);
-            List<ProcessRef> a = new ArrayList<>();
-            if (parent != null) {
-                a.add(parent);
-            }
-            for (long pid : moreAncestors) {
-                a.add(ref(pid));
-            }
-            a.add(ref(1));
-            ancestors = List.copyOf(a);
-        }
-
-        @Override
-        public ProcessRef self() {
-            return self;
-        }
-
-        @Override
-        public Optional<ProcessRef> parent() {
-            return Optional.ofNullable(parent);
-        }
-
-        @Override
-        public List<ProcessRef> ancestors() {
-            return ancestors;
-        }
-
-        @Override
-        public boolean isAlive(ProcessRef ref) {
-            return !dead.contains(ref.pid());
-        }
-
-        @Override
-        public boolean runsServerChild(ProcessRef parent) {
-            return withServer.contains(parent.pid()) && !dead.contains(parent.pid());
-        }
-    }
-
     private static ProcessRef ref(long pid) {
-        return new ProcessRef(pid, START + pid);
+        return FakeMachine.ref(pid);
     }
 
     private Mesh mesh(Processes processes) {
@@ -158,12 +81,12 @@ class MeshTest {
     }
 
     /** An MCP server process: pid {@code serverPid}, spawned by Claude Code pid {@code claudePid}. */
-    private record Node(Mesh mesh, FakeProcesses processes, ProjectIdentity id, String name) {
+    private record Node(Mesh mesh, FakeMachine.FakeProcesses processes, ProjectIdentity id, String name) {
     }
 
     private Node server(ProjectIdentity id, long serverPid, long claudePid) {
         withServer.add(claudePid);
-        FakeProcesses p = new FakeProcesses(serverPid, claudePid);
+        FakeMachine.FakeProcesses p = machine.processes(serverPid, claudePid);
         Mesh m = mesh(p);
         Peer peer = m.joinAsServer(id);
         return new Node(m, p, id, peer.name());
@@ -285,7 +208,7 @@ class MeshTest {
     void sessionStartThatRunsBeforeItsServerWaitsForItAndIsToldTheServersName() throws Exception {
         ProjectIdentity id = project("backend");
         server(id, 200, 2000); // another session already holds "backend"
-        Mesh hook = mesh(new FakeProcesses(900, 950L, 3000L));
+        Mesh hook = mesh(machine.processes(900, 950L, 3000L));
         java.util.concurrent.CompletableFuture<Optional<Peer>> started = java.util.concurrent.CompletableFuture
                 .supplyAsync(() -> hook.startSession(id, "sess-3", Duration.ofSeconds(10)));
         Thread.sleep(300); // the hook is waiting: its session's server is starting but has not joined
@@ -306,7 +229,7 @@ class MeshTest {
         ProjectIdentity id = project("backend");
         server(id, 100, 1000);
         server(id, 200, 2000);
-        Mesh hook = mesh(new FakeProcesses(900, 950L, 2000L));
+        Mesh hook = mesh(machine.processes(900, 950L, 2000L));
 
         Peer p = hook.startSession(id, "s-2", Duration.ofSeconds(5)).orElseThrow();
 
@@ -319,7 +242,7 @@ class MeshTest {
     void sessionStartInASessionWithoutAServerFindsNothingAndClaimsNothing() throws IOException {
         ProjectIdentity id = project("backend");
         server(id, 100, 1000);
-        Mesh hook = mesh(new FakeProcesses(900, 950L, 4000L)); // Claude Code 4000 started no claude-mesh server
+        Mesh hook = mesh(machine.processes(900, 950L, 4000L)); // Claude Code 4000 started no claude-mesh server
 
         assertEquals(Optional.empty(), hook.startSession(id, "lonely", Duration.ofSeconds(30)));
         assertEquals(1, store.peers().size());
@@ -332,7 +255,7 @@ class MeshTest {
         // What an older version's SessionStart hook left when its server never came: no server, no Claude Code.
         store.claimName(List.of("backend"), new MeshStore.PeerClaim(id.projectPath().toString(),
                 id.gitRoot().toString(), HOST, null, "ghost", null, null, clock.instant()), row -> false);
-        Mesh any = mesh(new FakeProcesses(900, 5000));
+        Mesh any = mesh(machine.processes(900, 5000));
         assertEquals(PeerStatus.OFFLINE, any.statusOf(stored("backend")));
         assertEquals(List.of("backend"), any.gc(Optional.empty()).peersReaped());
 
@@ -342,7 +265,7 @@ class MeshTest {
     @Test
     void serverDoesNotTakeALiveNameFromAnotherHostsServerWithTheSamePid() throws IOException {
         ProjectIdentity id = project("backend");
-        Peer remote = mesh(new FakeProcesses(100, 1000), "other-host").joinAsServer(id);
+        Peer remote = mesh(machine.processes(100, 1000), "other-host").joinAsServer(id);
         assertEquals("backend", remote.name());
 
         Node local = server(id, 100, 2000);
@@ -361,8 +284,8 @@ class MeshTest {
         server(id, 100, 1000);
         server(id, 200, 2000);
 
-        Mesh hookOfSecond = mesh(new FakeProcesses(900, 950L, 2000L));
-        Mesh hookOfFirst = mesh(new FakeProcesses(901, 951L, 1000L));
+        Mesh hookOfSecond = mesh(machine.processes(900, 950L, 2000L));
+        Mesh hookOfFirst = mesh(machine.processes(901, 951L, 1000L));
 
         assertEquals("backend-2", hookOfSecond.sessionPeer(id).orElseThrow().name());
         assertEquals("backend", hookOfFirst.sessionPeer(id).orElseThrow().name());
@@ -374,7 +297,7 @@ class MeshTest {
         server(id, 100, 1000);            // the outer session
         ProjectIdentity inner = project("inner");
         server(inner, 300, 3000); // a session started from a Bash tool of the outer one
-        Mesh innerHook = mesh(new FakeProcesses(900, 950L, 3000L, 960L, 1000L));
+        Mesh innerHook = mesh(machine.processes(900, 950L, 3000L, 960L, 1000L));
 
         assertEquals("inner", innerHook.sessionPeer(inner).orElseThrow().name());
     }
@@ -382,7 +305,7 @@ class MeshTest {
     @Test
     void aHookOfAnotherProjectUnderTheSameProcessBelongsToNoPeer() throws IOException {
         server(project("backend"), 100, 1000);
-        assertTrue(mesh(new FakeProcesses(900, 1000)).sessionPeer(project("frontend")).isEmpty(),
+        assertTrue(mesh(machine.processes(900, 1000)).sessionPeer(project("frontend")).isEmpty(),
                 "one process that started a backend session's server is not a frontend session");
     }
 
@@ -391,7 +314,7 @@ class MeshTest {
         ProjectIdentity id = project("backend");
         server(id, 100, 1000);
 
-        assertTrue(mesh(new FakeProcesses(900, 5000)).sessionPeer(id).isEmpty(),
+        assertTrue(mesh(machine.processes(900, 5000)).sessionPeer(id).isEmpty(),
                 "a hook run by hand (or by another program) must not read a session's mail");
     }
 
@@ -401,14 +324,14 @@ class MeshTest {
         server(id, 100, 1000);
         dead.add(100L);
 
-        assertTrue(mesh(new FakeProcesses(900, 1000)).sessionPeer(id).isEmpty());
+        assertTrue(mesh(machine.processes(900, 1000)).sessionPeer(id).isEmpty());
     }
 
     @Test
     void sessionEndWhileItsServerStillRunsChangesNothing() throws IOException {
         ProjectIdentity id = project("backend");
         server(id, 100, 1000);
-        Mesh hook = mesh(new FakeProcesses(900, 1000));
+        Mesh hook = mesh(machine.processes(900, 1000));
         hook.startSession(id, "old-session", Duration.ofSeconds(5));
         hook.startSession(id, "new-session", Duration.ofSeconds(5)); // after /clear: same process, same server
 
@@ -424,7 +347,7 @@ class MeshTest {
     void sessionEndWithTheCurrentSessionIdTakesThePeerOfAStoppedServerOffline() throws IOException {
         ProjectIdentity id = project("backend");
         server(id, 100, 1000);
-        Mesh hook = mesh(new FakeProcesses(900, 1000));
+        Mesh hook = mesh(machine.processes(900, 1000));
         hook.startSession(id, "s1", Duration.ofSeconds(5));
         dead.add(100L); // Claude Code stops the server before SessionEnd runs
 
@@ -438,9 +361,9 @@ class MeshTest {
         ProjectIdentity id = project("backend");
         // Both SessionStart hooks run before either MCP server has registered.
         var first = java.util.concurrent.CompletableFuture.supplyAsync(
-                () -> mesh(new FakeProcesses(901, 1000)).startSession(id, "s1", Duration.ofSeconds(10)));
+                () -> mesh(machine.processes(901, 1000)).startSession(id, "s1", Duration.ofSeconds(10)));
         var second = java.util.concurrent.CompletableFuture.supplyAsync(
-                () -> mesh(new FakeProcesses(902, 2000)).startSession(id, "s2", Duration.ofSeconds(10)));
+                () -> mesh(machine.processes(902, 2000)).startSession(id, "s2", Duration.ofSeconds(10)));
         withServer.add(1000L);
         withServer.add(2000L);
         Thread.sleep(100);
@@ -452,7 +375,7 @@ class MeshTest {
         assertEquals("backend-2", two.name());
 
         dead.add(200L); // session 2 ends: Claude Code stops its server, then runs SessionEnd
-        mesh(new FakeProcesses(903, 2000)).endSession("s2");
+        mesh(machine.processes(903, 2000)).endSession("s2");
 
         assertEquals(PeerState.ACTIVE, stored("backend").state(), "session 1's peer must stay online");
         assertEquals(PeerState.OFFLINE, stored("backend-2").state(), "session 2's peer must go offline");
@@ -462,7 +385,7 @@ class MeshTest {
     void aPromptOfTheSessionKeepsItsRecordedSessionIdCurrent() throws IOException {
         ProjectIdentity id = project("backend");
         server(id, 100, 1000);
-        Mesh hook = mesh(new FakeProcesses(900, 1000));
+        Mesh hook = mesh(machine.processes(900, 1000));
         Peer peer = hook.sessionPeer(id).orElseThrow();
 
         hook.confirmSession(peer, "mine");
@@ -511,11 +434,11 @@ class MeshTest {
 
     @Test
     void deadPidOnAnotherHostDoesNotMakeThePeerOffline() throws IOException {
-        FakeProcesses remote = new FakeProcesses(100, 1000L);
+        FakeMachine.FakeProcesses remote = machine.processes(100, 1000L);
         mesh(remote, "other-host").joinAsServer(project("backend"));
         dead.add(100L);
 
-        assertEquals(PeerStatus.ACTIVE, mesh(new FakeProcesses(900, 5000)).statusOf(stored("backend")));
+        assertEquals(PeerStatus.ACTIVE, mesh(machine.processes(900, 5000)).statusOf(stored("backend")));
     }
 
     @Test
@@ -780,7 +703,7 @@ class MeshTest {
         Thread other = new Thread(() -> {
             try (SqliteStore otherStore = SqliteStore.open(tmp.resolve("mesh.db"))) {
                 Thread.sleep(200);
-                Mesh bobElsewhere = new Mesh(otherStore, new FakeProcesses(200, 2000L), clock, HOST, MAX_CHARS);
+                Mesh bobElsewhere = new Mesh(otherStore, machine.processes(200, 2000L), clock, HOST, MAX_CHARS);
                 bobElsewhere.reply("bob", q.id(), "8080");
                 replied.countDown();
             } catch (Throwable t) {
@@ -879,8 +802,8 @@ class MeshTest {
 
     @Test
     void questionFromAnAskerOnAnotherHostIsNotAbandonedForALocallyDeadPid() throws IOException {
-        mesh(new FakeProcesses(100, 1000L), "other-host").joinAsServer(project("alice"));
-        Mesh remoteAlice = mesh(new FakeProcesses(100, 1000L), "other-host");
+        mesh(machine.processes(100, 1000L), "other-host").joinAsServer(project("alice"));
+        Mesh remoteAlice = mesh(machine.processes(100, 1000L), "other-host");
         Node bob = server("bob", 200, 2000);
         Question q = remoteAlice.ask("alice", "bob", "port?", Duration.ofSeconds(60));
         dead.add(100L);

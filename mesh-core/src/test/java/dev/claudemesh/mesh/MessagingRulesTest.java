@@ -10,17 +10,12 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -35,16 +30,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class MessagingRulesTest {
     private static final String HOST = "test-host";
-    private static final Instant T0 = Instant.parse("2025-03-01T12:00:00Z");
-    private static final long START = 1_700_000_000_000L;
+    private static final Instant T0 = FakeMachine.T0;
     private static final int MAX_CHARS = 100;
 
     @TempDir
     Path tmp;
 
     private SqliteStore store;
-    private final MutableClock clock = new MutableClock(T0);
-    private final Set<Long> dead = ConcurrentHashMap.newKeySet();
+    private final FakeMachine machine = new FakeMachine();
+    private final MutableClock clock = machine.clock;
+    private final Set<Long> dead = machine.dead;
 
     @BeforeEach
     void openStore() {
@@ -58,66 +53,8 @@ class MessagingRulesTest {
 
     // ------------------------------------------------------------------ fakes and helpers
 
-    static final class MutableClock extends Clock {
-        private final AtomicReference<Instant> now;
-
-        MutableClock(Instant start) {
-            now = new AtomicReference<>(start);
-        }
-
-        void advance(Duration d) {
-            now.updateAndGet(i -> i.plus(d));
-        }
-
-        @Override
-        public Instant instant() {
-            return now.get();
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-    }
-
-    /** One process's view: who it is and who spawned it; liveness is shared by the whole fake machine. */
-    final class FakeProcesses implements Processes {
-        final ProcessRef self;
-        final ProcessRef parent;
-
-        FakeProcesses(long selfPid, long parentPid) {
-            self = ref(selfPid);
-            parent = ref(parentPid);
-        }
-
-        @Override
-        public ProcessRef self() {
-            return self;
-        }
-
-        @Override
-        public Optional<ProcessRef> parent() {
-            return Optional.of(parent);
-        }
-
-        @Override
-        public List<ProcessRef> ancestors() {
-            return List.of(parent, ref(1));
-        }
-
-        @Override
-        public boolean isAlive(ProcessRef ref) {
-            return !dead.contains(ref.pid());
-        }
-    }
-
     private static ProcessRef ref(long pid) {
-        return new ProcessRef(pid, START + pid);
+        return FakeMachine.ref(pid);
     }
 
     private ProjectIdentity project(String dirName) throws IOException {
@@ -131,7 +68,7 @@ class MessagingRulesTest {
 
     private Node server(String project, long serverPid, long claudePid) throws IOException {
         ProjectIdentity id = project(project);
-        Mesh m = new Mesh(store, new FakeProcesses(serverPid, claudePid), clock, HOST, MAX_CHARS);
+        Mesh m = new Mesh(store, machine.processes(serverPid, claudePid), clock, HOST, MAX_CHARS);
         return new Node(m, id, m.joinAsServer(id).name());
     }
 
@@ -144,7 +81,7 @@ class MessagingRulesTest {
     }
 
     private List<MeshEvent> allHistory() {
-        return new Mesh(store, new FakeProcesses(9, 8), clock, HOST, MAX_CHARS).history(0, Instant.EPOCH, 1000);
+        return new Mesh(store, machine.processes(9, 8), clock, HOST, MAX_CHARS).history(0, Instant.EPOCH, 1000);
     }
 
     private static void assertMentions(MeshException e, String... words) {
@@ -678,7 +615,7 @@ class MessagingRulesTest {
         Delivery d = alice.mesh().tell("alice", "bob", "your mail");
         dead.add(200L);
 
-        Housekeeping h = alice.mesh().gc(Optional.empty());
+        GcReport h = alice.mesh().gc(Optional.empty());
 
         assertEquals(List.of("bob"), h.peersReaped(), "only the peer whose server died");
         assertEquals(PeerState.OFFLINE, stored("bob").state());
@@ -699,7 +636,7 @@ class MessagingRulesTest {
         Question inTime = alice.mesh().ask("alice", "bob", "slow?", Duration.ofSeconds(600));
         clock.advance(Duration.ofSeconds(61));
 
-        Housekeeping h = alice.mesh().gc(Optional.empty());
+        GcReport h = alice.mesh().gc(Optional.empty());
 
         assertEquals(1, h.questionsExpired());
         assertEquals(0, h.questionsAbandoned());
@@ -714,7 +651,7 @@ class MessagingRulesTest {
         Question q = alice.mesh().ask("alice", "bob", "port?", Duration.ofSeconds(600));
         dead.add(100L);
 
-        Housekeeping h = bob.mesh().gc(Optional.empty());
+        GcReport h = bob.mesh().gc(Optional.empty());
 
         assertEquals(1, h.questionsAbandoned());
         assertEquals(0, h.questionsExpired());
@@ -740,7 +677,7 @@ class MessagingRulesTest {
         take(bob.mesh(), "bob");
 
         assertEquals(0, alice.mesh().gc(Optional.empty()).historyRowsPruned(), "without keep nothing is pruned");
-        Housekeeping h = alice.mesh().gc(Optional.of(Duration.ofDays(1)));
+        GcReport h = alice.mesh().gc(Optional.of(Duration.ofDays(1)));
 
         assertEquals(4, h.historyRowsPruned(),
                 "the old message, the question's and the answer's inbox rows, and the answered question");
@@ -783,7 +720,7 @@ class MessagingRulesTest {
         clock.advance(Duration.ofDays(2));
         alice.mesh().heartbeat("alice");
 
-        Housekeeping h = alice.mesh().gc(Optional.of(Duration.ofDays(1)));
+        GcReport h = alice.mesh().gc(Optional.of(Duration.ofDays(1)));
 
         assertEquals(1, h.peersDeleted());
         assertEquals(Optional.empty(), store.peer("dave"), "offline, nothing waiting: deleted");

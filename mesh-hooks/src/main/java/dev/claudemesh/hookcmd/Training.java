@@ -38,7 +38,7 @@ final class Training {
             // archived too.
             MeshConfig config = MeshConfig.from(Settings.load(Training.class));
             try (MeshStore store = Stores.open(config);
-                 HookSocketServer server = HookSocketServer.start(config, store, Processes.LOCAL, System.err).orElse(null)) {
+                 HookSocketServer server = HookSocketServer.start(config, store, Processes.LOCAL).orElse(null)) {
                 hook(new InboxPollHook(), "{\"session_id\":\"t\",\"cwd\":\"" + cwd + "\",\"hook_event_name\":\"UserPromptSubmit\",\"prompt\":\"x\"}");
                 hook(new InboxPollHook(), "{\"session_id\":\"t\",\"cwd\":\"" + cwd + "\",\"hook_event_name\":\"Stop\",\"stop_hook_active\":false}");
             }

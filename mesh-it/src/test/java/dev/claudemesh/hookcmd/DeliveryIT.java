@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -230,7 +229,7 @@ class DeliveryIT {
     }
 
     long rssMb(String name) throws Exception {
-        String pid = row("SELECT server_pid FROM peers WHERE name_key = '" + name + "'");
+        String pid = mesh.row("SELECT server_pid FROM peers WHERE name_key = '" + name + "'");
         for (String line : Files.readAllLines(Path.of("/proc", pid, "status"))) {
             if (line.startsWith("VmRSS:")) {
                 return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
@@ -239,9 +238,4 @@ class DeliveryIT {
         return -1;
     }
 
-    String row(String sql) throws Exception {
-        try (var c = mesh.connect(); var s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            return rs.next() ? rs.getString(1) : null;
-        }
-    }
 }

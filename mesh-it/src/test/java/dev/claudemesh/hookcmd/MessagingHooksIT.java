@@ -9,7 +9,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.sql.ResultSet;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -109,7 +108,7 @@ class MessagingHooksIT {
 
         backend.ok("complete_task", Map.of("task_id", taskId, "status", "completed", "result", "Keys rotated"));
         assertEquals("", stop(false).stdout(), "a completed task no longer blocks");
-        assertEquals("completed", row("SELECT status FROM tasks WHERE id = '" + taskId + "'"));
+        assertEquals("completed", mesh.row("SELECT status FROM tasks WHERE id = '" + taskId + "'"));
     }
 
     @Test
@@ -165,10 +164,4 @@ class MessagingHooksIT {
         throw new AssertionError(name + " never went offline");
     }
 
-    String row(String sql) throws Exception {
-        try (var c = mesh.connect();
-             var s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            return rs.next() ? rs.getString(1) : null;
-        }
-    }
 }

@@ -11,7 +11,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -120,8 +119,8 @@ class SessionIdentityIT {
         }
         assertEquals(SESSIONS, all.size());
         assertTrue(names.size() <= AT_ONCE, "ended sessions free their names for the next ones: " + names);
-        assertEquals("0", row("SELECT count(*) FROM peers WHERE state = 'active'"), "no row is left active after they end");
-        assertEquals(String.valueOf(names.size()), row("SELECT count(*) FROM peers"), "no ghost rows: one row per name used");
+        assertEquals("0", mesh.row("SELECT count(*) FROM peers WHERE state = 'active'"), "no row is left active after they end");
+        assertEquals(String.valueOf(names.size()), mesh.row("SELECT count(*) FROM peers"), "no ghost rows: one row per name used");
     }
 
     @Test
@@ -137,17 +136,12 @@ class SessionIdentityIT {
         try (var c = mesh.connect(); var s = c.createStatement()) {
             s.executeUpdate("INSERT INTO peers (name_key, name, project_path, git_root, host, summary, state, session_id, "
                     + "registered_at, last_seen) VALUES ('ghost', 'ghost', '" + project + "', '" + project + "', '"
-                    + row("SELECT host FROM peers WHERE name_key = 'app'") + "', '', 'active', 'old', 1, 1)");
+                    + mesh.row("SELECT host FROM peers WHERE name_key = 'app'") + "', '', 'active', 'old', 1, 1)");
         }
         Thread.sleep(500);
         MeshCli.Run gc = MeshCli.run(project, mesh.dbEnv(), "gc");
         assertEquals(0, gc.exit(), gc.toString());
-        assertEquals("0", row("SELECT count(*) FROM peers WHERE state = 'active'"), gc.out());
+        assertEquals("0", mesh.row("SELECT count(*) FROM peers WHERE state = 'active'"), gc.out());
     }
 
-    String row(String sql) throws Exception {
-        try (var c = mesh.connect(); var s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            return rs.next() ? rs.getString(1) : null;
-        }
-    }
 }

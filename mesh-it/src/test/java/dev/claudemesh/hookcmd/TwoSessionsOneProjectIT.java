@@ -11,7 +11,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -81,17 +80,17 @@ class TwoSessionsOneProjectIT {
         Session b = session("B");
         assertEquals("backend", self(a));
         assertEquals("backend-2", self(b));
-        assertEquals(String.valueOf(a.pid), row("SELECT claude_pid FROM peers WHERE name_key = 'backend'"),
+        assertEquals(String.valueOf(a.pid), mesh.row("SELECT claude_pid FROM peers WHERE name_key = 'backend'"),
                 "backend's Claude Code process is session A's stand-in");
-        assertEquals(String.valueOf(b.pid), row("SELECT claude_pid FROM peers WHERE name_key = 'backend-2'"));
+        assertEquals(String.valueOf(b.pid), mesh.row("SELECT claude_pid FROM peers WHERE name_key = 'backend-2'"));
 
         String ctxB = b.hook("session-start", "SessionStart", Map.of("source", "startup")).additionalContext();
         String ctxA = a.hook("session-start", "SessionStart", Map.of("source", "startup")).additionalContext();
         assertTrue(ctxB.contains("this session is peer 'backend-2'"), ctxB);
         assertTrue(ctxA.contains("this session is peer 'backend'"), ctxA);
-        assertEquals("sess-A", row("SELECT session_id FROM peers WHERE name_key = 'backend'"));
-        assertEquals("sess-B", row("SELECT session_id FROM peers WHERE name_key = 'backend-2'"));
-        assertEquals("2", row("SELECT count(*) FROM peers"), "no third peer was made");
+        assertEquals("sess-A", mesh.row("SELECT session_id FROM peers WHERE name_key = 'backend'"));
+        assertEquals("sess-B", mesh.row("SELECT session_id FROM peers WHERE name_key = 'backend-2'"));
+        assertEquals("2", mesh.row("SELECT count(*) FROM peers"), "no third peer was made");
     }
 
     @Test
@@ -101,7 +100,7 @@ class TwoSessionsOneProjectIT {
         Peer frontend = mesh.server(mesh.project("frontend"));
         CompletableFuture<Map<String, Object>> ask = CompletableFuture.supplyAsync(() ->
                 frontend.ok("ask_peer", Map.of("to", "backend-2", "question", "Q-FOR-B: which queue do you consume?", "timeout_seconds", 120)));
-        String qid = awaitPending("backend-2");
+        String qid = mesh.awaitPendingQuestionFor("backend-2");
 
         assertEquals("", a.hook("inbox-poll", "UserPromptSubmit", Map.of("prompt", "hi")).stdout(),
                 "session A's prompt must not bring in backend-2's question");
@@ -134,10 +133,10 @@ class TwoSessionsOneProjectIT {
         b.claude.stopServer();
         b.hook("session-end", "SessionEnd", Map.of("reason", "prompt_input_exit"));
 
-        assertEquals("active", row("SELECT state FROM peers WHERE name_key = 'backend'"));
-        assertEquals("offline", row("SELECT state FROM peers WHERE name_key = 'backend-2'"));
-        assertEquals("active", statusSeenBy(frontend, "backend"));
-        assertEquals("offline", statusSeenBy(frontend, "backend-2"));
+        assertEquals("active", mesh.row("SELECT state FROM peers WHERE name_key = 'backend'"));
+        assertEquals("offline", mesh.row("SELECT state FROM peers WHERE name_key = 'backend-2'"));
+        assertEquals("active", frontend.statusOf("backend"));
+        assertEquals("offline", frontend.statusOf("backend-2"));
         assertEquals("backend", self(a), "session A's server is untouched");
     }
 
@@ -167,14 +166,14 @@ class TwoSessionsOneProjectIT {
         assertFalse(nameA.equals(nameB));
         assertTrue(startA.get(60, TimeUnit.SECONDS).additionalContext().contains("this session is peer '" + nameA + "'"));
         assertTrue(startB.get(60, TimeUnit.SECONDS).additionalContext().contains("this session is peer '" + nameB + "'"));
-        assertEquals("2", row("SELECT count(*) FROM peers"), "still two peers");
-        assertEquals("sess-A", row("SELECT session_id FROM peers WHERE name_key = '" + nameA + "'"));
-        assertEquals("sess-B", row("SELECT session_id FROM peers WHERE name_key = '" + nameB + "'"));
+        assertEquals("2", mesh.row("SELECT count(*) FROM peers"), "still two peers");
+        assertEquals("sess-A", mesh.row("SELECT session_id FROM peers WHERE name_key = '" + nameA + "'"));
+        assertEquals("sess-B", mesh.row("SELECT session_id FROM peers WHERE name_key = '" + nameB + "'"));
 
         a.claude.stopServer();
         a.hook("session-end", "SessionEnd", Map.of("reason", "prompt_input_exit"));
-        assertEquals("active", row("SELECT state FROM peers WHERE name_key = '" + nameB + "'"), "A's end leaves B's peer alone");
-        assertEquals("offline", row("SELECT state FROM peers WHERE name_key = '" + nameA + "'"));
+        assertEquals("active", mesh.row("SELECT state FROM peers WHERE name_key = '" + nameB + "'"), "A's end leaves B's peer alone");
+        assertEquals("offline", mesh.row("SELECT state FROM peers WHERE name_key = '" + nameA + "'"));
     }
 
     static HookRun hookOf(Session s, String command, String event) {
@@ -191,38 +190,13 @@ class TwoSessionsOneProjectIT {
         return (String) s.peer.ok("list_peers", Map.of()).get("self");
     }
 
-    @SuppressWarnings("unchecked")
-    static String statusSeenBy(Peer viewer, String name) {
-        List<Map<String, Object>> peers = (List<Map<String, Object>>) viewer.ok("list_peers", Map.of("include_stale", true)).get("peers");
-        return peers.stream().filter(p -> name.equals(p.get("name"))).map(p -> (String) p.get("status")).findFirst().orElse(null);
-    }
-
-    String awaitPending(String target) throws Exception {
-        for (int i = 0; i < 1500; i++) {
-            String id = row("SELECT id FROM questions WHERE target_key = '" + target + "' AND status = 'pending'");
-            if (id != null) {
-                return id;
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("no pending question for " + target);
-    }
-
     /** How many peer rows there are (none before any server made the schema). */
-    int peers() throws IOException {
+    int peers() {
         try {
-            return Integer.parseInt(row("SELECT count(*) FROM peers"));
-        } catch (IOException noSchemaYet) {
+            return Integer.parseInt(mesh.row("SELECT count(*) FROM peers"));
+        } catch (java.sql.SQLException noSchemaYet) {
             return 0;
         }
     }
 
-    String row(String sql) throws IOException {
-        try (var c = mesh.connect();
-             var s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            return rs.next() ? rs.getString(1) : null;
-        } catch (java.sql.SQLException e) {
-            throw new IOException(e);
-        }
-    }
 }

@@ -8,7 +8,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.sql.ResultSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -46,11 +45,11 @@ class LivenessIT {
     @Test
     @SuppressWarnings("unchecked")
     void aKilledServerIsOfflineForOtherPeersAsSoonAsItsProcessIsGone() throws Exception {
-        assertEquals("active", statusSeenBy(frontend, "backend"));
+        assertEquals("active", frontend.statusOf("backend"));
         kill9("backend");
 
-        awaitStatus(frontend, "backend", "offline");
-        assertEquals("active", row("SELECT state FROM peers WHERE name_key = 'backend'"),
+        frontend.awaitStatus("backend", "offline");
+        assertEquals("active", mesh.row("SELECT state FROM peers WHERE name_key = 'backend'"),
                 "nobody marked it offline: its status comes from its dead process alone");
         List<Map<String, Object>> active = (List<Map<String, Object>>) frontend.ok("list_peers", Map.of()).get("peers");
         assertTrue(active.stream().noneMatch(p -> "backend".equals(p.get("name"))), "offline peers are hidden by default: " + active);
@@ -62,7 +61,7 @@ class LivenessIT {
     void anAskWaitingOnAPeerThatIsKilledReturnsPeerOffline() throws Exception {
         CompletableFuture<Map<String, Object>> ask = CompletableFuture.supplyAsync(() ->
                 frontend.ok("ask_peer", Map.of("to", "backend", "question", "Will you answer?", "timeout_seconds", 600)));
-        String id = awaitPendingQuestionFor("backend");
+        String id = mesh.awaitPendingQuestionFor("backend");
         assertFalse(ask.isDone());
 
         kill9("backend");
@@ -72,7 +71,7 @@ class LivenessIT {
         assertEquals(id, r.get("question_id"));
         assertEquals("backend", r.get("from"));
         assertFalse(r.containsKey("answer"), r.toString());
-        assertTrue(List.of("expired", "cancelled", "abandoned").contains(row("SELECT status FROM questions WHERE id = '" + id + "'")),
+        assertTrue(List.of("expired", "cancelled", "abandoned").contains(mesh.row("SELECT status FROM questions WHERE id = '" + id + "'")),
                 "the question is no longer pending");
     }
 
@@ -80,13 +79,13 @@ class LivenessIT {
     void aQuestionWhoseAskerIsKilledWhileWaitingIsAbandonedAndNoLongerDelivered() throws Exception {
         CompletableFuture.runAsync(() ->
                 frontend.call("ask_peer", Map.of("to", "backend", "question", "Are you there?", "timeout_seconds", 600)));
-        String id = awaitPendingQuestionFor("backend");
+        String id = mesh.awaitPendingQuestionFor("backend");
 
         kill9("frontend");
-        awaitStatus(backend, "frontend", "offline");
+        backend.awaitStatus("frontend", "offline");
 
         assertEquals(List.of(), backend.inbox(), "nobody waits for the question any more, so it is not shown");
-        assertEquals("abandoned", row("SELECT status FROM questions WHERE id = '" + id + "'"));
+        assertEquals("abandoned", mesh.row("SELECT status FROM questions WHERE id = '" + id + "'"));
         String err = backend.error("reply_to_peer", Map.of("question_id", id, "answer", "yes"));
         assertTrue(err.contains("abandoned"), err);
     }
@@ -95,47 +94,11 @@ class LivenessIT {
 
     /** SIGKILL to the server process recorded for {@code name}, after checking it is one this test started. */
     void kill9(String name) throws Exception {
-        long pid = Long.parseLong(row("SELECT server_pid FROM peers WHERE name_key = '" + name + "'"));
+        long pid = Long.parseLong(mesh.row("SELECT server_pid FROM peers WHERE name_key = '" + name + "'"));
         Optional<ProcessHandle> server = ProcessHandle.current().descendants().filter(h -> h.pid() == pid).findFirst();
         assertTrue(server.isPresent(), "server_pid " + pid + " of " + name + " is not a process this test started");
         assertTrue(server.get().destroyForcibly(), "could not send SIGKILL to " + pid);
         server.get().onExit().get(30, TimeUnit.SECONDS);
     }
 
-    @SuppressWarnings("unchecked")
-    static String statusSeenBy(Peer viewer, String name) {
-        List<Map<String, Object>> peers = (List<Map<String, Object>>) viewer.ok("list_peers", Map.of("include_stale", true)).get("peers");
-        return peers.stream().filter(p -> name.equals(p.get("name"))).map(p -> (String) p.get("status")).findFirst().orElse(null);
-    }
-
-    /** A short poll loop: the dead process is reaped by the JVM a moment after it dies. */
-    static void awaitStatus(Peer viewer, String name, String status) throws InterruptedException {
-        String last = null;
-        for (int i = 0; i < 250; i++) {
-            last = statusSeenBy(viewer, name);
-            if (status.equals(last)) {
-                return;
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError(name + " is " + last + ", never " + status);
-    }
-
-    String awaitPendingQuestionFor(String target) throws Exception {
-        for (int i = 0; i < 1500; i++) {
-            String id = row("SELECT id FROM questions WHERE target_key = '" + target + "' AND status = 'pending'");
-            if (id != null) {
-                return id;
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("no pending question for " + target);
-    }
-
-    String row(String sql) throws Exception {
-        try (var c = mesh.connect();
-             var s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            return rs.next() ? rs.getString(1) : null;
-        }
-    }
 }

@@ -11,7 +11,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -69,8 +68,8 @@ class LongAskIT {
                 "open for the default 600 s: " + expires);
         String next = (String) r.get("next_step");
         assertTrue(next.contains("kind answer") && next.contains("await_answer") && next.contains(id), next);
-        assertEquals("pending", row("SELECT status FROM questions WHERE id = '" + id + "'"), "the question stays open");
-        assertEquals("600000", row("SELECT expires_at - asked_at FROM questions WHERE id = '" + id + "'"));
+        assertEquals("pending", mesh.row("SELECT status FROM questions WHERE id = '" + id + "'"), "the question stays open");
+        assertEquals("600000", mesh.row("SELECT expires_at - asked_at FROM questions WHERE id = '" + id + "'"));
 
         Map<String, Object> q = backend.awaitItem("question");
         assertEquals(id, q.get("id"));
@@ -164,9 +163,4 @@ class LongAskIT {
         assertEquals(Duration.ofSeconds(110), MeshTools.waitLimit("soon"), "an unusable value is ignored");
     }
 
-    String row(String sql) throws Exception {
-        try (var c = mesh.connect(); var st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            return rs.next() ? rs.getString(1) : null;
-        }
-    }
 }

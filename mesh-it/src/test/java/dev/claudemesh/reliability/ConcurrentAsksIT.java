@@ -8,7 +8,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -85,7 +84,7 @@ class ConcurrentAsksIT {
             assertEquals("answer to q" + i, r.path("answer").asText());
         }
         System.out.printf("%d asks answered and returned in %d ms%n", asks, ms(t));
-        assertEquals("0", row("SELECT count(*) FROM inbox WHERE recipient = 'frontend' AND state IN ('queued', 'offered')"),
+        assertEquals("0", mesh.row("SELECT count(*) FROM inbox WHERE recipient = 'frontend' AND state IN ('queued', 'offered')"),
                 "answers the calls returned are not delivered again");
     }
 
@@ -196,18 +195,12 @@ class ConcurrentAsksIT {
 
     void awaitCount(String sql, int wanted) throws Exception {
         for (int i = 0; i < 6000; i++) {
-            if (String.valueOf(wanted).equals(row(sql))) {
+            if (String.valueOf(wanted).equals(mesh.row(sql))) {
                 return;
             }
             Thread.sleep(20);
         }
-        throw new AssertionError(sql + " never reached " + wanted + " (last: " + row(sql) + ")");
-    }
-
-    String row(String sql) throws Exception {
-        try (var c = mesh.connect(); var st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            return rs.next() ? rs.getString(1) : null;
-        }
+        throw new AssertionError(sql + " never reached " + wanted + " (last: " + mesh.row(sql) + ")");
     }
 
     static long ms(long since) {

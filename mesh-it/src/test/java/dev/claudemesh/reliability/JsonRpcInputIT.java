@@ -11,7 +11,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.sql.ResultSet;
 import java.util.List;
 import java.util.Map;
 
@@ -56,7 +55,7 @@ class JsonRpcInputIT {
             assertTrue(front.process.isAlive());
             assertTrue(front.stdoutLines.stream().anyMatch(l -> l.contains("\"id\":null") && l.contains("-32600")),
                     "the non-JSON line is answered too: " + front.stdoutLines);
-            assertEquals("0", row("SELECT count(*) FROM inbox"), "nothing was sent");
+            assertEquals("0", mesh.row("SELECT count(*) FROM inbox"), "nothing was sent");
         }
     }
 
@@ -90,7 +89,7 @@ class JsonRpcInputIT {
                     && l.contains("string or a number")), "the object id is refused: " + front.stdoutLines);
 
             assertFalse(front.call("list_peers", Map.of(), 20).path("isError").asBoolean(), "still serving");
-            assertEquals("0", row("SELECT count(*) FROM inbox"));
+            assertEquals("0", mesh.row("SELECT count(*) FROM inbox"));
         }
     }
 
@@ -103,11 +102,11 @@ class JsonRpcInputIT {
             assertTrue(r.path("isError").asBoolean(), r.toString());
             String text = r.path("content").get(0).path("text").asText();
             assertTrue(text.contains("'message'") && text.contains("surrogate") && text.contains("D83D"), text);
-            assertEquals("0", row("SELECT count(*) FROM inbox"), "nothing stored, not even as '?'");
+            assertEquals("0", mesh.row("SELECT count(*) FROM inbox"), "nothing stored, not even as '?'");
 
             // A proper pair is text like any other.
             assertFalse(front.call("tell_peer", Map.of("to", "backend", "message", "fine \ud83d\ude00"), 20).path("isError").asBoolean());
-            assertEquals("fine \ud83d\ude00", row("SELECT body FROM inbox"));
+            assertEquals("fine \ud83d\ude00", mesh.row("SELECT body FROM inbox"));
         }
     }
 
@@ -151,9 +150,4 @@ class JsonRpcInputIT {
         throw new AssertionError("no reply to the batch; stdout: " + s.stdoutLines);
     }
 
-    String row(String sql) throws Exception {
-        try (var c = mesh.connect(); var st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            return rs.next() ? rs.getString(1) : null;
-        }
-    }
 }

@@ -5,6 +5,7 @@ import dev.claudemesh.mesh.ChangeWatch;
 import dev.claudemesh.mesh.Mesh;
 import dev.claudemesh.mesh.Question;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -13,7 +14,6 @@ import picocli.CommandLine.Spec;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 
 @Command(name = "ask", mixinStandardHelpOptions = true,
@@ -29,10 +29,8 @@ final class AskCommand implements Callable<Integer> {
             description = "How long to wait, 1 to " + Mesh.MAX_ASK_TIMEOUT_SECONDS + " (default: ${DEFAULT-VALUE}).")
     long timeout;
 
-    @Option(names = "--as", paramLabel = "NAME",
-            description = "Ask as NAME, which no live session may hold; its record is left as it is (default: cli@HOST, "
-                    + "this machine's command line).")
-    String as;
+    @Mixin
+    SpeakerOption speaker;
 
     @Spec
     CommandSpec spec;
@@ -45,8 +43,8 @@ final class AskCommand implements Callable<Integer> {
         }
         Typed.peerName(spec, peer);
         try (MeshOpener m = new MeshOpener(); ChangeWatch watch = m.mesh.watchChanges(3)) {
-            boolean track = as == null;
-            String self = m.speaker(Optional.ofNullable(as), track, spec);
+            boolean track = speaker.name().isEmpty();
+            String self = m.speaker(speaker.name(), track, spec);
             try {
                 m.recipient(peer, self, true, spec);
                 Question q = m.mesh.ask(self, peer, String.join(" ", words), Duration.ofSeconds(timeout));

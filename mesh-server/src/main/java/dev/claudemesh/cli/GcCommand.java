@@ -1,6 +1,6 @@
 package dev.claudemesh.cli;
 
-import dev.claudemesh.mesh.Housekeeping;
+import dev.claudemesh.mesh.GcReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -25,7 +25,7 @@ final class GcCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--keep-days must be 0 or more");
         }
         try (MeshOpener m = new MeshOpener()) {
-            Housekeeping h = m.mesh.gc(Optional.of(Duration.ofDays(keepDays)));
+            GcReport h = m.mesh.gc(Optional.of(Duration.ofDays(keepDays)));
             System.out.println("peers reaped:        " + h.peersReaped().size() + (h.peersReaped().isEmpty() ? "" : "  " + TerminalText.line(h.peersReaped().toString())));
             System.out.println("questions expired:   " + h.questionsExpired());
             System.out.println("questions abandoned: " + h.questionsAbandoned());

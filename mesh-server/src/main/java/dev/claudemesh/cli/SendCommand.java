@@ -2,13 +2,12 @@ package dev.claudemesh.cli;
 
 import dev.claudemesh.mesh.Delivery;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 
 @Command(name = "send", mixinStandardHelpOptions = true,
@@ -20,10 +19,8 @@ final class SendCommand implements Callable<Integer> {
     @Parameters(index = "1..*", arity = "1..*", paramLabel = "MESSAGE", description = "The message (words are joined with spaces).")
     List<String> words;
 
-    @Option(names = "--as", paramLabel = "NAME",
-            description = "Send as NAME, which no live session may hold; its record is left as it is (default: cli@HOST, "
-                    + "this machine's command line).")
-    String as;
+    @Mixin
+    SpeakerOption speaker;
 
     @Spec
     CommandSpec spec;
@@ -33,7 +30,7 @@ final class SendCommand implements Callable<Integer> {
         Typed.peerName(spec, peer);
         try (MeshOpener m = new MeshOpener()) {
             // A message does not depend on its sender staying around, so sending records nothing of the CLI.
-            String self = m.speaker(Optional.ofNullable(as), false, spec);
+            String self = m.speaker(speaker.name(), false, spec);
             m.recipient(peer, self, false, spec);
             Delivery d = m.mesh.tell(self, peer, String.join(" ", words));
             System.out.println(d.id() + " " + d.status());

@@ -8,6 +8,8 @@ import dev.claudemesh.mesh.Mesh;
 import dev.claudemesh.mesh.Peer;
 import dev.claudemesh.mesh.PeerText;
 import io.modelcontextprotocol.spec.McpServerTransportProviderBase;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,6 +34,7 @@ import java.util.regex.Pattern;
  */
 final class ChannelPusher implements Runnable {
     static final String METHOD = "notifications/claude/channel";
+    private static final Logger LOG = LoggerFactory.getLogger(ChannelPusher.class);
     private static final Pattern META_KEY = Pattern.compile("[A-Za-z0-9_]+");
     /** One event's text at most (the framing included), as for a hook's text. */
     static final int EVENT_LIMIT = HookText.LIMIT;
@@ -77,8 +80,8 @@ final class ChannelPusher implements Runnable {
                 try {
                     round();
                 } catch (RuntimeException e) {
-                    System.err.println("claude-mesh-server: settling this session's deliveries failed: " + e.getMessage()
-                            + " (tried again in a second; items stay in the inbox)");
+                    LOG.warn("settling this session's deliveries failed: {} (tried again in a second; items stay in the inbox)",
+                            e.getMessage());
                 }
                 if (push) {
                     seen = watch.awaitChange(seen, 1000, false);
@@ -100,9 +103,9 @@ final class ChannelPusher implements Runnable {
         Inbox.Reconciled settled = mesh.settle(me, log);
         if (!settled.channelRefused().isEmpty() && push) {
             push = false;
-            System.err.println("claude-mesh-server: Claude Code did not take the channel events this server pushed ("
-                    + settled.channelRefused().size() + " item(s)); channels are not available to this session, so items "
-                    + "reach it through the hooks and poll_inbox instead");
+            LOG.warn("Claude Code did not take the channel events this server pushed ({} item(s)); channels are not "
+                    + "available to this session, so items reach it through the hooks and poll_inbox instead",
+                    settled.channelRefused().size());
         }
         if (!settled.channelAccepted().isEmpty()) {
             proven = true;

@@ -5,6 +5,7 @@ import io.modelcontextprotocol.json.jackson2.JacksonMcpJsonMapper;
 import io.modelcontextprotocol.server.McpServer;
 import io.modelcontextprotocol.server.McpSyncServer;
 import io.modelcontextprotocol.spec.McpSchema.ServerCapabilities;
+import org.slf4j.LoggerFactory;
 
 import java.io.OutputStream;
 import java.util.List;
@@ -42,7 +43,7 @@ final class HealthCheck {
                 .instructions("This claude-mesh server was started by a Claude Code health check and is not in the mesh.")
                 .capabilities(ServerCapabilities.builder().tools(false).build())
                 .build();
-        System.err.println("claude-mesh-server: started by a Claude Code health check; answering it without joining the mesh");
+        LoggerFactory.getLogger(HealthCheck.class).info("started by a Claude Code health check; answering it without joining the mesh");
         try {
             stdinClosed.await();
         } catch (InterruptedException e) {

@@ -160,7 +160,7 @@ public final class ServerMain {
         }
 
         // The session's hooks ask this warm process instead of opening the database each time (see HookSocket).
-        Optional<HookSocketServer> hooks = HookSocketServer.start(config, store, processes, hookRules, System.err);
+        Optional<HookSocketServer> hooks = HookSocketServer.start(config, store, processes, hookRules);
 
         // Leaving happens once, whichever way the server ends: stdin closed (below), or a signal.
         AtomicBoolean left = new AtomicBoolean();

@@ -36,6 +36,16 @@ class PluginFilesTest {
         for (HookEntries.Registered r : HookEntries.find(installedHooks)) {
             ((ObjectNode) r.handler()).put("command", "\"" + r.path().toString().replace(here, "${CLAUDE_PLUGIN_ROOT}") + "\"");
         }
+        // An mcp_tool hook (the file-lease check, say) names the plugin's server as Claude Code calls it.
+        for (JsonNode groups : installedHooks.path("hooks")) {
+            for (JsonNode group : groups) {
+                for (JsonNode handler : group.path("hooks")) {
+                    if ("mcp_tool".equals(handler.path("type").asText()) && McpServerEntry.NAME.equals(handler.path("server").asText())) {
+                        ((ObjectNode) handler).put("server", PluginFiles.SERVER);
+                    }
+                }
+            }
+        }
         assertEquals(installedHooks, pluginHooks);
         ObjectNode entry = (ObjectNode) installedServers.path("mcpServers").path(McpServerEntry.NAME);
         entry.put("command", entry.get("command").asText().replace(here, "${CLAUDE_PLUGIN_ROOT}"));

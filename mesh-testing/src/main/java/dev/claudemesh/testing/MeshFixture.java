@@ -67,6 +67,38 @@ public final class MeshFixture implements AutoCloseable {
         return dbUrl.isPresent() ? TestDatabases.connect(dbUrl.get()) : java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
     }
 
+    /** The first column of the first row {@code sql} returns, or null when it returns none: a look at the mesh's tables. */
+    public String row(String sql) throws java.sql.SQLException {
+        try (var c = connect(); var st = c.createStatement(); var rs = st.executeQuery(sql)) {
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+
+    /** The id of a pending question asked of {@code targetKey}, once one is stored (within 30 s). */
+    public String awaitPendingQuestionFor(String targetKey) throws InterruptedException {
+        return awaitPendingQuestionFor(targetKey, "");
+    }
+
+    /** As {@link #awaitPendingQuestionFor(String)}, other than question {@code notId}. */
+    public String awaitPendingQuestionFor(String targetKey, String notId) throws InterruptedException {
+        for (int i = 0; i < 1500; i++) {
+            try (var c = connect();
+                 var ps = c.prepareStatement("SELECT id FROM questions WHERE target_key = ? AND status = 'pending' AND id <> ?")) {
+                ps.setString(1, targetKey);
+                ps.setString(2, notId);
+                try (var rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        return rs.getString(1);
+                    }
+                }
+            } catch (java.sql.SQLException notYet) {
+                // no schema yet: no server has opened the mesh
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no pending question for " + targetKey + " within 30 s");
+    }
+
     /** Takes the mesh's write lock on {@code c} as the store's writers do, so every writer waits until release. */
     public void takeWriteLock(java.sql.Connection c) throws java.sql.SQLException {
         try (var s = c.createStatement()) {
@@ -208,6 +240,26 @@ public final class MeshFixture implements AutoCloseable {
                 Thread.sleep(20);
             }
             throw new AssertionError("no " + kind + " arrived in the inbox within 30 s");
+        }
+
+        /** The status {@code name} has as this server's list_peers shows it (stale and offline included); null if absent. */
+        @SuppressWarnings("unchecked")
+        public String statusOf(String name) {
+            List<Map<String, Object>> peers = (List<Map<String, Object>>) ok("list_peers", Map.of("include_stale", true)).get("peers");
+            return peers.stream().filter(p -> name.equals(p.get("name"))).map(p -> (String) p.get("status")).findFirst().orElse(null);
+        }
+
+        /** Waits (up to 5 s: a dead process is reaped by the JVM a moment after it dies) until {@code name} has {@code status}. */
+        public void awaitStatus(String name, String status) throws InterruptedException {
+            String last = null;
+            for (int i = 0; i < 250; i++) {
+                last = statusOf(name);
+                if (status.equals(last)) {
+                    return;
+                }
+                Thread.sleep(20);
+            }
+            throw new AssertionError(name + " is " + last + ", never " + status);
         }
 
         /** Closes this server's stdin, as Claude Code does when a session ends, and waits for it to leave. */
