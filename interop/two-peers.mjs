@@ -16,7 +16,7 @@ import path from 'node:path';
 const REQUEST_TIMEOUT_MS = 60_000;
 const POLL_DEADLINE_MS = 30_000;
 const TOOLS = ['register', 'list_peers', 'ask_peer', 'await_answer', 'reply_to_peer', 'poll_inbox', 'message_status', 'tell_peer', 'broadcast',
-  'subscribe', 'unsubscribe', 'set_summary', 'delegate_task', 'complete_task', 'list_tasks',
+  'subscribe', 'unsubscribe', 'set_summary', 'delegate_task', 'complete_task', 'list_tasks', 'hook_delivery',
   'claim_files', 'release_files', 'list_claims', 'check_edit'];
 
 class CheckFailed extends Error {}
