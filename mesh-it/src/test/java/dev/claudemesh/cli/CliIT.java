@@ -598,6 +598,8 @@ class CliIT {
         }
         Background tail = cliInBackground("tail", "-n", "1", "--count", "2");
         awaitFollowing(tail);
+        // Following starts before the history is read: a message sent now could be the last stored event.
+        tail.awaitPrinted("old 3");
         frontend.ok("tell_peer", Map.of("to", "backend", "message", "new one"));
         Run r = tail.await();
         List<String> lines = r.out().lines().toList();
@@ -682,6 +684,20 @@ class CliIT {
                 throw new AssertionError("claude-mesh did not finish within 60 s; so far:\n" + snapshot(-1));
             }
             return snapshot(process.exitValue());
+        }
+
+        /** Waits until the process has printed {@code text} on its standard output. */
+        void awaitPrinted(String text) throws Exception {
+            for (int i = 0; i < 600; i++) {
+                if (Files.readString(out, StandardCharsets.UTF_8).contains(text)) {
+                    return;
+                }
+                if (!process.isAlive()) {
+                    throw new AssertionError("exited before printing " + text + ": " + snapshot(process.exitValue()));
+                }
+                Thread.sleep(50);
+            }
+            throw new AssertionError("never printed " + text + " within 30 s; so far:\n" + snapshot(-1));
         }
 
         Run snapshot(int exit) throws IOException {
