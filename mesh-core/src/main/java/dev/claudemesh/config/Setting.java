@@ -26,10 +26,10 @@ public record Setting(String name, String defaultText, Optional<String> example,
 
     public static final List<Setting> ALL = List.of(
             file(MeshConfig.DB_PATH, "`~/.claude-mesh/mesh.db`", "~/.claude-mesh/mesh.db",
-                    "the shared database (directory created 0700, file 0600; see README, \"Files and other users\"); a leading `~` is `$HOME`"),
+                    "the shared database (directory created 0700, file 0600; see \"Files and other users\" in docs/configuration.md); a leading `~` is `$HOME`"),
             file(MeshConfig.DB_URL, "—", "jdbc:postgresql://db.internal:5432/mesh?user=mesh&sslmode=verify-full",
-                    "a PostgreSQL mesh instead of the file: `jdbc:postgresql://host:5432/db?user=...` (see the README, "
-                            + "\"A mesh across machines\"; to try one locally, `.ci/pg-cluster try`)"),
+                    "a PostgreSQL mesh instead of the file: `jdbc:postgresql://host:5432/db?user=...` (see docs/postgresql.md; "
+                            + "to try one locally, `.ci/pg-cluster try`)"),
             file(MeshConfig.HEARTBEAT_SECONDS, "`" + MeshConfig.DEFAULT_HEARTBEAT_SECONDS + "`", "" + MeshConfig.DEFAULT_HEARTBEAT_SECONDS,
                     "how often a server records that it is alive, in seconds"),
             file(MeshConfig.HEARTBEAT_GRACE_SECONDS, "`" + MeshConfig.DEFAULT_HEARTBEAT_GRACE_SECONDS + "`",
@@ -50,7 +50,7 @@ public record Setting(String name, String defaultText, Optional<String> example,
                     "the name the server has in your MCP configuration, for `MESH_CHANNEL=auto`"),
             file(LeaseSettings.DECISION, "`deny`", "deny",
                     "an edit of a file another session holds exclusively is refused (`deny`) or Claude Code asks you (`ask`) "
-                            + "(see the README, \"File leases\")"),
+                            + "(see \"File leases\" in docs/tools.md)"),
             file(LeaseSettings.AUTO_SECONDS, "`0`", "0",
                     "when above 0, a session's first edit of a file takes a shared lease of it for that many seconds, so "
                             + "others are warned; 0 is off"),

@@ -45,7 +45,7 @@ final class InstallCommand implements Callable<Integer> {
                     + "Stop are mcp_tool hooks answered by the session's own server, so no process starts (Claude Code "
                     + "2.1.118+); command: each runs claude-mesh-inbox-poll (any Claude Code; no PostToolUse). "
                     + "auto: mcp when `claude --version` says 2.1.118 or later, else command. Default: command, until "
-                    + "the mcp_tool hooks' proof of delivery is settled (see README).")
+                    + "the mcp_tool hooks' proof of delivery is settled (see docs/setup.md).")
     String hooks;
 
     @Override

@@ -27,7 +27,7 @@ final class DatabaseCheck {
             version = dev.claudemesh.store.PostgresStore.peekSchemaVersion(url);
         } catch (StoreException e) {
             return Check.fail(name, e.getMessage(), "check that the server runs and that MESH_DB_URL names it, its "
-                    + "database and a user that may log in (see README, 'A mesh across machines')");
+                    + "database and a user that may log in (see docs/postgresql.md)");
         }
         return schema(name, url.display(), version);
     }

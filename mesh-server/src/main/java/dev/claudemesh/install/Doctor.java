@@ -144,7 +144,7 @@ public final class Doctor {
         }
         if (found.isEmpty()) {
             checks.add(Check.fail(name, "mcpServers." + McpServerEntry.NAME + " is in neither " + user + " nor " + shared
-                    + ", and no claude-mesh plugin is enabled", here.launcher("claude-mesh") + " install (or install the plugin: see the README)"));
+                    + ", and no claude-mesh plugin is enabled", here.launcher("claude-mesh") + " install (or install the plugin: see docs/setup.md)"));
             return found;
         }
         ServerEntry e = found.get();
