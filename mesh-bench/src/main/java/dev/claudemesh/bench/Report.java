@@ -16,6 +16,7 @@ final class Report {
                 + "`bin/claude-mesh-server` and spoken to over stdio in JSON-RPC, hooks started with their `bin/` launchers "
                 + "and Claude Code's JSON on stdin, all on temporary SQLite files (rows 1c and 1d: a temporary PostgreSQL database). Times are wall-clock times read in the "
                 + "benchmark process. How each figure is taken is described under the table.\n\n");
+        md.append(CLAUDE_CODE_FIGURES).append("\n\n");
         header.forEach((k, v) -> md.append("- **").append(k).append(":** ").append(v).append('\n'));
         md.append('\n');
         md.append("| # | figure | median | spread | runs | target | met? |\n");
@@ -68,6 +69,11 @@ final class Report {
     private static String cell(String s) {
         return s.replace("|", "\\|").replace("\n", " ");
     }
+
+    /** The figures only the real Claude Code can give live on a page of their own, which this report never rewrites. */
+    static final String CLAUDE_CODE_FIGURES = "Figures taken inside the real Claude Code (what the hooks add to a prompt and to a tool "
+            + "call, how soon a reply, a Stop verdict or a wake reaches the model) come from the end-to-end suite, not from "
+            + "this command: [claude-code-figures.md](claude-code-figures.md).";
 
     static final String METHOD = """
             ## How each figure is measured

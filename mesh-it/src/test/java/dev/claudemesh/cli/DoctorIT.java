@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @org.junit.jupiter.api.Tag("sqlite-only")
 class DoctorIT {
     static final List<String> SUBJECTS = List.of("java", ".env", "database", "mcp server", "server", "hook SessionStart",
-            "hook UserPromptSubmit", "hook Stop", "hook SessionEnd", "hook PostToolUse", "hook Stop (wake)", "project name", "channels");
+            "hook UserPromptSubmit", "hook Stop", "hook SessionEnd", "hook PostToolUse", "hook Stop (wake)", "hook PreToolUse", "project name", "channels");
 
     @TempDir
     Path tmp;
@@ -110,7 +110,7 @@ class DoctorIT {
         assertEquals(0, cli("uninstall").exit());
 
         Map<String, String> lines = failing(doctor(), "mcp server", "hook SessionStart", "hook UserPromptSubmit", "hook Stop",
-                "hook SessionEnd");
+                "hook SessionEnd", "hook PreToolUse");
 
         assertTrue(lines.get("hook SessionEnd").endsWith("; fix: " + bin.resolve("claude-mesh") + " install"), lines.get("hook SessionEnd"));
         assertTrue(lines.get("server").startsWith("ok "), "this checkout's server still starts: " + lines.get("server"));
@@ -162,6 +162,20 @@ class DoctorIT {
 
         assertTrue(lines.get("hook Stop").contains("answered twice"), lines.get("hook Stop"));
         assertTrue(lines.get("hook Stop").contains("install --hooks=mcp"), lines.get("hook Stop"));
+    }
+
+    @Test
+    void theEditGuardIsReportedAndItsAbsenceWarnedOf() throws Exception {
+        Map<String, String> installed = lines(doctor());
+        assertTrue(installed.get("hook PreToolUse").contains("mcp_tool check_edit before Edit, Write, MultiEdit, NotebookEdit, "
+                + "answered by the session's server (" + home.resolve(".claude/settings.json") + ")"), installed.get("hook PreToolUse"));
+
+        Path settings = home.resolve(".claude/settings.json");
+        Files.writeString(settings, Files.readString(settings).replace("\"check_edit\"", "\"something_else\""));
+        Map<String, String> lines = failing(doctor(), "hook PreToolUse");
+
+        String line = lines.get("hook PreToolUse");
+        assertTrue(line.contains("file leases are not enforced") && line.endsWith("; fix: " + bin.resolve("claude-mesh") + " install"), line);
     }
 
     @Test

@@ -207,9 +207,14 @@ public final class Doctor {
         }
         List<Check> checks = new ArrayList<>();
         List<Found> registered = new ArrayList<>();
+        List<Path> guards = new ArrayList<>();
         for (Path f : files) {
             try {
-                HookEntries.find(JsonFile.read(f).edit()).forEach(r -> registered.add(new Found(r, f)));
+                ObjectNode settings = JsonFile.read(f).edit();
+                HookEntries.find(settings).forEach(r -> registered.add(new Found(r, f)));
+                if (EditGuardHook.present(settings)) {
+                    guards.add(f);
+                }
             } catch (ConfigException e) {
                 checks.add(Check.fail("hooks", e.getMessage(), "fix that file by hand; Claude Code cannot read its hooks either"));
             }
@@ -217,6 +222,10 @@ public final class Doctor {
         for (PluginInstall p : plugins) {
             try {
                 p.hooks().forEach(r -> registered.add(new Found(r, p.hooksFile().orElseThrow())));
+                Path file = p.hooksFile().orElseThrow();
+                if (Files.isRegularFile(file) && EditGuardHook.present(JsonFile.read(file).edit(), PluginFiles.SERVER)) {
+                    guards.add(file);
+                }
             } catch (ConfigException e) {
                 checks.add(Check.fail("hooks", e.getMessage(), "rebuild the checkout (./mvnw -B -q package -DskipTests) to write it again"));
             }
@@ -259,6 +268,17 @@ public final class Doctor {
                 }
                 checks.add(problem.orElse(Check.ok(name, r.path() + " (" + f.file() + ")")));
             }
+        }
+        String guard = "hook PreToolUse";
+        if (guards.isEmpty()) {
+            checks.add(Check.fail(guard, "the mcp_tool " + EditGuardHook.TOOL + " hook is not registered, so file leases "
+                    + "are not enforced: another session's claim_files does not stop this session's edits", install));
+        } else if (guards.size() > 1) {
+            checks.add(Check.warn(guard, "registered " + guards.size() + " times (" + guards.stream().map(Path::toString)
+                    .collect(java.util.stream.Collectors.joining(", ")) + "): every edit is checked that many times; keep one"));
+        } else {
+            checks.add(Check.ok(guard, "mcp_tool " + EditGuardHook.TOOL + " before " + EditGuardHook.MATCHER.replace("|", ", ")
+                    + ", answered by the session's server (" + guards.get(0) + ")"));
         }
         return checks;
     }

@@ -43,10 +43,25 @@ final class EditGuardHook {
                 && TOOL.equals(handler.path("tool").asText());
     }
 
+    /** Whether {@code settings} holds the handler calling {@code server} (ours, or the plugin's name for it). */
+    static boolean present(ObjectNode settings, String server) {
+        if (!(settings.get("hooks") instanceof ObjectNode hooks) || !(hooks.get(EVENT) instanceof ArrayNode groups)) {
+            return false;
+        }
+        for (JsonNode group : groups) {
+            for (JsonNode h : group.path("hooks")) {
+                if ("mcp_tool".equals(h.path("type").asText()) && server.equals(h.path("server").asText())
+                        && TOOL.equals(h.path("tool").asText())) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     /** Whether {@code settings} holds our handler. */
     static boolean present(ObjectNode settings) {
-        return settings.get("hooks") instanceof ObjectNode hooks && hooks.get(EVENT) instanceof ArrayNode groups
-                && ours(groups).findAny().isPresent();
+        return present(settings, SERVER);
     }
 
     /** Adds the handler, in a group of its own at the end of PreToolUse, unless it is there. */
@@ -105,17 +120,5 @@ final class EditGuardHook {
             settings.remove("hooks");
         }
         return changes;
-    }
-
-    private static java.util.stream.Stream<JsonNode> ours(ArrayNode groups) {
-        List<JsonNode> found = new ArrayList<>();
-        for (JsonNode group : groups) {
-            for (JsonNode h : group.path("hooks")) {
-                if (isOurs(h)) {
-                    found.add(h);
-                }
-            }
-        }
-        return found.stream();
     }
 }
