@@ -136,7 +136,8 @@ public final class BenchSuite {
             if (parent != null) {
                 Files.createDirectories(parent);
             }
-            Files.writeString(outFile, md, StandardCharsets.UTF_8);
+            String previous = Files.isRegularFile(outFile) ? Files.readString(outFile, StandardCharsets.UTF_8) : "";
+            Files.writeString(outFile, Report.keepingSection(md, previous), StandardCharsets.UTF_8);
             log.println("bench: written to " + outFile);
         }
         log.println("bench: " + Report.verdict(rows).replace("**", ""));

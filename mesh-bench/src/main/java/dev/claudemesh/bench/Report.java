@@ -16,7 +16,6 @@ final class Report {
                 + "`bin/claude-mesh-server` and spoken to over stdio in JSON-RPC, hooks started with their `bin/` launchers "
                 + "and Claude Code's JSON on stdin, all on temporary SQLite files (rows 1c and 1d: a temporary PostgreSQL database). Times are wall-clock times read in the "
                 + "benchmark process. How each figure is taken is described under the table.\n\n");
-        md.append(CLAUDE_CODE_FIGURES).append("\n\n");
         header.forEach((k, v) -> md.append("- **").append(k).append(":** ").append(v).append('\n'));
         md.append('\n');
         md.append("| # | figure | median | spread | runs | target | met? |\n");
@@ -70,10 +69,22 @@ final class Report {
         return s.replace("|", "\\|").replace("\n", " ");
     }
 
-    /** The figures only the real Claude Code can give live on a page of their own, which this report never rewrites. */
-    static final String CLAUDE_CODE_FIGURES = "Figures taken inside the real Claude Code (what the hooks add to a prompt and to a tool "
-            + "call, how soon a reply, a Stop verdict or a wake reaches the model) come from the end-to-end suite, not from "
-            + "this command: [claude-code-figures.md](claude-code-figures.md).";
+    /**
+     * The heading of the report's hand-kept section: figures the end-to-end suite measures in the real Claude
+     * Code, which this suite cannot. Writing over a report carries that section (from this heading to the end)
+     * over unchanged.
+     */
+    static final String KEPT_HEADING = "## In the real Claude Code";
+
+    /** {@code md}, followed by the kept section of {@code previous} (the file's last text) when it has one. */
+    static String keepingSection(String md, String previous) {
+        int at = previous.startsWith(KEPT_HEADING) ? 0 : previous.indexOf("\n" + KEPT_HEADING);
+        if (at < 0) {
+            return md;
+        }
+        String kept = previous.substring(at).strip();
+        return md.stripTrailing() + "\n\n" + kept + "\n";
+    }
 
     static final String METHOD = """
             ## How each figure is measured

@@ -20,9 +20,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The figures the real client shows, measured many times for docs/claude-code-figures.md (never asserted). Runs only
+ * The figures the real client shows, measured many times for docs/benchmarks.md ("In the real Claude Code") (never asserted). Runs only
  * when asked: {@code ./mvnw -B verify -pl mesh-e2e -am -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false
- * -Dit.test=FiguresE2E -Dmesh.e2e.figures=20}; writes {@code mesh-e2e/target/e2e-figures.md}, whose rows go to docs/claude-code-figures.md.
+ * -Dit.test=FiguresE2E -Dmesh.e2e.figures=20}; writes {@code mesh-e2e/target/e2e-figures.md}, whose rows go to docs/benchmarks.md ("In the real Claude Code").
  */
 class FiguresE2E {
     static int runs;
