@@ -111,6 +111,9 @@ public interface MeshStore extends AutoCloseable, LeaseStore {
     /** The state of item {@code id} for each of its recipients. */
     List<Receipt> receipts(String id);
 
+    /** {@link #receipts(String)} of each of {@code ids} in one read: id to its receipts (none: no entry). */
+    java.util.Map<String, List<Receipt>> receipts(Collection<String> ids);
+
     /** Every state change after receipt position {@code afterSeq}, oldest first, at most {@code limit}. */
     List<Receipt.Change> receiptsAfter(long afterSeq, int limit);
 

@@ -30,8 +30,17 @@ final class WholeMeshReads {
         this.askerGone = askerGone;
     }
 
+    /** The receipts of the items being read, by id. */
+    private Map<String, List<Receipt>> receipts = Map.of();
+
+    private List<Receipt> receiptsOf(String id) {
+        return receipts.getOrDefault(id, List.of());
+    }
+
     List<ItemView> recentItems(int limit) {
         List<SentItem> sent = store.recentItems(limit);
+        // Every item's receipts in one read (an answer or result has its question's or task's id).
+        receipts = store.receipts(sent.stream().map(SentItem::id).toList());
         Map<String, String> names = new HashMap<>();
         for (Peer p : store.peers()) {
             names.put(PeerNames.key(p.name()), p.name());
@@ -61,20 +70,20 @@ final class WholeMeshReads {
 
     /** A message or broadcast (or a question or task whose own record is gone): the item and its receipts. */
     private ItemView plain(SentItem s) {
-        return new ItemView(s, delivery(store.receipts(s.id()), s.kind(), null, null), Optional.empty(), Optional.empty(),
+        return new ItemView(s, delivery(receiptsOf(s.id()), s.kind(), null, null), Optional.empty(), Optional.empty(),
                 List.of());
     }
 
     /** A question with its target's receipt and, once answered, the answer's receipt for the asker. */
     private ItemView question(SentItem s, Question q) {
-        List<Receipt> receipts = store.receipts(q.id());
+        List<Receipt> receipts = receiptsOf(q.id());
         return new ItemView(s, delivery(receipts, InboxItem.QUESTION, q, null), Optional.of(q), Optional.empty(),
                 delivery(receipts, InboxItem.ANSWER, null, null));
     }
 
     /** A task with its assignee's receipt and, once it ended, the result's receipt for the delegator. */
     private ItemView task(SentItem s, Task t) {
-        List<Receipt> receipts = store.receipts(t.id());
+        List<Receipt> receipts = receiptsOf(t.id());
         return new ItemView(s, delivery(receipts, InboxItem.TASK, null, t), Optional.empty(), Optional.of(t),
                 delivery(receipts, InboxItem.TASK_RESULT, null, null));
     }

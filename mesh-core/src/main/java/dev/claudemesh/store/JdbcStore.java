@@ -656,15 +656,39 @@ public abstract class JdbcStore implements MeshStore {
         });
     }
 
+    private static final String RECEIPT_COLUMNS = "SELECT i.id, i.kind, i.sender, i.recipient, i.state, i.created_at, "
+            + "i.offered_at, i.offered_via, i.seen_at, i.seen_via, p.name FROM inbox i "
+            + "LEFT JOIN peers p ON p.name_key = i.recipient ";
+
+    private static Receipt receipt(ResultSet rs) throws SQLException {
+        return new Receipt(rs.getString(1), rs.getString(2), rs.getString(3), peerNameOr(rs.getString(4), rs.getString(11)),
+                rs.getString(5), Instant.ofEpochMilli(rs.getLong(6)), optionalInstant(rs, 7), Optional.ofNullable(rs.getString(8)),
+                optionalInstant(rs, 9), Optional.ofNullable(rs.getString(10)));
+    }
+
     @Override
     public List<Receipt> receipts(String id) {
-        return read(c -> rows(c, rs -> new Receipt(rs.getString(1), rs.getString(2), rs.getString(3),
-                        peerNameOr(rs.getString(4), rs.getString(11)), rs.getString(5), Instant.ofEpochMilli(rs.getLong(6)),
-                        optionalInstant(rs, 7), Optional.ofNullable(rs.getString(8)), optionalInstant(rs, 9),
-                        Optional.ofNullable(rs.getString(10))),
-                "SELECT i.id, i.kind, i.sender, i.recipient, i.state, i.created_at, i.offered_at, i.offered_via, "
-                        + "i.seen_at, i.seen_via, p.name FROM inbox i LEFT JOIN peers p ON p.name_key = i.recipient "
-                        + "WHERE i.id = ? ORDER BY i.seq", id));
+        return read(c -> rows(c, JdbcStore::receipt, RECEIPT_COLUMNS + "WHERE i.id = ? ORDER BY i.seq", id));
+    }
+
+    /** Ids bound per statement: well under SQLite's oldest limit on host parameters (999). */
+    private static final int IDS_PER_QUERY = 500;
+
+    @Override
+    public Map<String, List<Receipt>> receipts(Collection<String> ids) {
+        List<String> all = List.copyOf(new java.util.LinkedHashSet<>(ids));
+        return read(c -> {
+            Map<String, List<Receipt>> out = new java.util.HashMap<>();
+            for (int from = 0; from < all.size(); from += IDS_PER_QUERY) {
+                List<String> part = all.subList(from, Math.min(all.size(), from + IDS_PER_QUERY));
+                String marks = String.join(", ", java.util.Collections.nCopies(part.size(), "?"));
+                for (Receipt r : rows(c, JdbcStore::receipt, RECEIPT_COLUMNS + "WHERE i.id IN (" + marks + ") ORDER BY i.seq",
+                        part.toArray())) {
+                    out.computeIfAbsent(r.id(), k -> new ArrayList<>()).add(r);
+                }
+            }
+            return out;
+        });
     }
 
     private static String peerNameOr(String key, String name) {

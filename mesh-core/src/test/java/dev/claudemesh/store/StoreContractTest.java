@@ -151,6 +151,28 @@ abstract class StoreContractTest {
         assertEquals(Optional.of("transcript"), r.seenVia());
     }
 
+    @Test
+    void receiptsOfManyItemsInOneReadAreEachItemsOwn() {
+        MeshStore s = store();
+        List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 1_201; i++) { // more ids than one statement binds
+            String id = String.format("q_%012d", i);
+            s.addQuestion(question(id, "alice", "bob", "q" + i));
+            ids.add(id);
+        }
+        s.markSeen("bob", List.of(ids.get(7)), "transcript", T0.plusSeconds(1));
+        s.answer(ids.get(7), "bob", "yes", T0.plusSeconds(2)); // the answer's own row for alice, under the same id
+
+        java.util.Map<String, List<dev.claudemesh.mesh.Receipt>> all = s.receipts(ids);
+
+        assertEquals(ids.size(), all.size());
+        for (String id : List.of(ids.get(0), ids.get(7), ids.get(500), ids.get(1_200))) {
+            assertEquals(s.receipts(id), all.get(id), id);
+        }
+        assertEquals(2, all.get(ids.get(7)).size(), "the question's receipt for bob and its answer's for alice");
+        assertEquals(java.util.Map.of(), s.receipts(List.of("q_none")), "an id with no rows has no entry");
+    }
+
     // ------------------------------------------------------------ questions
 
     @Test
