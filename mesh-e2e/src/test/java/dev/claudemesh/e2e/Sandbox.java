@@ -30,10 +30,11 @@ public final class Sandbox implements AutoCloseable {
     static final String API_KEY = "sk-ant-e2e-claude-mesh-stand-in-key-0001";
     static final boolean POSTGRES = "postgresql".equals(System.getProperty("mesh.test.backend"));
     /**
-     * Which hooks the scenarios install ({@code -Dmesh.e2e.hooks=mcp|command}, {@code install --hooks}): command
-     * hooks (install's default), or mcp_tool hooks answered by the session's server.
+     * Which hooks the scenarios install ({@code -Dmesh.e2e.hooks=auto|mcp|command}, {@code install --hooks}):
+     * {@code auto}, install's default, which asks this Claude Code its version as it would on a user's machine
+     * (mcp_tool hooks answered by the session's server, for 2.1.118+), or the kind named.
      */
-    public static final String HOOKS = System.getProperty("mesh.e2e.hooks", "command");
+    public static final String HOOKS = System.getProperty("mesh.e2e.hooks", "auto");
 
     public final Path root;
     public final Path home;
@@ -51,7 +52,11 @@ public final class Sandbox implements AutoCloseable {
         config.put("hasCompletedOnboarding", true);
         // Claude Code keys its approvals by the key's last 20 characters; the whole key is listed as well.
         config.putObject("customApiKeyResponses").putArray("approved").add(API_KEY.substring(API_KEY.length() - 20)).add(API_KEY);
-        config.putObject("projects");
+        // Every project of the sandbox lives under projects/, trusted once here, before any Claude Code runs: Claude
+        // Code counts a directory trusted when a parent is, and a running Claude Code rewrites ~/.claude.json from
+        // its own copy, so a trust entry added later for one project can be lost and its session stop at the dialog.
+        Path projects = Files.createDirectories(root.resolve("projects")).toRealPath();
+        config.putObject("projects").putObject(projects.toString()).put("hasTrustDialogAccepted", true);
         Files.writeString(home.resolve(".claude.json"), ModelApi.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(config));
     }
 
@@ -61,12 +66,17 @@ public final class Sandbox implements AutoCloseable {
         Sandbox s = new Sandbox(Files.createTempDirectory("claude-mesh-e2e"));
         List<String> cmd = new ArrayList<>(List.of(ClaudeCode.repoRoot().resolve("bin/claude-mesh").toString(), "install"));
         cmd.addAll(List.of(installArgs));
-        if (cmd.stream().noneMatch(a -> a.startsWith("--hooks"))) {
+        boolean auto = cmd.stream().noneMatch(a -> a.startsWith("--hooks")) && HOOKS.equals("auto");
+        if (cmd.stream().noneMatch(a -> a.startsWith("--hooks")) && !auto) {
             cmd.add("--hooks=" + HOOKS);
         }
-        Result r = s.run(cmd, s.root, 180);
+        // As on a user's machine, install without --hooks asks `claude --version`: here the suite's pinned binary.
+        Result r = s.run(cmd, s.root, 180, Map.of("CLAUDE_MESH_CLAUDE", ClaudeCode.requireInstalled().toString()));
         if (r.exit() != 0) {
             throw new IllegalStateException("bin/claude-mesh install failed (" + r.exit() + "):\n" + r.output());
+        }
+        if (auto && !r.output().contains("has mcp_tool hooks")) {
+            throw new IllegalStateException("install's default should have chosen mcp_tool hooks for this Claude Code:\n" + r.output());
         }
         return s;
     }
@@ -161,9 +171,14 @@ public final class Sandbox implements AutoCloseable {
     }
 
     Result run(List<String> cmd, Path dir, int timeoutSeconds) throws IOException, InterruptedException {
+        return run(cmd, dir, timeoutSeconds, Map.of());
+    }
+
+    Result run(List<String> cmd, Path dir, int timeoutSeconds, Map<String, String> extra) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
         pb.environment().clear();
         pb.environment().putAll(environment("http://127.0.0.1:9"));
+        pb.environment().putAll(extra);
         Process p = pb.start();
         p.getOutputStream().close();
         byte[] out = p.getInputStream().readAllBytes();

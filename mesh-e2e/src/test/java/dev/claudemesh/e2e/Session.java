@@ -327,8 +327,32 @@ public final class Session implements AutoCloseable {
         long pid = tmuxSession != null ? Long.parseLong(tmux("display-message", "-p", "-t", tmuxSession, "#{pane_pid}").strip())
                 : process.pid();
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-        ProcessHandle.of(pid).ifPresent(h -> h.onExit().join());
+        awaitDead(pid, Duration.ofSeconds(30));
         Thread.sleep(500); // its server sees its stdin close and leaves
+    }
+
+    /**
+     * Until {@code pid} has died: gone, or a zombie its parent has not reaped yet. (tmux, the parent of an
+     * interactive session, has been seen to leave one unreaped for minutes, and {@code ProcessHandle.onExit} of a
+     * process that is not our child counts a zombie as alive.)
+     */
+    private static void awaitDead(long pid, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Path stat = Path.of("/proc", Long.toString(pid), "stat");
+        while (System.nanoTime() < deadline) {
+            String state;
+            try {
+                String line = Files.readString(stat);
+                state = line.substring(line.lastIndexOf(')') + 2, line.lastIndexOf(')') + 3);
+            } catch (IOException | RuntimeException gone) {
+                return;
+            }
+            if (state.equals("Z") || state.equals("X")) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new IllegalStateException("process " + pid + " still runs " + timeout.toSeconds() + " s after SIGKILL");
     }
 
     /** Types {@code text} at the interactive prompt and submits it. */
