@@ -55,7 +55,7 @@ public record Setting(String name, String defaultText, Optional<String> example,
                     "when above 0, a session's first edit of a file takes a shared lease of it for that many seconds, so "
                             + "others are warned; 0 is off"),
             file("MESH_TOOL_USE_ITEMS", "`questions`", "questions",
-                    "what the PostToolUse hook (`install --hooks=mcp`) brings after each tool call: `questions` (questions "
+                    "what the PostToolUse hook (`mcp_tool` hooks, Claude Code 2.1.118+) brings after each tool call: `questions` (questions "
                             + "and tasks, which someone waits on), `all` (messages, answers and broadcasts too), `off` (nothing; "
                             + "items wait for the next prompt or stop)"),
             file(MeshConfig.WAIT_SECONDS, "`" + MeshConfig.DEFAULT_WAIT_SECONDS + "`", "" + MeshConfig.DEFAULT_WAIT_SECONDS,

@@ -19,6 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Delivery you can prove, counted in what the real client sent its model: every item reaches the model once,
  * however it waited and whichever way it came, and an item the model did not see is never counted as seen.
  */
+@Tag("both-hook-kinds") // the hooks bring its items: once with mcp_tool hooks, once with command hooks
 class DeliveryE2E {
 
     /** Each id in {@code ids} is in exactly one of the blocks {@code r} showed the model. */

@@ -1,6 +1,7 @@
 package dev.claudemesh.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -16,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Who a session is: the name SessionStart tells the model is its own server's, however they start. */
+@Tag("both-hook-kinds") // the hooks bring its items: once with mcp_tool hooks, once with command hooks
 class IdentityE2E {
     private static final Pattern TOLD = Pattern.compile("this session is peer '([^']+)'");
     private static final Pattern SELF = Pattern.compile("\"self\"\\s*:\\s*\"([^\"]+)\"");

@@ -1,6 +1,7 @@
 package dev.claudemesh.e2e;
 
 import dev.claudemesh.mesh.Inbox;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -14,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * asyncRewake hook, pushed as channel events where Claude Code accepts them, and never lost where it
  * refuses them.
  */
+@Tag("both-hook-kinds") // the hooks bring its items: once with mcp_tool hooks, once with command hooks
 class InstantDeliveryE2E {
 
     private static Session sender(Sandbox sandbox) throws Exception {

@@ -21,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * it asks the holder, and once the holder releases (or its session ends) the same Edit goes through. The two
  * sessions work in two clones of one repository (one origin), as on two hosts of a PostgreSQL mesh.
  */
+@Tag("both-hook-kinds") // the hooks bring its items: once with mcp_tool hooks, once with command hooks
 class LeasesE2E {
     private static final String ORIGIN = "git@example.com:acme/shop.git";
     private static final String CLAIM = "CALL claim_files {\"paths\": [\"src/api/**\"], \"reason\": \"reworking the users API for v2\"}";

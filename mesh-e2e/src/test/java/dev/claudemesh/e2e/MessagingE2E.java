@@ -11,9 +11,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Messages, topic broadcasts and tasks between real sessions, each counted in what the models were shown. */
+@Tag("both-hook-kinds") // the hooks bring its items: once with mcp_tool hooks, once with command hooks
 class MessagingE2E {
 
-    @Tag("both-hook-kinds")
     @Test
     @Tag("both-backends")
     void aMessageATopicBroadcastAndATaskEachReachTheModelOnceAndTheTaskResultComesBack() throws Exception {

@@ -3,6 +3,7 @@ package dev.claudemesh.e2e;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -38,6 +39,19 @@ class PluginE2E {
             assertEquals(told.group(1), self.group(1), "the hook and the server disagree on who this session is");
             String name = told.group(1);
             assertTrue(peers(sandbox).stream().anyMatch(l -> l.startsWith(name)), "not in the mesh: " + peers(sandbox));
+
+            // The plugin's prompt hook is an mcp_tool hook of the plugin's own server: a message sent to this
+            // session after it started reaches its next model request, framed as the sender's.
+            Session live = Session.in(sandbox, sandbox.project("web"), Script.directives()).streaming();
+            live.send("SAY online");
+            live.awaitResult(1, Duration.ofSeconds(90));
+            succeeds(sandbox.cli("send", "--as", "ops", "web", "the plugin's prompt hook brought this"));
+            live.send("SAY anything new?");
+            live.awaitResult(2, Duration.ofSeconds(90));
+            ApiRequest prompted = live.lastTurn();
+            assertEquals(1, prompted.timesShown("the plugin's prompt hook brought this"), prompted.shownText());
+            assertTrue(prompted.shownText().contains("<peer_message from=\"ops\""), prompted.shownText());
+            live.close();
 
             String doctor = sandbox.cli("doctor").output();
             assertTrue(doctor.lines().anyMatch(l -> l.startsWith("ok") && l.contains("plugin") && l.contains(PLUGIN + " enabled")),

@@ -13,10 +13,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A question from one real session to another, and its answer, as both models see them. */
+@Tag("both-hook-kinds") // the hooks bring its items: once with mcp_tool hooks, once with command hooks
 class QuestionsE2E {
     private static final String PENDING = "SELECT count(*) FROM questions WHERE status = 'pending'";
 
-    @Tag("both-hook-kinds")
     @Test
     @Tag("both-backends")
     void aQuestionReachesTheOtherSessionAtItsNextPromptAndTheAnswerReachesTheAsker() throws Exception {
@@ -54,7 +54,6 @@ class QuestionsE2E {
         }
     }
 
-    @Tag("both-hook-kinds")
     @Test
     void stopKeepsABusySessionWorkingUntilItAnswersThenLetsItStop() throws Exception {
         try (Sandbox sandbox = Sandbox.installed()) {
@@ -105,6 +104,7 @@ class QuestionsE2E {
      * into the very next model request, right after the tool result, framed as a note from the named peer.
      */
     @Test
+    @Tag("mcp-hooks-only") // command hooks have no PostToolUse
     void aQuestionSentWhileTheSessionIsMidTurnIsInItsNextRequestAfterItsNextToolCall() throws Exception {
         try (Sandbox sandbox = Sandbox.installed("--hooks=mcp")) { // PostToolUse delivery needs mcp_tool hooks
             Gate thinking = new Gate();

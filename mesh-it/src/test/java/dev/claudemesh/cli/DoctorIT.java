@@ -131,12 +131,12 @@ class DoctorIT {
     }
 
     @Test
-    void withAClaudeCodeThatHasMcpToolHooksInstallAutoWritesThemAndDoctorPasses() throws Exception {
+    void withAClaudeCodeThatHasMcpToolHooksInstallWritesThemByDefaultAndDoctorPasses() throws Exception {
         Path claude = Files.createDirectories(tmp.resolve("fake-claude")).resolve("claude");
         Files.writeString(claude, "#!/bin/sh\necho '2.1.328 (Claude Code)'\n");
         claude.toFile().setExecutable(true);
         env.put("CLAUDE_MESH_CLAUDE", claude.toString());
-        Run install = cli("install", "--hooks=auto");
+        Run install = cli("install"); // --hooks=auto, the default
         assertEquals(0, install.exit(), install.toString());
         assertTrue(install.out().contains("hooks: Claude Code 2.1.328 (Claude Code) has mcp_tool hooks"), install.out());
 
@@ -165,7 +165,7 @@ class DoctorIT {
     }
 
     @Test
-    void theEditGuardIsReportedAndItsAbsenceWarnedOf() throws Exception {
+    void theEditGuardIsReportedAndItsAbsenceIsAFailure() throws Exception {
         Map<String, String> installed = lines(doctor());
         assertTrue(installed.get("hook PreToolUse").contains("mcp_tool check_edit before Edit, Write, MultiEdit, NotebookEdit, "
                 + "answered by the session's server (" + home.resolve(".claude/settings.json") + ")"), installed.get("hook PreToolUse"));

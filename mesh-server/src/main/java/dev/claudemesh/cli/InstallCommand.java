@@ -40,12 +40,11 @@ final class InstallCommand implements Callable<Integer> {
             + "No file changes: the server turns channels on by itself when Claude Code is started that way.")
     boolean withChannels;
 
-    @Option(names = "--hooks", paramLabel = "command|mcp|auto", defaultValue = "command",
+    @Option(names = "--hooks", paramLabel = "auto|mcp|command", defaultValue = "auto",
             description = "Which hooks deliver items. mcp: UserPromptSubmit, PostToolUse (delivery at every tool call) and "
                     + "Stop are mcp_tool hooks answered by the session's own server, so no process starts (Claude Code "
                     + "2.1.118+); command: each runs claude-mesh-inbox-poll (any Claude Code; no PostToolUse). "
-                    + "auto: mcp when `claude --version` says 2.1.118 or later, else command. Default: command, until "
-                    + "the mcp_tool hooks' proof of delivery is settled (see docs/setup.md).")
+                    + "auto (the default): mcp when `claude --version` says 2.1.118 or later, else command.")
     String hooks;
 
     @Override

@@ -46,7 +46,9 @@ public final class PluginFiles {
         }
         try {
             Installer.Plan plan = Installer.install(Scope.PROJECT, new UserFiles(scratch.resolve("unused.json"),
-                    scratch.resolve("unused-settings.json")), scratch, new Installation(Path.of(ROOT)), false);
+                    scratch.resolve("unused-settings.json")), scratch, new Installation(Path.of(ROOT)), false,
+                    // mcp_tool hooks: the plugin's PreToolUse edit guard needs a Claude Code that has them anyway.
+                    MeshHook.Kind.MCP);
             Path mcpFile = Scope.PROJECT.mcpFile(null, scratch);
             Path settingsFile = Scope.PROJECT.settingsFile(null, scratch);
             ObjectNode servers = null;

@@ -21,7 +21,8 @@ class PluginFilesTest {
     @Test
     void thePluginBundlesExactlyTheHooksAndServerInstallRegisters() throws Exception {
         UserFiles home = new UserFiles(tmp.resolve(".claude.json"), tmp.resolve(".claude").resolve("settings.json"));
-        Installer.Plan plan = Installer.install(Scope.USER, home, tmp, InstallerTest.HERE, false);
+        // The plugin's kind: mcp_tool hooks (its PreToolUse edit guard needs a Claude Code that has them anyway).
+        Installer.Plan plan = Installer.install(Scope.USER, home, tmp, InstallerTest.HERE, false, MeshHook.Kind.MCP);
         plan.edits().forEach(FileEdit::apply);
         ObjectNode installedHooks = (ObjectNode) JsonFile.MAPPER.readTree(Files.readString(home.settingsFile()));
         ObjectNode installedServers = (ObjectNode) JsonFile.MAPPER.readTree(Files.readString(home.mcpFile()));
@@ -34,6 +35,9 @@ class PluginFilesTest {
         // The same handlers under the same events, each launcher at the plugin's root instead of the checkout's.
         String here = InstallerTest.HERE.root().toString();
         for (HookEntries.Registered r : HookEntries.find(installedHooks)) {
+            if (r.hook().isTool()) {
+                continue;
+            }
             ((ObjectNode) r.handler()).put("command", "\"" + r.path().toString().replace(here, "${CLAUDE_PLUGIN_ROOT}") + "\"");
         }
         // An mcp_tool hook (the file-lease check, say) names the plugin's server as Claude Code calls it.
@@ -51,6 +55,11 @@ class PluginFilesTest {
         entry.put("command", entry.get("command").asText().replace(here, "${CLAUDE_PLUGIN_ROOT}"));
         assertEquals(installedServers.get("mcpServers"), pluginServers.get("mcpServers"));
         assertTrue(pluginHooks.toString().contains("${CLAUDE_PLUGIN_ROOT}/bin/claude-mesh-session-start"), pluginHooks.toString());
+        for (String event : java.util.List.of("UserPromptSubmit", "PostToolUse", "Stop")) {
+            JsonNode handler = pluginHooks.path("hooks").path(event).path(0).path("hooks").path(0);
+            assertEquals("mcp_tool " + PluginFiles.SERVER + " hook_delivery", handler.path("type").asText() + " "
+                    + handler.path("server").asText() + " " + handler.path("tool").asText(), event + ": " + pluginHooks);
+        }
     }
 
     @Test
