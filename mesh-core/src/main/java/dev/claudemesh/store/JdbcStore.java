@@ -516,10 +516,18 @@ public abstract class JdbcStore implements MeshStore {
         return items.stream().filter(i -> !(InboxItem.ANSWER.equals(i.kind()) && heldAnswers.containsKey(i.id()))).toList();
     }
 
+    /**
+     * The predicate of the partial index {@code inbox_open (recipient, seq)}, repeated word for word in a query
+     * by recipient and state: SQLite uses a partial index only when the query's WHERE holds its predicate as a
+     * term, and does not infer it from {@code state = 'queued'}. Without it every inbox read scanned the whole
+     * table, history included (poll_inbox 8.9 ms with 10,000 delivered messages).
+     */
+    private static final String OPEN = "state IN ('queued', 'offered')";
+
     private List<InboxItem> queued(String recipient, Collection<String> kinds, int limit) {
         if (kinds.isEmpty()) {
             return read(c -> rows(c, JdbcStore::itemFrom, "SELECT " + ITEM_COLUMNS + " FROM inbox "
-                    + "WHERE recipient = ? AND state = 'queued' ORDER BY seq LIMIT ?", key(recipient), limit));
+                    + "WHERE recipient = ? AND " + OPEN + " AND state = 'queued' ORDER BY seq LIMIT ?", key(recipient), limit));
         }
         // Four kinds at most are asked for; an unused place repeats the first (the statement stays constant).
         List<String> k = new ArrayList<>(kinds);
@@ -530,7 +538,7 @@ public abstract class JdbcStore implements MeshStore {
             k.add(k.get(0));
         }
         return read(c -> rows(c, JdbcStore::itemFrom, "SELECT " + ITEM_COLUMNS + " FROM inbox "
-                        + "WHERE recipient = ? AND state = 'queued' AND kind IN (?, ?, ?, ?) ORDER BY seq LIMIT ?",
+                        + "WHERE recipient = ? AND " + OPEN + " AND state = 'queued' AND kind IN (?, ?, ?, ?) ORDER BY seq LIMIT ?",
                 key(recipient), k.get(0), k.get(1), k.get(2), k.get(3), limit));
     }
 
@@ -541,7 +549,7 @@ public abstract class JdbcStore implements MeshStore {
                     return new Offer(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5),
                             Instant.ofEpochMilli(rs.getLong(6)), accepted);
                 }, "SELECT id, kind, offered_via, offered_log, offered_mark, offered_at, accepted_at FROM inbox "
-                        + "WHERE recipient = ? AND state = 'offered' ORDER BY seq LIMIT ?", key(recipient), limit));
+                        + "WHERE recipient = ? AND " + OPEN + " AND state = 'offered' ORDER BY seq LIMIT ?", key(recipient), limit));
     }
 
     @Override
