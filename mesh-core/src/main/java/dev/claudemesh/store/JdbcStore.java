@@ -676,7 +676,7 @@ public abstract class JdbcStore implements MeshStore {
 
     @Override
     public List<Receipt> receipts(String id) {
-        return read(c -> rows(c, JdbcStore::receipt, RECEIPT_COLUMNS + "WHERE i.id = ? ORDER BY i.seq", id));
+        return receipts(List.of(id)).getOrDefault(id, List.of());
     }
 
     /** Ids bound per statement: well under SQLite's oldest limit on host parameters (999). */

@@ -66,8 +66,9 @@ public final class Sandbox implements AutoCloseable {
         Sandbox s = new Sandbox(Files.createTempDirectory("claude-mesh-e2e"));
         List<String> cmd = new ArrayList<>(List.of(ClaudeCode.repoRoot().resolve("bin/claude-mesh").toString(), "install"));
         cmd.addAll(List.of(installArgs));
-        boolean auto = cmd.stream().noneMatch(a -> a.startsWith("--hooks")) && HOOKS.equals("auto");
-        if (cmd.stream().noneMatch(a -> a.startsWith("--hooks")) && !auto) {
+        boolean named = cmd.stream().anyMatch(a -> a.startsWith("--hooks"));
+        boolean auto = !named && HOOKS.equals("auto");
+        if (!named && !auto) {
             cmd.add("--hooks=" + HOOKS);
         }
         // As on a user's machine, install without --hooks asks `claude --version`: here the suite's pinned binary.

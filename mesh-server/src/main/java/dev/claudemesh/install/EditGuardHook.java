@@ -39,7 +39,12 @@ final class EditGuardHook {
     }
 
     static boolean isOurs(JsonNode handler) {
-        return "mcp_tool".equals(handler.path("type").asText()) && SERVER.equals(handler.path("server").asText())
+        return calls(handler, SERVER);
+    }
+
+    /** Whether {@code handler} is the guard calling {@code server} (ours, or the plugin's name for it). */
+    private static boolean calls(JsonNode handler, String server) {
+        return "mcp_tool".equals(handler.path("type").asText()) && server.equals(handler.path("server").asText())
                 && TOOL.equals(handler.path("tool").asText());
     }
 
@@ -50,8 +55,7 @@ final class EditGuardHook {
         }
         for (JsonNode group : groups) {
             for (JsonNode h : group.path("hooks")) {
-                if ("mcp_tool".equals(h.path("type").asText()) && server.equals(h.path("server").asText())
-                        && TOOL.equals(h.path("tool").asText())) {
+                if (calls(h, server)) {
                     return true;
                 }
             }
