@@ -51,6 +51,32 @@ class FiguresE2E {
         }
     }
 
+    private static final Pattern MCP_CALL = Pattern.compile("Hooks: mcp_tool calling claude-mesh/hook_delivery");
+    private static final Pattern MCP_DONE = Pattern.compile("\"Hook [A-Za-z]+(?::\\S+)? \\((UserPromptSubmit|PostToolUse|Stop)\\) success");
+
+    /**
+     * mcp_tool hook durations as Claude Code's debug log shows them: from its "mcp_tool calling" line to the hook's
+     * "success" line (millisecond timestamps; the hooks of one session run one at a time).
+     */
+    static void mcpHookTimes(Session s) throws IOException {
+        java.time.Instant called = null;
+        for (String line : s.debugLines()) {
+            if (line.length() < 24) {
+                continue;
+            }
+            if (MCP_CALL.matcher(line).find()) {
+                called = java.time.Instant.parse(line.substring(0, 24));
+                continue;
+            }
+            Matcher m = MCP_DONE.matcher(line);
+            if (m.find() && called != null) {
+                add("`" + m.group(1) + "` mcp_tool hook, as Claude Code's debug log times it",
+                        Duration.between(called, java.time.Instant.parse(line.substring(0, 24))).toMillis());
+                called = null;
+            }
+        }
+    }
+
     @Test
     void questionsStopAndHooks() throws Exception {
         try (Sandbox sandbox = Sandbox.installed()) {
@@ -96,12 +122,17 @@ class FiguresE2E {
     void promptAndToolCallOverheadSideBySide() throws Exception {
         Map<String, Sandbox> sandboxes = new LinkedHashMap<>();
         Map<String, Session> sessions = new LinkedHashMap<>();
+        Map<String, Path> files = new LinkedHashMap<>();
         try {
             sandboxes.put("no claude-mesh", Sandbox.withoutMesh());
+            sandboxes.put("claude-mesh's server, hooks off", Sandbox.installed("--hooks=mcp").withHooksDisabled());
             sandboxes.put("command hooks", Sandbox.installed("--hooks=command"));
             sandboxes.put("mcp_tool hooks", Sandbox.installed("--hooks=mcp"));
             for (Map.Entry<String, Sandbox> e : sandboxes.entrySet()) {
-                Session s = Session.in(e.getValue(), e.getValue().project("backend"), Script.directives()).streaming();
+                Path project = e.getValue().project("backend");
+                Files.writeString(project.resolve("notes.txt"), "nothing much\n");
+                files.put(e.getKey(), project.resolve("notes.txt"));
+                Session s = Session.in(e.getValue(), project, Script.directives()).streaming();
                 s.send("SAY online");
                 s.awaitResult(1, Duration.ofSeconds(90));
                 sessions.put(e.getKey(), s);
@@ -121,7 +152,8 @@ class FiguresE2E {
                     Session s = sessions.get(kind);
                     String token = "run-" + i + "-end";
                     long sent = System.nanoTime();
-                    s.send("CALL Glob {\"pattern\": \"*.nothing\"}\nSAY " + token);
+                    // A built-in tool every session has (2.1.328 has no Glob tool: "Unknown tool Glob", no PostToolUse).
+                    s.send("CALL Read {\"file_path\": \"" + files.get(kind) + "\"}\nSAY " + token);
                     s.awaitResult(2 + i, Duration.ofSeconds(90));
                     List<ApiRequest> t = s.api.turns();
                     int k = 0;
@@ -135,6 +167,7 @@ class FiguresE2E {
                     }
                 }
             }
+            mcpHookTimes(sessions.get("mcp_tool hooks"));
         } finally {
             for (Sandbox sb : sandboxes.values()) {
                 sb.close();

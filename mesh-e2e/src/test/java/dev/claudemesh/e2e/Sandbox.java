@@ -93,6 +93,20 @@ public final class Sandbox implements AutoCloseable {
         return new Sandbox(Files.createTempDirectory("claude-mesh-e2e"));
     }
 
+    /**
+     * Turns every hook off with Claude Code's own {@code disableAllHooks} setting, leaving claude-mesh's server
+     * registered: the same session without its hooks, for comparison.
+     */
+    public Sandbox withHooksDisabled() throws IOException {
+        Path file = home.resolve(".claude").resolve("settings.json");
+        ObjectNode settings = Files.exists(file) ? (ObjectNode) ModelApi.JSON.readTree(Files.readString(file))
+                : ModelApi.JSON.createObjectNode();
+        settings.put("disableAllHooks", true);
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, ModelApi.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(settings));
+        return this;
+    }
+
     /** Runs {@code claude ARGS} (a subcommand such as {@code plugin install}) as this sandbox's user, from its root. */
     public Result claude(String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(ClaudeCode.requireInstalled().toString()));
