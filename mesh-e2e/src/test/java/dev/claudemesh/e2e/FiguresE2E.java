@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -59,19 +60,19 @@ class FiguresE2E {
      * "success" line (millisecond timestamps; the hooks of one session run one at a time).
      */
     static void mcpHookTimes(Session s) throws IOException {
-        java.time.Instant called = null;
+        Instant called = null;
         for (String line : s.debugLines()) {
             if (line.length() < 24) {
                 continue;
             }
             if (MCP_CALL.matcher(line).find()) {
-                called = java.time.Instant.parse(line.substring(0, 24));
+                called = Instant.parse(line.substring(0, 24));
                 continue;
             }
             Matcher m = MCP_DONE.matcher(line);
             if (m.find() && called != null) {
                 add("`" + m.group(1) + "` mcp_tool hook, as Claude Code's debug log times it",
-                        Duration.between(called, java.time.Instant.parse(line.substring(0, 24))).toMillis());
+                        Duration.between(called, Instant.parse(line.substring(0, 24))).toMillis());
                 called = null;
             }
         }

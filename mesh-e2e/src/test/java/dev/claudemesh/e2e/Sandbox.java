@@ -98,13 +98,17 @@ public final class Sandbox implements AutoCloseable {
      * registered: the same session without its hooks, for comparison.
      */
     public Sandbox withHooksDisabled() throws IOException {
-        Path file = home.resolve(".claude").resolve("settings.json");
-        ObjectNode settings = Files.exists(file) ? (ObjectNode) ModelApi.JSON.readTree(Files.readString(file))
-                : ModelApi.JSON.createObjectNode();
-        settings.put("disableAllHooks", true);
-        Files.createDirectories(file.getParent());
-        Files.writeString(file, ModelApi.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(settings));
+        editJson(home.resolve(".claude").resolve("settings.json"), settings -> settings.put("disableAllHooks", true));
         return this;
+    }
+
+    /** Reads the JSON object in {@code file} (an empty one when there is none), lets {@code edit} change it, writes it back. */
+    private static void editJson(Path file, java.util.function.Consumer<ObjectNode> edit) throws IOException {
+        ObjectNode json = Files.exists(file) ? (ObjectNode) ModelApi.JSON.readTree(Files.readString(file))
+                : ModelApi.JSON.createObjectNode();
+        edit.accept(json);
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, ModelApi.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(json));
     }
 
     /** Runs {@code claude ARGS} (a subcommand such as {@code plugin install}) as this sandbox's user, from its root. */
@@ -123,21 +127,20 @@ public final class Sandbox implements AutoCloseable {
 
     /** Marks {@code dir} as trusted, as accepting Claude Code's trust dialog does. */
     public synchronized void trust(Path dir) throws IOException {
-        Path file = home.resolve(".claude.json");
-        ObjectNode config = (ObjectNode) ModelApi.JSON.readTree(Files.readString(file));
-        ObjectNode projects = config.has("projects") ? (ObjectNode) config.get("projects") : config.putObject("projects");
-        projects.putObject(dir.toRealPath().toString()).put("hasTrustDialogAccepted", true);
-        Files.writeString(file, ModelApi.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(config));
+        String path = dir.toRealPath().toString();
+        editJson(home.resolve(".claude.json"), config -> {
+            ObjectNode projects = config.has("projects") ? (ObjectNode) config.get("projects") : config.putObject("projects");
+            projects.putObject(path).put("hasTrustDialogAccepted", true);
+        });
     }
 
     /** Puts a feature flag in Claude Code's cache of them, as its flag service would after a login that has it. */
     public synchronized void cacheFeatureFlag(String flag, boolean value) throws IOException {
-        Path file = home.resolve(".claude.json");
-        ObjectNode config = (ObjectNode) ModelApi.JSON.readTree(Files.readString(file));
-        ObjectNode flags = config.has("cachedGrowthBookFeatures") ? (ObjectNode) config.get("cachedGrowthBookFeatures")
-                : config.putObject("cachedGrowthBookFeatures");
-        flags.put(flag, value);
-        Files.writeString(file, ModelApi.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(config));
+        editJson(home.resolve(".claude.json"), config -> {
+            ObjectNode flags = config.has("cachedGrowthBookFeatures") ? (ObjectNode) config.get("cachedGrowthBookFeatures")
+                    : config.putObject("cachedGrowthBookFeatures");
+            flags.put(flag, value);
+        });
     }
 
     /**
