@@ -34,10 +34,15 @@ final class ToolSchemas implements JsonSchemaValidator {
 
     private final Set<Map<String, Object>> outputSchemas = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Set<Map<String, Object>> simpleInputs = Collections.newSetFromMap(new IdentityHashMap<>());
-    private final DefaultJsonSchemaValidator sdk;
+    private final ObjectMapper json;
+    /**
+     * The SDK's validator, made the first time a schema needs it: none of ours does, and it brings about 220
+     * classes of its JSON Schema library, which every session's server would otherwise load and keep.
+     */
+    private volatile DefaultJsonSchemaValidator sdk;
 
     ToolSchemas(ObjectMapper json, List<Tool> tools) {
-        this.sdk = new DefaultJsonSchemaValidator(json);
+        this.json = json;
         for (Tool t : tools) {
             if (t.outputSchema() != null) {
                 outputSchemas.add(t.outputSchema());
@@ -57,12 +62,25 @@ final class ToolSchemas implements JsonSchemaValidator {
             String problem = problem(schema, content, null);
             return problem == null ? ValidationResponse.asValid(null) : ValidationResponse.asInvalid(problem);
         }
-        return sdk.validate(schema, content);
+        return sdk().validate(schema, content);
     }
 
     /** The SDK's verdict, for comparison in tests. */
     ValidationResponse validateAsTheSdkWould(Map<String, Object> schema, Object content) {
-        return sdk.validate(schema, content);
+        return sdk().validate(schema, content);
+    }
+
+    private DefaultJsonSchemaValidator sdk() {
+        DefaultJsonSchemaValidator v = sdk;
+        if (v == null) {
+            synchronized (this) {
+                v = sdk;
+                if (v == null) {
+                    sdk = v = new DefaultJsonSchemaValidator(json);
+                }
+            }
+        }
+        return v;
     }
 
     /** Whether every keyword in {@code schema}, at every depth, is one {@link #problem} checks. */
