@@ -113,6 +113,11 @@ final class MeshTools {
         this.lastSighting.set(System.nanoTime() - SIGHTING_EVERY_NANOS);
     }
 
+    /** The tool the session's own hooks call, for answering past the SDK ({@link InlineCalls}). */
+    HookTool hookTool() {
+        return hookTool;
+    }
+
     List<AsyncToolSpecification> all() {
         return List.of(register(), listPeers(), askPeer(), awaitAnswer(), replyToPeer(), pollInbox(), messageStatus(), tellPeer(), broadcast(),
                 subscribe(), unsubscribe(), setSummary(), delegateTask(), completeTask(), listTasks(),
@@ -577,7 +582,7 @@ final class MeshTools {
         }).build();
     }
 
-    private static CallToolResult failure(Tool tool, Throwable e) {
+    static CallToolResult failure(Tool tool, Throwable e) {
         if (e instanceof MeshException || e instanceof StoreException) {
             return error(e.getMessage());
         }

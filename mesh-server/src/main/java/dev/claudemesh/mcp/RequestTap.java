@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -29,6 +30,8 @@ import java.util.function.Consumer;
  *     surfaces {@code notifications/cancelled} nor tells a handler its request id, so each {@code tools/call}
  *     gets its id copied into {@code params._meta} (under {@link #META_KEY}), and each cancellation is
  *     reported to {@code onCancel} with the id it names.</li>
+ * </ul>
+ * <li>Answer calls of the tools {@link InlineCalls} holds (the session's hooks) here, past the SDK.</li>
  * </ul>
  * Lines that pass go to the SDK byte for byte, a tools/call with its id spliced in.
  */
@@ -48,10 +51,16 @@ final class RequestTap {
     private final RpcOut out;
     private final Consumer<String> onCancel;
     private final Runnable onInitialized;
+    private final InlineCalls inline;
     private boolean initializeSeen;
     private boolean initialized;
 
     RequestTap(ObjectMapper json, RpcOut out, Consumer<String> onCancel, Runnable onInitialized) {
+        this(json, out, onCancel, onInitialized, InlineCalls.NONE);
+    }
+
+    RequestTap(ObjectMapper json, RpcOut out, Consumer<String> onCancel, Runnable onInitialized, InlineCalls inline) {
+        this.inline = inline;
         this.json = json;
         this.out = out;
         this.onCancel = onCancel;
@@ -75,7 +84,7 @@ final class RequestTap {
             return refuse(scannedId(raw), RpcOut.PARSE_ERROR, "Parse error: the line is not valid UTF-8 (" + badUtf8
                     + "); JSON-RPC messages must be UTF-8 text.");
         }
-        Scan scan = Scan.of(json, raw);
+        Scan scan = Scan.of(json, raw, inline::handles);
         if (scan == null) {
             return refuse(scannedId(raw), RpcOut.PARSE_ERROR, "Parse error: the line is not one complete JSON value.");
         }
@@ -111,10 +120,38 @@ final class RequestTap {
                 onCancel.accept(scan.cancelledId);
             }
         } else if ("tools/call".equals(scan.method) && scan.idNode != null && scan.paramsIsObject) {
+            if (inline.handles(scan.toolName)) {
+                Map<String, Object> args = inlineArguments(raw, scan);
+                if (args != null) {
+                    return new Verdict(null, inline.answer(out, scan.idNode, scan.toolName, args), scan.idNode);
+                }
+            }
             boolean spliceable = scan.paramsOpen >= 0 && (!scan.hasMeta || scan.metaOpen >= 0) && !scan.metaHasKey;
             return new Verdict(spliceable ? splice(raw, scan) : rewriteTree(raw), null, scan.idNode);
         }
         return new Verdict(raw, null, scan.idNode);
+    }
+
+    /**
+     * The call's arguments for {@link InlineCalls}: the object the scan found, or none when absent or null (as
+     * the SDK reads them); null (the SDK decides, and refuses) when they are anything else.
+     */
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> inlineArguments(byte[] raw, Scan scan) {
+        if (!scan.hasArguments) {
+            return Map.of();
+        }
+        if (scan.arguments != null) {
+            return scan.arguments;
+        }
+        if (scan.argumentsOpen < 0 || scan.argumentsEnd <= scan.argumentsOpen) {
+            return null;
+        }
+        try {
+            return json.readValue(raw, scan.argumentsOpen, scan.argumentsEnd - scan.argumentsOpen, Map.class);
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     private Verdict refuse(JsonNode id, int code, String message) {
@@ -281,6 +318,13 @@ final class RequestTap {
         int metaOpen = -1;
         boolean metaEmpty;
         boolean metaHasKey;
+        /** tools/call: the tool's name, and where its arguments object opens and ends (-1: not an object). */
+        String toolName;
+        boolean hasArguments;
+        int argumentsOpen = -1;
+        int argumentsEnd = -1;
+        /** The arguments, read in the same pass when the name came first and names an inline tool. */
+        Map<String, Object> arguments;
 
         /** Why this object is not a JSON-RPC message, or null when it is one. */
         String problem() {
@@ -301,6 +345,11 @@ final class RequestTap {
 
         /** The scan of {@code raw}, or null when it is not one complete JSON value. */
         static Scan of(ObjectMapper json, byte[] raw) {
+            return of(json, raw, name -> false);
+        }
+
+        /** As {@link #of(ObjectMapper, byte[])}, reading the arguments of a call of a tool {@code inline} names. */
+        static Scan of(ObjectMapper json, byte[] raw, java.util.function.Predicate<String> inline) {
             Scan s = new Scan();
             try (JsonParser p = json.getFactory().createParser(raw)) {
                 JsonToken first = p.nextToken();
@@ -329,7 +378,7 @@ final class RequestTap {
                         case "result", "error" -> s.hasResultOrError = true;
                         case "params" -> {
                             if (value == JsonToken.START_OBJECT) {
-                                s.params(p, raw);
+                                s.params(p, raw, inline);
                                 continue;
                             }
                         }
@@ -370,7 +419,7 @@ final class RequestTap {
         }
 
         /** Reads the params object the parser is at, to its end. */
-        private void params(JsonParser p, byte[] raw) throws IOException {
+        private void params(JsonParser p, byte[] raw, java.util.function.Predicate<String> inline) throws IOException {
             paramsIsObject = true;
             paramsOpen = openingBrace(p, raw);
             JsonToken t = p.nextToken();
@@ -390,10 +439,43 @@ final class RequestTap {
                     }
                 } else if (field.equals("requestId") && value.isScalarValue() && value != JsonToken.VALUE_NULL) {
                     cancelledId = p.getText();
+                } else if (field.equals("name") && value == JsonToken.VALUE_STRING) {
+                    toolName = p.getText();
+                } else if (field.equals("arguments")) {
+                    hasArguments = value != JsonToken.VALUE_NULL;
+                    if (value == JsonToken.START_OBJECT && toolName != null && inline.test(toolName)) {
+                        arguments = object(p);
+                    } else if (value == JsonToken.START_OBJECT) {
+                        // Read later, should the name that follows be an inline tool's (InlineCalls).
+                        argumentsOpen = openingBrace(p, raw);
+                        p.skipChildren();
+                        long end = p.currentTokenLocation().getByteOffset();
+                        argumentsEnd = end >= 0 && end < raw.length && raw[(int) end] == '}' ? (int) end + 1 : -1;
+                    } else {
+                        p.skipChildren();
+                    }
                 } else {
                     p.skipChildren();
                 }
             }
+        }
+
+        /** The object the parser is at, read to its end: strings, booleans, numbers and null here, the rest by the mapper. */
+        private static Map<String, Object> object(JsonParser p) throws IOException {
+            Map<String, Object> out = new java.util.LinkedHashMap<>();
+            for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+                String key = p.currentName();
+                JsonToken v = p.nextToken();
+                out.put(key, switch (v) {
+                    case VALUE_STRING -> p.getText();
+                    case VALUE_TRUE -> Boolean.TRUE;
+                    case VALUE_FALSE -> Boolean.FALSE;
+                    case VALUE_NULL -> null;
+                    case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> p.getNumberValue();
+                    default -> p.readValueAs(Object.class);
+                });
+            }
+            return out;
         }
 
         /** Where the object the parser is at opens; -1 (nothing spliced) should the offset not be that brace. */

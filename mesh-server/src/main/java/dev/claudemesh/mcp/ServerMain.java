@@ -129,7 +129,9 @@ public final class ServerMain {
         // stdin is read through a channel, which another thread can close under a blocked read (see onSignal).
         FileChannel stdin = new FileInputStream(FileDescriptor.in).getChannel();
         RpcOut out = new RpcOut(rpcOut, json);
-        RequestTap tap = new RequestTap(json, out, inFlight::cancel, initialized::countDown);
+        // The hooks' tool is answered as its line is read (InlineCalls); registered below, before reading starts.
+        InlineCalls inline = new InlineCalls(json);
+        RequestTap tap = new RequestTap(json, out, inFlight::cancel, initialized::countDown, inline);
         var transport = new StdioTransport(new JacksonMcpJsonMapper(json), Channels.newInputStream(stdin), tap, out,
                 stdinClosed::countDown);
         AnswerWaits waits = new AnswerWaits(mesh, watch);
@@ -138,7 +140,9 @@ public final class ServerMain {
         // stops blocked in a row per session, and what a tool call brings.
         InboxPoll.Rules hookRules = new InboxPoll.Rules(toolUse,
                 StopBlocks.counting(System.getenv(StopBlocks.CAP_ENV)));
-        List<AsyncToolSpecification> tools = new ArrayList<>(new MeshTools(mesh, waits, waitLimit, identity, self, inFlight, hookRules).all());
+        MeshTools meshTools = new MeshTools(mesh, waits, waitLimit, identity, self, inFlight, hookRules);
+        inline.add(HookTool.tool(), meshTools.hookTool()::call);
+        List<AsyncToolSpecification> tools = new ArrayList<>(meshTools.all());
         tools.addAll(leaseTools(config, leases, identity, mesh, self));
         McpAsyncServer server = McpServer.async(transport)
                 .serverInfo("claude-mesh", VERSION)

@@ -15,8 +15,18 @@ final class ToolCall {
     private final Object progressToken;
 
     ToolCall(CallToolRequest request) {
-        this.args = request.arguments() == null ? Map.of() : request.arguments();
-        this.progressToken = request.meta() == null ? null : request.meta().get("progressToken");
+        this(request.arguments() == null ? Map.of() : request.arguments(),
+                request.meta() == null ? null : request.meta().get("progressToken"));
+    }
+
+    /** A call's arguments as they came, without a progress token (a call answered past the SDK: InlineCalls). */
+    static ToolCall of(Map<String, Object> arguments) {
+        return new ToolCall(arguments == null ? Map.of() : arguments, null);
+    }
+
+    private ToolCall(Map<String, Object> args, Object progressToken) {
+        this.args = args;
+        this.progressToken = progressToken;
         String problem = unpairedSurrogate(args, null);
         if (problem != null) {
             throw new MeshException(problem);
