@@ -67,6 +67,13 @@ public final class InboxPoll {
         input.string("session_id").ifPresent(id -> mesh.confirmSession(me, id));
         Optional<String> log = input.string("transcript_path");
         mesh.recordTranscript(me, log);
+        if (!STOP.equals(event) && !mesh.hasOpenItems(me.name())) {
+            // Most prompts and tool calls: nothing waits, so there is nothing to settle or offer (one query, not four).
+            if (PROMPT.equals(event)) {
+                rules.stopBlocks().promptStarted(me.name());
+            }
+            return Answer.NOTHING;
+        }
         mesh.settle(me.name(), log);
         return switch (event) {
             case PROMPT -> {

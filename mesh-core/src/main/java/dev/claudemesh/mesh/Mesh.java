@@ -401,6 +401,14 @@ public final class Mesh {
     }
 
     /**
+     * Whether anything waits for {@code self}: a pending question to it or an open inbox item. When not,
+     * {@link #settle} and offering find nothing, so a path that would only do those can stop here.
+     */
+    public boolean hasOpenItems(String self) {
+        return ctx.store.hasOpenItems(self);
+    }
+
+    /**
      * What every path does before it offers anything to {@code self}: questions nobody waits for any more are
      * closed (they are not worth the model's attention), and what was offered before is settled against its
      * proof ({@link Inbox#reconcile}), as seen from the session whose transcript is {@code log}.

@@ -90,6 +90,13 @@ public interface MeshStore extends AutoCloseable, LeaseStore {
     List<Offer> openOffers(String recipient, int limit);
 
     /**
+     * Whether anything waits for {@code recipient} at all: a pending question to it, or an item queued or offered
+     * to it. One query, for the paths that run before every prompt and after every tool call and most often
+     * find nothing: when this says no, settling and offering would find nothing either.
+     */
+    boolean hasOpenItems(String recipient);
+
+    /**
      * Moves each of {@code ids} still queued for {@code recipient} to offered (by {@code via}, with its proof
      * expected in {@code log} from byte {@code mark} on), atomically, and returns those it moved: an item
      * another reader took meanwhile is not among them.

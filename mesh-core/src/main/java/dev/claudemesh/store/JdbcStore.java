@@ -553,6 +553,14 @@ public abstract class JdbcStore implements MeshStore {
     }
 
     @Override
+    public boolean hasOpenItems(String recipient) {
+        String k = key(recipient);
+        return read(c -> rows(c, rs -> rs.getInt(1), "SELECT CASE WHEN EXISTS (SELECT 1 FROM questions WHERE target_key = ? "
+                + "AND status = 'pending') OR EXISTS (SELECT 1 FROM inbox WHERE recipient = ? AND " + OPEN + ") THEN 1 ELSE 0 END",
+                k, k)).get(0) == 1;
+    }
+
+    @Override
     public List<String> offer(String recipient, Collection<String> ids, String via, String log, long mark, Instant now) {
         if (ids.isEmpty()) {
             return List.of();

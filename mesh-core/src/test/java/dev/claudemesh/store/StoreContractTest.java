@@ -85,6 +85,23 @@ abstract class StoreContractTest {
     }
 
     @Test
+    void hasOpenItemsWhileAQuestionIsPendingOrAnItemIsQueuedOrOfferedToThePeerOnly() {
+        MeshStore s = store();
+        assertFalse(s.hasOpenItems("bob"), "an empty mesh");
+        s.addQuestion(question("q_1", "alice", "bob", "first"));
+        assertTrue(s.hasOpenItems("BOB"), "queued (names in any case)");
+        assertFalse(s.hasOpenItems("alice"), "the asker has nothing waiting");
+        assertFalse(second().hasOpenItems("carol"));
+        s.offer("bob", List.of("q_1"), "prompt", "/t.jsonl", 0, T0);
+        assertTrue(second().hasOpenItems("bob"), "offered, not yet seen");
+        s.markSeen("bob", List.of("q_1"), "transcript", T0.plusSeconds(1));
+        assertTrue(s.hasOpenItems("bob"), "seen, but the question still waits for bob's answer");
+        assertTrue(s.answer("q_1", "bob", "done", T0.plusSeconds(2)));
+        assertFalse(s.hasOpenItems("bob"), "answered: nothing waits for bob");
+        assertTrue(s.hasOpenItems("alice"), "the answer is queued for alice");
+    }
+
+    @Test
     void offerIsCompareAndSetSoTwoReadersNeverOfferTheSameItem() {
         MeshStore s = store();
         s.addQuestion(question("q_1", "alice", "bob", "first"));
