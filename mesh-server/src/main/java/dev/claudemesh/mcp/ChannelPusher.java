@@ -97,6 +97,9 @@ final class ChannelPusher implements Runnable {
     /** One round: settle open offers, then (with channels on) push what is queued. */
     void round() {
         String me = self.get();
+        if (!mesh.hasOpenItems(me)) {
+            return; // nothing queued, offered or pending for this session: nothing to settle or push (one query)
+        }
         Optional<Peer> peer = mesh.peer(me);
         Optional<String> log = peer.flatMap(Peer::transcript);
         Inbox inbox = mesh.inbox();
