@@ -1,6 +1,8 @@
 """How long one claude-mesh server takes to answer the hook_delivery tool (what an mcp_tool hook calls), over
-stdio, on a throw-away mesh: python3 mesh-bench/scripts/hook_delivery_timing.py UserPromptSubmit|PostToolUse
-(after ./mvnw -B -q package -DskipTests). 300 calls, the first 50 not counted; list_peers for comparison."""
+stdio, on a throw-away mesh: python3 mesh-bench/scripts/hook_delivery_timing.py UserPromptSubmit|PostToolUse [GAP]
+(after ./mvnw -B -q package -DskipTests). 300 calls, the first 50 not counted, GAP seconds apart (default 0: back to
+back; 0.1 spaces them as a session's prompts and tool calls are, with the server idle in between); list_peers for
+comparison."""
 import subprocess, json, time, os, sys, tempfile
 tmp = tempfile.mkdtemp(prefix='claude-mesh-hook-timing-')
 proj = os.path.join(tmp, 'proj'); os.makedirs(proj)
@@ -15,8 +17,10 @@ def rpc(i,m,params):
 rpc(1,"initialize",{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}})
 p.stdin.write(b'{"jsonrpc":"2.0","method":"notifications/initialized"}\n'); p.stdin.flush()
 open(transcript,'w').write('')
+gap=float(sys.argv[2]) if len(sys.argv)>2 else 0.0
 ts=[]
 for i in range(300):
+    if gap: time.sleep(gap)
     t=time.perf_counter()
     r=rpc(10+i,"tools/call",{"name":"hook_delivery","arguments":{"hook_event_name":sys.argv[1],"session_id":"s1","transcript_path":transcript}})
     ts.append((time.perf_counter()-t)*1000)
