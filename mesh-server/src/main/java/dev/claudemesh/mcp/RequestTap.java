@@ -30,7 +30,6 @@ import java.util.function.Consumer;
  *     surfaces {@code notifications/cancelled} nor tells a handler its request id, so each {@code tools/call}
  *     gets its id copied into {@code params._meta} (under {@link #META_KEY}), and each cancellation is
  *     reported to {@code onCancel} with the id it names.</li>
- * </ul>
  * <li>Answer calls of the tools {@link InlineCalls} holds (the session's hooks) here, past the SDK.</li>
  * </ul>
  * Lines that pass go to the SDK byte for byte, a tools/call with its id spliced in.
