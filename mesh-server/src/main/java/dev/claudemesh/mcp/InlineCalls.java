@@ -1,7 +1,6 @@
 package dev.claudemesh.mcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
 import io.modelcontextprotocol.spec.McpSchema.TextContent;
@@ -26,7 +25,7 @@ import java.util.function.Function;
  * The tools stay registered with the SDK, so {@code tools/list} shows them as before.
  */
 final class InlineCalls {
-    static final InlineCalls NONE = new InlineCalls(new ObjectMapper());
+    static final InlineCalls NONE = new InlineCalls();
 
     private static final byte[] HEAD = ascii("{\"jsonrpc\":\"2.0\",\"id\":");
     private static final byte[] TEXT = ascii(",\"result\":{\"content\":[{\"type\":\"text\",\"text\":\"");
@@ -36,12 +35,7 @@ final class InlineCalls {
     private record Entry(Tool tool, Function<ToolCall, CallToolResult> handler) {
     }
 
-    private final ObjectMapper json;
     private final Map<String, Entry> tools = new HashMap<>();
-
-    InlineCalls(ObjectMapper json) {
-        this.json = json;
-    }
 
     /** Answers calls of {@code tool} here; to be called before the transport starts reading. */
     InlineCalls add(Tool tool, Function<ToolCall, CallToolResult> handler) {
@@ -60,7 +54,7 @@ final class InlineCalls {
     byte[] answer(RpcOut out, JsonNode id, String toolName, Map<String, Object> arguments) {
         CallToolResult r = call(tools.get(toolName), arguments);
         byte[] plain = plainText(id, r);
-        return plain != null ? plain : out.result(id, json.valueToTree(r));
+        return plain != null ? plain : out.resultOf(id, r);
     }
 
     /**

@@ -83,7 +83,7 @@ final class RequestTap {
             return refuse(scannedId(raw), RpcOut.PARSE_ERROR, "Parse error: the line is not valid UTF-8 (" + badUtf8
                     + "); JSON-RPC messages must be UTF-8 text.");
         }
-        Scan scan = Scan.of(json, raw, inline::handles);
+        Scan scan = Scan.of(json, raw);
         if (scan == null) {
             return refuse(scannedId(raw), RpcOut.PARSE_ERROR, "Parse error: the line is not one complete JSON value.");
         }
@@ -135,22 +135,39 @@ final class RequestTap {
      * The call's arguments for {@link InlineCalls}: the object the scan found, or none when absent or null (as
      * the SDK reads them); null (the SDK decides, and refuses) when they are anything else.
      */
-    @SuppressWarnings("unchecked")
     private Map<String, Object> inlineArguments(byte[] raw, Scan scan) {
         if (!scan.hasArguments) {
             return Map.of();
         }
-        if (scan.arguments != null) {
-            return scan.arguments;
-        }
         if (scan.argumentsOpen < 0 || scan.argumentsEnd <= scan.argumentsOpen) {
             return null;
         }
-        try {
-            return json.readValue(raw, scan.argumentsOpen, scan.argumentsEnd - scan.argumentsOpen, Map.class);
+        try (JsonParser p = json.getFactory().createParser(raw, scan.argumentsOpen, scan.argumentsEnd - scan.argumentsOpen)) {
+            return p.nextToken() == JsonToken.START_OBJECT ? object(p) : null;
         } catch (IOException e) {
             return null;
         }
+    }
+
+    /**
+     * The object the parser is at, read to its end as the SDK's mapper would read it: strings, booleans,
+     * numbers and null here, anything nested by the mapper.
+     */
+    private static Map<String, Object> object(JsonParser p) throws IOException {
+        Map<String, Object> out = new java.util.LinkedHashMap<>();
+        for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+            String key = p.currentName();
+            JsonToken v = p.nextToken();
+            out.put(key, switch (v) {
+                case VALUE_STRING -> p.getText();
+                case VALUE_TRUE -> Boolean.TRUE;
+                case VALUE_FALSE -> Boolean.FALSE;
+                case VALUE_NULL -> null;
+                case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> p.getNumberValue();
+                default -> p.readValueAs(Object.class);
+            });
+        }
+        return out;
     }
 
     private Verdict refuse(JsonNode id, int code, String message) {
@@ -322,8 +339,6 @@ final class RequestTap {
         boolean hasArguments;
         int argumentsOpen = -1;
         int argumentsEnd = -1;
-        /** The arguments, read in the same pass when the name came first and names an inline tool. */
-        Map<String, Object> arguments;
 
         /** Why this object is not a JSON-RPC message, or null when it is one. */
         String problem() {
@@ -344,11 +359,6 @@ final class RequestTap {
 
         /** The scan of {@code raw}, or null when it is not one complete JSON value. */
         static Scan of(ObjectMapper json, byte[] raw) {
-            return of(json, raw, name -> false);
-        }
-
-        /** As {@link #of(ObjectMapper, byte[])}, reading the arguments of a call of a tool {@code inline} names. */
-        static Scan of(ObjectMapper json, byte[] raw, java.util.function.Predicate<String> inline) {
             Scan s = new Scan();
             try (JsonParser p = json.getFactory().createParser(raw)) {
                 JsonToken first = p.nextToken();
@@ -377,7 +387,7 @@ final class RequestTap {
                         case "result", "error" -> s.hasResultOrError = true;
                         case "params" -> {
                             if (value == JsonToken.START_OBJECT) {
-                                s.params(p, raw, inline);
+                                s.params(p, raw);
                                 continue;
                             }
                         }
@@ -418,7 +428,7 @@ final class RequestTap {
         }
 
         /** Reads the params object the parser is at, to its end. */
-        private void params(JsonParser p, byte[] raw, java.util.function.Predicate<String> inline) throws IOException {
+        private void params(JsonParser p, byte[] raw) throws IOException {
             paramsIsObject = true;
             paramsOpen = openingBrace(p, raw);
             JsonToken t = p.nextToken();
@@ -442,10 +452,8 @@ final class RequestTap {
                     toolName = p.getText();
                 } else if (field.equals("arguments")) {
                     hasArguments = value != JsonToken.VALUE_NULL;
-                    if (value == JsonToken.START_OBJECT && toolName != null && inline.test(toolName)) {
-                        arguments = object(p);
-                    } else if (value == JsonToken.START_OBJECT) {
-                        // Read later, should the name that follows be an inline tool's (InlineCalls).
+                    if (value == JsonToken.START_OBJECT) {
+                        // Where they are, read only for a tool InlineCalls answers (the name may come after them).
                         argumentsOpen = openingBrace(p, raw);
                         p.skipChildren();
                         long end = p.currentTokenLocation().getByteOffset();
@@ -457,24 +465,6 @@ final class RequestTap {
                     p.skipChildren();
                 }
             }
-        }
-
-        /** The object the parser is at, read to its end: strings, booleans, numbers and null here, the rest by the mapper. */
-        private static Map<String, Object> object(JsonParser p) throws IOException {
-            Map<String, Object> out = new java.util.LinkedHashMap<>();
-            for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
-                String key = p.currentName();
-                JsonToken v = p.nextToken();
-                out.put(key, switch (v) {
-                    case VALUE_STRING -> p.getText();
-                    case VALUE_TRUE -> Boolean.TRUE;
-                    case VALUE_FALSE -> Boolean.FALSE;
-                    case VALUE_NULL -> null;
-                    case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> p.getNumberValue();
-                    default -> p.readValueAs(Object.class);
-                });
-            }
-            return out;
         }
 
         /** Where the object the parser is at opens; -1 (nothing spliced) should the offset not be that brace. */

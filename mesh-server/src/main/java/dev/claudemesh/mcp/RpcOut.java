@@ -66,6 +66,11 @@ final class RpcOut {
         return bytes(r);
     }
 
+    /** A successful response whose result is {@code result} as the mapper writes it. */
+    byte[] resultOf(JsonNode id, Object result) {
+        return result(id, json.<JsonNode>valueToTree(result));
+    }
+
     byte[] bytes(JsonNode message) {
         try {
             return json.writeValueAsBytes(message);

@@ -130,7 +130,7 @@ public final class ServerMain {
         FileChannel stdin = new FileInputStream(FileDescriptor.in).getChannel();
         RpcOut out = new RpcOut(rpcOut, json);
         // The hooks' tool is answered as its line is read (InlineCalls); registered below, before reading starts.
-        InlineCalls inline = new InlineCalls(json);
+        InlineCalls inline = new InlineCalls();
         RequestTap tap = new RequestTap(json, out, inFlight::cancel, initialized::countDown, inline);
         var transport = new StdioTransport(new JacksonMcpJsonMapper(json), Channels.newInputStream(stdin), tap, out,
                 stdinClosed::countDown);

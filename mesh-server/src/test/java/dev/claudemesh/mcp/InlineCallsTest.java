@@ -31,7 +31,7 @@ class InlineCallsTest {
 
     @BeforeEach
     void handshake() {
-        InlineCalls inline = new InlineCalls(JSON).add(HookTool.tool(), call -> {
+        InlineCalls inline = new InlineCalls().add(HookTool.tool(), call -> {
             Map<String, Object> args = new TreeMap<>();
             for (String f : HookTool.FIELDS) {
                 if (call.raw(f) != null) {
