@@ -1,7 +1,5 @@
 package dev.claudemesh.mcp;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.modelcontextprotocol.json.jackson2.JacksonMcpJsonMapper;
 import io.modelcontextprotocol.server.McpServer;
 import io.modelcontextprotocol.server.McpSyncServer;
 import io.modelcontextprotocol.spec.McpSchema.ServerCapabilities;
@@ -34,11 +32,12 @@ final class HealthCheck {
     /** Serves the MCP handshake, with no tools, until stdin closes. */
     static int serve(OutputStream rpcOut, String version) {
         CountDownLatch stdinClosed = new CountDownLatch(1);
-        ObjectMapper json = new ObjectMapper();
-        RpcOut out = new RpcOut(rpcOut, json);
-        RequestTap tap = new RequestTap(json, out, id -> { }, () -> { });
-        var transport = new StdioTransport(new JacksonMcpJsonMapper(json), System.in, tap, out, stdinClosed::countDown);
+        RpcOut out = new RpcOut(rpcOut);
+        RequestTap tap = new RequestTap(out, id -> { }, () -> { });
+        LeanMcpJsonMapper mapper = new LeanMcpJsonMapper();
+        var transport = new StdioTransport(mapper, System.in, tap, out, stdinClosed::countDown);
         McpSyncServer server = McpServer.sync(transport)
+                .jsonMapper(mapper)
                 .serverInfo("claude-mesh", version)
                 .instructions("This claude-mesh server was started by a Claude Code health check and is not in the mesh.")
                 .capabilities(ServerCapabilities.builder().tools(false).build())

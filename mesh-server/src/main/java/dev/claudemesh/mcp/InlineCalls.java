@@ -69,7 +69,7 @@ final class InlineCalls {
         }
         ByteArrayOutputStream b = new ByteArrayOutputStream(t.text().length() + 96);
         b.writeBytes(HEAD);
-        b.writeBytes(id.toString().getBytes(StandardCharsets.UTF_8)); // a string or number node prints as JSON
+        b.writeBytes(LeanJson.bytes(id)); // a string or number node
         b.writeBytes(TEXT);
         b.writeBytes(JsonStringEncoder.getInstance().quoteAsUTF8(t.text()));
         b.writeBytes(r.isError() ? END_ERROR : END_OK);

@@ -1,7 +1,5 @@
 package dev.claudemesh.mcp;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.claudemesh.identity.ProjectIdentity;
 import dev.claudemesh.mesh.Claims;
 import dev.claudemesh.mesh.Lease;
@@ -38,7 +36,6 @@ import static dev.claudemesh.mcp.Json.string;
 final class LeaseTools {
     private static final Logger LOG = LoggerFactory.getLogger(LeaseTools.class);
     static final String CHECK_EDIT = "check_edit";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final dev.claudemesh.mesh.Mesh mesh;
     private final Claims.Repository repo;
@@ -214,11 +211,8 @@ final class LeaseTools {
      * (what a client that checks the output schema, or a model that calls the tool, reads).
      */
     private static CallToolResult hookJson(Map<String, Object> hook) {
-        try {
-            return CallToolResult.builder().addTextContent(JSON.writeValueAsString(hook)).structuredContent(hook).isError(false).build();
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        String text = new String(LeanJson.bytesOrJackson(hook), java.nio.charset.StandardCharsets.UTF_8);
+        return CallToolResult.builder().addTextContent(text).structuredContent(hook).isError(false).build();
     }
 
     private String self() {

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.slf4j.Logger;
@@ -46,7 +46,6 @@ final class RequestTap {
         static final Verdict NOTHING = new Verdict(null, null, null);
     }
 
-    private final ObjectMapper json;
     private final RpcOut out;
     private final Consumer<String> onCancel;
     private final Runnable onInitialized;
@@ -54,13 +53,12 @@ final class RequestTap {
     private boolean initializeSeen;
     private boolean initialized;
 
-    RequestTap(ObjectMapper json, RpcOut out, Consumer<String> onCancel, Runnable onInitialized) {
-        this(json, out, onCancel, onInitialized, InlineCalls.NONE);
+    RequestTap(RpcOut out, Consumer<String> onCancel, Runnable onInitialized) {
+        this(out, onCancel, onInitialized, InlineCalls.NONE);
     }
 
-    RequestTap(ObjectMapper json, RpcOut out, Consumer<String> onCancel, Runnable onInitialized, InlineCalls inline) {
+    RequestTap(RpcOut out, Consumer<String> onCancel, Runnable onInitialized, InlineCalls inline) {
         this.inline = inline;
-        this.json = json;
         this.out = out;
         this.onCancel = onCancel;
         this.onInitialized = onInitialized;
@@ -83,7 +81,7 @@ final class RequestTap {
             return refuse(scannedId(raw), RpcOut.PARSE_ERROR, "Parse error: the line is not valid UTF-8 (" + badUtf8
                     + "); JSON-RPC messages must be UTF-8 text.");
         }
-        Scan scan = Scan.of(json, raw);
+        Scan scan = Scan.of(raw);
         if (scan == null) {
             return refuse(scannedId(raw), RpcOut.PARSE_ERROR, "Parse error: the line is not one complete JSON value.");
         }
@@ -102,7 +100,7 @@ final class RequestTap {
         }
         if (scan.idNode != null && !initialized) {
             if ("ping".equals(scan.method)) {
-                return new Verdict(null, out.result(scan.idNode, json.createObjectNode()), scan.idNode);
+                return new Verdict(null, out.result(scan.idNode, JsonNodeFactory.instance.objectNode()), scan.idNode);
             }
             if (!"initialize".equals(scan.method)) {
                 return refuse(scan.idNode, RpcOut.INVALID_REQUEST, "Invalid Request: the session is not initialized, "
@@ -142,7 +140,7 @@ final class RequestTap {
         if (scan.argumentsOpen < 0 || scan.argumentsEnd <= scan.argumentsOpen) {
             return null;
         }
-        try (JsonParser p = json.getFactory().createParser(raw, scan.argumentsOpen, scan.argumentsEnd - scan.argumentsOpen)) {
+        try (JsonParser p = LeanJson.FACTORY.createParser(raw, scan.argumentsOpen, scan.argumentsEnd - scan.argumentsOpen)) {
             return p.nextToken() == JsonToken.START_OBJECT ? object(p) : null;
         } catch (IOException e) {
             return null;
@@ -150,8 +148,7 @@ final class RequestTap {
     }
 
     /**
-     * The object the parser is at, read to its end as the SDK's mapper would read it: strings, booleans,
-     * numbers and null here, anything nested by the mapper.
+     * The object the parser is at, read to its end as the SDK's mapper would read it.
      */
     private static Map<String, Object> object(JsonParser p) throws IOException {
         Map<String, Object> out = new java.util.LinkedHashMap<>();
@@ -163,8 +160,8 @@ final class RequestTap {
                 case VALUE_TRUE -> Boolean.TRUE;
                 case VALUE_FALSE -> Boolean.FALSE;
                 case VALUE_NULL -> null;
-                case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> p.getNumberValue();
-                default -> p.readValueAs(Object.class);
+                case VALUE_NUMBER_INT -> p.getNumberValue();
+                default -> LeanJson.read(p);
             });
         }
         return out;
@@ -183,14 +180,14 @@ final class RequestTap {
         String why = "Invalid Request: batches (JSON arrays) are not supported; send each message on a line of its own.";
         JsonNode all;
         try {
-            all = json.readTree(raw);
+            all = LeanJson.jackson().readTree(raw);
         } catch (IOException e) {
             return refuse(null, RpcOut.PARSE_ERROR, "Parse error: the line is not valid JSON.");
         }
         if (all.isEmpty()) {
             return refuse(null, RpcOut.INVALID_REQUEST, why);
         }
-        ArrayNode replies = json.createArrayNode();
+        ArrayNode replies = JsonNodeFactory.instance.arrayNode();
         for (JsonNode m : all) {
             JsonNode id = m.get("id");
             boolean notification = m.isObject() && m.has("method") && id == null;
@@ -213,9 +210,13 @@ final class RequestTap {
         if (rawId == null) {
             return null;
         }
-        try {
-            JsonNode id = json.readTree(rawId);
-            return id != null && (id.isTextual() || id.isNumber()) ? id : null;
+        try (JsonParser p = LeanJson.FACTORY.createParser(rawId)) {
+            return switch (p.nextToken() == null ? JsonToken.NOT_AVAILABLE : p.currentToken()) {
+                case VALUE_STRING -> JsonNodeFactory.instance.textNode(p.getText());
+                case VALUE_NUMBER_INT -> JsonNodeFactory.instance.numberNode(p.getBigIntegerValue());
+                case VALUE_NUMBER_FLOAT -> JsonNodeFactory.instance.numberNode(p.getDecimalValue());
+                default -> null;
+            };
         } catch (IOException e) {
             return null; // the id's own text is broken: answer with null
         }
@@ -297,12 +298,12 @@ final class RequestTap {
     /** The rare case where the client sent our key itself: ours replaces it, through a tree. */
     private byte[] rewriteTree(byte[] raw) {
         try {
-            JsonNode msg = json.readTree(raw);
+            JsonNode msg = LeanJson.jackson().readTree(raw);
             ObjectNode params = (ObjectNode) msg.get("params");
             JsonNode meta = params.get("_meta");
             ObjectNode m = meta instanceof ObjectNode o ? o : params.putObject("_meta");
             m.put(META_KEY, msg.get("id").asText());
-            return json.writeValueAsBytes(msg);
+            return LeanJson.jackson().writeValueAsBytes(msg);
         } catch (IOException | RuntimeException e) {
             return raw; // not ours to judge: the SDK reports malformed input itself
         }
@@ -358,9 +359,9 @@ final class RequestTap {
         }
 
         /** The scan of {@code raw}, or null when it is not one complete JSON value. */
-        static Scan of(ObjectMapper json, byte[] raw) {
+        static Scan of(byte[] raw) {
             Scan s = new Scan();
-            try (JsonParser p = json.getFactory().createParser(raw)) {
+            try (JsonParser p = LeanJson.FACTORY.createParser(raw)) {
                 JsonToken first = p.nextToken();
                 if (first == null) {
                     return null;
@@ -383,7 +384,7 @@ final class RequestTap {
                             s.method = value == JsonToken.VALUE_STRING ? p.getText() : null;
                             s.methodNotString = value != JsonToken.VALUE_STRING;
                         }
-                        case "id" -> s.id(p, value, json);
+                        case "id" -> s.id(p, value);
                         case "result", "error" -> s.hasResultOrError = true;
                         case "params" -> {
                             if (value == JsonToken.START_OBJECT) {
@@ -405,23 +406,23 @@ final class RequestTap {
             }
         }
 
-        private void id(JsonParser p, JsonToken value, ObjectMapper json) throws IOException {
+        private void id(JsonParser p, JsonToken value) throws IOException {
             hasId = true;
             switch (value) {
                 case VALUE_STRING -> {
                     validId = true;
                     id = p.getText();
-                    idNode = json.getNodeFactory().textNode(id);
+                    idNode = JsonNodeFactory.instance.textNode(id);
                 }
                 case VALUE_NUMBER_INT -> {
                     validId = true;
                     id = p.getText();
-                    idNode = json.getNodeFactory().numberNode(p.getBigIntegerValue());
+                    idNode = JsonNodeFactory.instance.numberNode(p.getBigIntegerValue());
                 }
                 case VALUE_NUMBER_FLOAT -> {
                     validId = true;
                     id = p.getText();
-                    idNode = json.getNodeFactory().numberNode(p.getDecimalValue());
+                    idNode = JsonNodeFactory.instance.numberNode(p.getDecimalValue());
                 }
                 default -> validId = false; // null (MCP requests may not use it), true, false, an object or an array
             }

@@ -1,7 +1,7 @@
 package dev.claudemesh.mcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -20,12 +20,10 @@ final class RpcOut {
     static final int INVALID_REQUEST = -32600;
 
     private final OutputStream out;
-    private final ObjectMapper json;
     private final Object lock = new Object();
 
-    RpcOut(OutputStream out, ObjectMapper json) {
+    RpcOut(OutputStream out) {
         this.out = out;
-        this.json = json;
     }
 
     /** Writes one message; {@code message} holds no line end of its own (JSON escapes them). */
@@ -50,7 +48,7 @@ final class RpcOut {
     }
 
     ObjectNode errorNode(JsonNode id, int code, String message) {
-        ObjectNode r = json.createObjectNode();
+        ObjectNode r = JsonNodeFactory.instance.objectNode();
         r.put("jsonrpc", "2.0");
         r.set("id", id == null ? NullNode.getInstance() : id);
         r.putObject("error").put("code", code).put("message", message);
@@ -59,23 +57,23 @@ final class RpcOut {
 
     /** A successful response with {@code result}. */
     byte[] result(JsonNode id, JsonNode result) {
-        ObjectNode r = json.createObjectNode();
+        ObjectNode r = JsonNodeFactory.instance.objectNode();
         r.put("jsonrpc", "2.0");
         r.set("id", id);
         r.set("result", result);
         return bytes(r);
     }
 
-    /** A successful response whose result is {@code result} as the mapper writes it. */
+    /** A successful response whose result is {@code result} as the SDK's mapper writes it. */
     byte[] resultOf(JsonNode id, Object result) {
-        return result(id, json.<JsonNode>valueToTree(result));
+        java.util.Map<String, Object> r = new java.util.LinkedHashMap<>();
+        r.put("jsonrpc", "2.0");
+        r.put("id", id);
+        r.put("result", result);
+        return LeanJson.bytesOrJackson(r);
     }
 
     byte[] bytes(JsonNode message) {
-        try {
-            return json.writeValueAsBytes(message);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return LeanJson.bytesOrJackson(message);
     }
 }

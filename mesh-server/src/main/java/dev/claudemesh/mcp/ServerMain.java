@@ -1,6 +1,5 @@
 package dev.claudemesh.mcp;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.claudemesh.config.ChannelMode;
 import dev.claudemesh.config.ConfigException;
 import dev.claudemesh.config.MeshConfig;
@@ -21,7 +20,6 @@ import dev.claudemesh.mesh.Processes;
 import dev.claudemesh.mesh.MeshStore;
 import dev.claudemesh.store.Stores;
 import dev.claudemesh.mesh.StoreException;
-import io.modelcontextprotocol.json.jackson2.JacksonMcpJsonMapper;
 import io.modelcontextprotocol.server.McpServer;
 import io.modelcontextprotocol.server.McpAsyncServer;
 import io.modelcontextprotocol.server.McpServerFeatures.AsyncToolSpecification;
@@ -125,14 +123,14 @@ public final class ServerMain {
 
         CountDownLatch stdinClosed = new CountDownLatch(1);
         InFlight inFlight = new InFlight();
-        ObjectMapper json = new ObjectMapper();
         // stdin is read through a channel, which another thread can close under a blocked read (see onSignal).
         FileChannel stdin = new FileInputStream(FileDescriptor.in).getChannel();
-        RpcOut out = new RpcOut(rpcOut, json);
+        RpcOut out = new RpcOut(rpcOut);
         // The hooks' tool is answered as its line is read (InlineCalls); registered below, before reading starts.
         InlineCalls inline = new InlineCalls();
-        RequestTap tap = new RequestTap(json, out, inFlight::cancel, initialized::countDown, inline);
-        var transport = new StdioTransport(new JacksonMcpJsonMapper(json), Channels.newInputStream(stdin), tap, out,
+        RequestTap tap = new RequestTap(out, inFlight::cancel, initialized::countDown, inline);
+        LeanMcpJsonMapper mapper = new LeanMcpJsonMapper();
+        var transport = new StdioTransport(mapper, Channels.newInputStream(stdin), tap, out,
                 stdinClosed::countDown);
         AnswerWaits waits = new AnswerWaits(mesh, watch);
         Duration waitLimit = MeshTools.waitLimit(System.getenv(MeshTools.BACKGROUND_ENV));
@@ -150,8 +148,9 @@ public final class ServerMain {
                 .capabilities(push
                         ? ServerCapabilities.builder().tools(false).experimental(Map.of("claude/channel", Map.of())).build()
                         : ServerCapabilities.builder().tools(false).build())
+                .jsonMapper(mapper)
                 .tools(tools)
-                .jsonSchemaValidator(new ToolSchemas(json, tools.stream().map(AsyncToolSpecification::tool).toList()))
+                .jsonSchemaValidator(new ToolSchemas(tools.stream().map(AsyncToolSpecification::tool).toList()))
                 .build();
         LOG.info("'{}' in {} on {}{}", self.get(), identity.projectPath(), store.where(),
                 push ? "; pushing items as channel events" : "");

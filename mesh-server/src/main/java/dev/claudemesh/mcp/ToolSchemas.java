@@ -1,6 +1,5 @@
 package dev.claudemesh.mcp;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modelcontextprotocol.json.schema.JsonSchemaValidator;
 import io.modelcontextprotocol.json.schema.jackson2.DefaultJsonSchemaValidator;
 import io.modelcontextprotocol.spec.McpSchema.Tool;
@@ -34,15 +33,13 @@ final class ToolSchemas implements JsonSchemaValidator {
 
     private final Set<Map<String, Object>> outputSchemas = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Set<Map<String, Object>> simpleInputs = Collections.newSetFromMap(new IdentityHashMap<>());
-    private final ObjectMapper json;
     /**
      * The SDK's validator, made the first time a schema needs it: none of ours does, and it brings about 220
      * classes of its JSON Schema library, which every session's server would otherwise load and keep.
      */
     private volatile DefaultJsonSchemaValidator sdk;
 
-    ToolSchemas(ObjectMapper json, List<Tool> tools) {
-        this.json = json;
+    ToolSchemas(List<Tool> tools) {
         for (Tool t : tools) {
             if (t.outputSchema() != null) {
                 outputSchemas.add(t.outputSchema());
@@ -76,7 +73,7 @@ final class ToolSchemas implements JsonSchemaValidator {
             synchronized (this) {
                 v = sdk;
                 if (v == null) {
-                    sdk = v = new DefaultJsonSchemaValidator(json);
+                    sdk = v = new DefaultJsonSchemaValidator(LeanJson.jackson());
                 }
             }
         }

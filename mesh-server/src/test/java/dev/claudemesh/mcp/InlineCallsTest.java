@@ -45,7 +45,7 @@ class InlineCallsTest {
             return CallToolResult.builder().addTextContent("{\"said\":\"" + args.get("hook_event_name") + "\",\"q\":\"\\\"\"}")
                     .isError(false).build();
         });
-        tap = new RequestTap(JSON, new RpcOut(new ByteArrayOutputStream(), JSON), id -> { }, () -> { }, inline);
+        tap = new RequestTap(new RpcOut(new ByteArrayOutputStream()), id -> { }, () -> { }, inline);
         assertNotNull(tap.inspect(bytes(RequestTapTest.INIT)).forward());
         assertNotNull(tap.inspect(bytes(RequestTapTest.INITIALIZED)).forward());
     }

@@ -30,7 +30,7 @@ class RequestTapTest {
 
     final List<String> cancelled = new ArrayList<>();
     final AtomicInteger initialized = new AtomicInteger();
-    final RequestTap tap = new RequestTap(JSON, new RpcOut(new ByteArrayOutputStream(), JSON), cancelled::add,
+    final RequestTap tap = new RequestTap(new RpcOut(new ByteArrayOutputStream()), cancelled::add,
             initialized::incrementAndGet);
 
     RequestTap.Verdict inspect(String line) {

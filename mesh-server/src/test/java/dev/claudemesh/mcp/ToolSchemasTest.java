@@ -46,7 +46,7 @@ class ToolSchemasTest {
         tools = new MeshTools(mesh, new AnswerWaits(mesh, ChangeWatch.on(store, 50)), Duration.ofSeconds(110),
                 ProjectIdentity.of(project), new AtomicReference<>("me"), new InFlight()).all().stream()
                 .map(t -> t.tool()).toList();
-        schemas = new ToolSchemas(new ObjectMapper(), tools);
+        schemas = new ToolSchemas(tools);
     }
 
     @AfterEach
