@@ -41,8 +41,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -187,28 +185,22 @@ public final class ServerMain {
         }, "mesh-leave");
         Runtime.getRuntime().addShutdownHook(onSignal);
 
-        ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "mesh-heartbeat");
-            t.setDaemon(true);
-            return t;
-        });
-        heartbeat.scheduleWithFixedDelay(() -> {
-            try {
-                mesh.heartbeat(self.get());
-            } catch (RuntimeException e) {
-                LOG.warn("heartbeat failed: {}", e.getMessage());
-            }
-        }, config.heartbeatSeconds(), config.heartbeatSeconds(), TimeUnit.SECONDS);
-
+        // The main thread has nothing else to do until stdin closes, so it beats the heart itself: one thread (and
+        // its stack) fewer in every session's server than a scheduler of its own.
         try {
-            stdinClosed.await();
+            while (!stdinClosed.await(config.heartbeatSeconds(), TimeUnit.SECONDS)) {
+                try {
+                    mesh.heartbeat(self.get());
+                } catch (RuntimeException e) {
+                    LOG.warn("heartbeat failed: {}", e.getMessage());
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         // Claude Code closed our stdin: the session is over for this server. Calls still waiting (ask_peer) end
         // as cancelled; quick ones get a moment to write their responses. Then leave and exit deliberately,
         // since the SDK's threads would otherwise keep the JVM alive.
-        heartbeat.shutdownNow();
         pusher.stop();
         waits.cancelAll();
         try {
