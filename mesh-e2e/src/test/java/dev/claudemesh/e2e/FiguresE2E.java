@@ -52,30 +52,59 @@ class FiguresE2E {
         }
     }
 
-    private static final Pattern MCP_CALL = Pattern.compile("Hooks: mcp_tool calling claude-mesh/hook_delivery");
+    private static final Pattern MCP_CALL = Pattern.compile("Hooks: mcp_tool calling (\\S+)/hook_delivery");
     private static final Pattern MCP_DONE = Pattern.compile("\"Hook [A-Za-z]+(?::\\S+)? \\((UserPromptSubmit|PostToolUse|Stop)\\) success");
 
     /**
      * mcp_tool hook durations as Claude Code's debug log shows them: from its "mcp_tool calling" line to the hook's
      * "success" line (millisecond timestamps; the hooks of one session run one at a time).
      */
-    static void mcpHookTimes(Session s) throws IOException {
+    static void mcpHookTimes(Session s, String server, String suffix) throws IOException {
         Instant called = null;
         for (String line : s.debugLines()) {
             if (line.length() < 24) {
                 continue;
             }
-            if (MCP_CALL.matcher(line).find()) {
+            Matcher c = MCP_CALL.matcher(line);
+            if (c.find() && c.group(1).equals(server)) {
                 called = Instant.parse(line.substring(0, 24));
                 continue;
             }
             Matcher m = MCP_DONE.matcher(line);
             if (m.find() && called != null) {
-                add("`" + m.group(1) + "` mcp_tool hook, as Claude Code's debug log times it",
+                add("`" + m.group(1) + "` mcp_tool hook, as Claude Code's debug log times it" + suffix,
                         Duration.between(called, Instant.parse(line.substring(0, 24))).toMillis());
                 called = null;
             }
         }
+    }
+
+    private static final Pattern STAGE = Pattern.compile("hooks module \\S+ (prompt\\.submit|tool\\.call) settled in ([0-9.]+)ms");
+
+    /**
+     * Claude Code's own timing of two stages of a turn, from its debug log (2.1.328 logs how long a built-in
+     * module took around each stage, "next() included"): prompt.submit spans the prompt's processing with its
+     * UserPromptSubmit hooks, tool.call a tool's run with its PostToolUse hooks. Inside one process, so free of
+     * the pipe and scheduling noise the end-to-end figures carry. Nothing is added when the line is not there.
+     */
+    static void stageTimes(String kind, Session s) throws IOException {
+        List<String> lines = s.debugLines();
+        for (int i = 0; i < lines.size(); i++) {
+            Matcher m = STAGE.matcher(lines.get(i));
+            if (m.find() && !(m.group(1).equals("tool.call") && !usedRead(lines, i))) {
+                add("Claude Code's own " + m.group(1) + " stage (its debug log), " + kind, Double.parseDouble(m.group(2)));
+            }
+        }
+    }
+
+    /** Whether the tool.call stage ending at line {@code end} ran the Read tool (the only tool these rounds call). */
+    private static boolean usedRead(List<String> lines, int end) {
+        for (int i = end - 1; i >= 0 && i > end - 20; i--) {
+            if (lines.get(i).contains("tool_dispatch_start")) {
+                return lines.get(i).contains("tool=Read ");
+            }
+        }
+        return false;
     }
 
     @Test
@@ -114,9 +143,11 @@ class FiguresE2E {
     }
 
     /**
-     * What claude-mesh's hooks add to a turn, side by side in one run: the same prompt in three sessions, one
-     * without claude-mesh, one with command hooks, one with mcp_tool hooks (taken in turn, so a noisy moment
-     * touches all three). Prompt sent → its model request (UserPromptSubmit in between), and the model's tool
+     * What claude-mesh's hooks add to a turn, side by side in one run: the same prompt in five sessions, one
+     * without claude-mesh, one with its server but every hook off, one with command hooks, one with mcp_tool hooks,
+     * and one with the same mcp_tool hooks on a server that does nothing ({@link #FLOOR})
+     * (in a shuffled order each round, so a noisy moment touches all five and none always follows the same one;
+     * {@code -Dmesh.e2e.figures.settle=MS}, default 300, is the quiet pause before each prompt). Prompt sent → its model request (UserPromptSubmit in between), and the model's tool
      * call → the next model request (the tool, then PostToolUse with mcp_tool hooks; command hooks have none).
      */
     @Test
@@ -129,6 +160,7 @@ class FiguresE2E {
             sandboxes.put("claude-mesh's server, hooks off", Sandbox.installed("--hooks=mcp").withHooksDisabled());
             sandboxes.put("command hooks", Sandbox.installed("--hooks=command"));
             sandboxes.put("mcp_tool hooks", Sandbox.installed("--hooks=mcp"));
+            floorSandbox().ifPresent(sb -> sandboxes.put(FLOOR, sb));
             for (Map.Entry<String, Sandbox> e : sandboxes.entrySet()) {
                 Path project = e.getValue().project("backend");
                 Files.writeString(project.resolve("notes.txt"), "nothing much\n");
@@ -147,9 +179,18 @@ class FiguresE2E {
                     FIGURES.putIfAbsent("tool call → the next model request, " + kind + " (real client)", new ArrayList<>());
                 }
             }
+            // A new order every round (seeded: the same run twice takes the same orders), so that no session
+            // always follows the same one; and a pause before each prompt, so the previous session's end of turn
+            // (its Stop hook: a whole JVM with command hooks) is over before the clock starts. In a rotation
+            // the mcp_tool session always came right after the command-hook one and paid for that JVM.
+            java.util.Random shuffle = new java.util.Random(20);
+            long settleMs = Long.getLong("mesh.e2e.figures.settle", 300);
             for (int i = 0; i < runs; i++) {
-                java.util.Collections.rotate(order, 1);
+                java.util.Collections.shuffle(order, shuffle);
+                Map<String, Double> prompt = new LinkedHashMap<>();
+                Map<String, Double> toolCall = new LinkedHashMap<>();
                 for (String kind : order) {
+                    Thread.sleep(settleMs);
                     Session s = sessions.get(kind);
                     String token = "run-" + i + "-end";
                     long sent = System.nanoTime();
@@ -161,18 +202,65 @@ class FiguresE2E {
                     while (k < t.size() && !t.get(k).userTexts().stream().anyMatch(u -> u.contains(token))) {
                         k++;
                     }
-                    add("prompt sent → its model request, " + kind + " (real client)", Figures.ms(sent, t.get(k).nanos()));
+                    prompt.put(kind, Figures.ms(sent, t.get(k).nanos()));
+                    add("prompt sent → its model request, " + kind + " (real client)", prompt.get(kind));
                     if (k + 1 < t.size() && t.get(k + 1).answersTool()) {
-                        add("tool call → the next model request, " + kind + " (real client)",
-                                Figures.ms(s.api.repliedAt(t.get(k)), t.get(k + 1).nanos()));
+                        toolCall.put(kind, Figures.ms(s.api.repliedAt(t.get(k)), t.get(k + 1).nanos()));
+                        add("tool call → the next model request, " + kind + " (real client)", toolCall.get(kind));
                     }
                 }
+                // The same comparison round by round: what the hooks add, with the noise of one moment in both.
+                pairDifference("prompt: mcp_tool hooks minus hooks off, the same round", prompt, "mcp_tool hooks", "claude-mesh's server, hooks off");
+                pairDifference("tool call: mcp_tool hooks minus hooks off, the same round", toolCall, "mcp_tool hooks", "claude-mesh's server, hooks off");
+                pairDifference("prompt: " + FLOOR + " minus no claude-mesh, the same round", prompt, FLOOR, "no claude-mesh");
+                pairDifference("tool call: " + FLOOR + " minus no claude-mesh, the same round", toolCall, FLOOR, "no claude-mesh");
             }
-            mcpHookTimes(sessions.get("mcp_tool hooks"));
+            mcpHookTimes(sessions.get("mcp_tool hooks"), "claude-mesh", "");
+            if (sessions.containsKey(FLOOR)) {
+                mcpHookTimes(sessions.get(FLOOR), "floor", ", " + FLOOR);
+            }
+            for (Map.Entry<String, Session> e : sessions.entrySet()) {
+                stageTimes(e.getKey(), e.getValue());
+            }
         } finally {
             for (Sandbox sb : sandboxes.values()) {
                 sb.close();
             }
+        }
+    }
+
+    /**
+     * The fifth session, when interop's Node packages are installed: no claude-mesh, but the same three
+     * mcp_tool hooks calling a Node MCP SDK server that answers "{}" at once (interop/hook-floor.mjs). What
+     * Claude Code itself spends on an mcp_tool hook, whatever the server: the floor for ours.
+     */
+    static final String FLOOR = "mcp_tool hooks on a do-nothing Node server";
+
+    private static java.util.Optional<Sandbox> floorSandbox() throws IOException {
+        Path script = ClaudeCode.repoRoot().resolve("interop/hook-floor.mjs");
+        if (!Files.isDirectory(ClaudeCode.repoRoot().resolve("interop/node_modules/@modelcontextprotocol/sdk"))) {
+            System.err.println("no floor session: run npm ci in interop/ for it");
+            return java.util.Optional.empty();
+        }
+        Map<String, String> input = new LinkedHashMap<>();
+        input.put("hook_event_name", "${hook_event_name}");
+        input.put("session_id", "${session_id}");
+        input.put("transcript_path", "${transcript_path}");
+        Map<String, String> stop = new LinkedHashMap<>(input);
+        stop.put("stop_hook_active", "${stop_hook_active}");
+        Map<String, Map<String, String>> hooks = new LinkedHashMap<>();
+        hooks.put("UserPromptSubmit", input);
+        hooks.put("PostToolUse", input);
+        hooks.put("Stop", stop);
+        return java.util.Optional.of(Sandbox.withoutMesh().withMcpServer("floor", List.of("node", script.toString()))
+                .withMcpToolHooks("floor", "hook_delivery", hooks));
+    }
+
+    private static void pairDifference(String figure, Map<String, Double> round, String withKind, String withoutKind) {
+        Double with = round.get(withKind);
+        Double without = round.get(withoutKind);
+        if (with != null && without != null) {
+            add(figure, with - without);
         }
     }
 
@@ -235,7 +323,7 @@ class FiguresE2E {
             }
             List<Double> v = new ArrayList<>(values);
             v.sort(Double::compare);
-            out.append(String.format(Locale.ROOT, "| %s | %d | %.0f ms | %.0f ms | %.0f ms | %.0f ms |%n", figure, v.size(),
+            out.append(String.format(Locale.ROOT, "| %s | %d | %.1f ms | %.1f ms | %.1f ms | %.1f ms |%n", figure, v.size(),
                     pct(v, 50), pct(v, 95), v.get(0), v.get(v.size() - 1)));
         });
         try {

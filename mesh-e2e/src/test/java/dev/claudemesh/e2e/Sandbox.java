@@ -102,6 +102,38 @@ public final class Sandbox implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Registers a stdio MCP server for every project of this sandbox's user, in {@code ~/.claude.json}'s
+     * {@code mcpServers} (where {@code claude mcp add --scope user} puts it).
+     */
+    public synchronized Sandbox withMcpServer(String name, List<String> command) throws IOException {
+        editJson(home.resolve(".claude.json"), config -> {
+            ObjectNode servers = config.has("mcpServers") ? (ObjectNode) config.get("mcpServers") : config.putObject("mcpServers");
+            ObjectNode server = servers.putObject(name).put("type", "stdio").put("command", command.get(0));
+            command.subList(1, command.size()).forEach(server.putArray("args")::add);
+        });
+        return this;
+    }
+
+    /**
+     * Adds one {@code mcp_tool} hook calling {@code server}'s {@code tool} with {@code input} for each of
+     * {@code events}, in the user's settings.json, beside whatever hooks are there.
+     */
+    public Sandbox withMcpToolHooks(String server, String tool, Map<String, Map<String, String>> inputByEvent) throws IOException {
+        editJson(home.resolve(".claude").resolve("settings.json"), settings -> {
+            ObjectNode hooks = settings.has("hooks") ? (ObjectNode) settings.get("hooks") : settings.putObject("hooks");
+            inputByEvent.forEach((event, input) -> {
+                ObjectNode hook = (hooks.has(event) ? (com.fasterxml.jackson.databind.node.ArrayNode) hooks.get(event)
+                        : hooks.putArray(event)).addObject().putArray("hooks").addObject();
+                hook.put("type", "mcp_tool").put("server", server).put("tool", tool);
+                ObjectNode in = hook.putObject("input");
+                input.forEach(in::put);
+                hook.put("timeout", 10);
+            });
+        });
+        return this;
+    }
+
     /** Reads the JSON object in {@code file} (an empty one when there is none), lets {@code edit} change it, writes it back. */
     private static void editJson(Path file, java.util.function.Consumer<ObjectNode> edit) throws IOException {
         ObjectNode json = Files.exists(file) ? (ObjectNode) ModelApi.JSON.readTree(Files.readString(file))
