@@ -145,10 +145,10 @@ class FiguresE2E {
     /**
      * What claude-mesh's hooks add to a turn, side by side in one run: the same prompt in five sessions, one
      * without claude-mesh, one with its server but every hook off, one with command hooks, one with mcp_tool hooks,
-     * and one with the same mcp_tool hooks on a server that does nothing ({@link #FLOOR})
-     * (in a shuffled order each round, so a noisy moment touches all five and none always follows the same one;
-     * {@code -Dmesh.e2e.figures.settle=MS}, default 300, is the quiet pause before each prompt). Prompt sent → its model request (UserPromptSubmit in between), and the model's tool
-     * call → the next model request (the tool, then PostToolUse with mcp_tool hooks; command hooks have none).
+     * and one with the same mcp_tool hooks on a server that does nothing ({@link #FLOOR}), in a shuffled order
+     * each round, so a noisy moment touches all five and none always follows the same one
+     * ({@code -Dmesh.e2e.figures.settle=MS}, default 300, is the quiet pause before each prompt). Prompt sent →
+     * its model request (UserPromptSubmit in between), and the model's tool call → the next model request (the tool, then PostToolUse with mcp_tool hooks; command hooks have none).
      */
     @Test
     void promptAndToolCallOverheadSideBySide() throws Exception {
@@ -160,7 +160,7 @@ class FiguresE2E {
             sandboxes.put("claude-mesh's server, hooks off", Sandbox.installed("--hooks=mcp").withHooksDisabled());
             sandboxes.put("command hooks", Sandbox.installed("--hooks=command"));
             sandboxes.put("mcp_tool hooks", Sandbox.installed("--hooks=mcp"));
-            floorSandbox().ifPresent(sb -> sandboxes.put(FLOOR, sb));
+            floorSandbox(sandboxes.get("mcp_tool hooks")).ifPresent(sb -> sandboxes.put(FLOOR, sb));
             for (Map.Entry<String, Sandbox> e : sandboxes.entrySet()) {
                 Path project = e.getValue().project("backend");
                 Files.writeString(project.resolve("notes.txt"), "nothing much\n");
@@ -230,30 +230,21 @@ class FiguresE2E {
     }
 
     /**
-     * The fifth session, when interop's Node packages are installed: no claude-mesh, but the same three
-     * mcp_tool hooks calling a Node MCP SDK server that answers "{}" at once (interop/hook-floor.mjs). What
+     * The fifth session, when interop's Node packages are installed: no claude-mesh, but the mcp_tool hooks
+     * {@code install --hooks=mcp} wrote for the fourth, calling a Node MCP SDK server that answers "{}" at once
+     * (interop/hook-floor.mjs) instead of ours. What
      * Claude Code itself spends on an mcp_tool hook, whatever the server: the floor for ours.
      */
     static final String FLOOR = "mcp_tool hooks on a do-nothing Node server";
 
-    private static java.util.Optional<Sandbox> floorSandbox() throws IOException {
+    private static java.util.Optional<Sandbox> floorSandbox(Sandbox installed) throws IOException {
         Path script = ClaudeCode.repoRoot().resolve("interop/hook-floor.mjs");
         if (!Files.isDirectory(ClaudeCode.repoRoot().resolve("interop/node_modules/@modelcontextprotocol/sdk"))) {
             System.err.println("no floor session: run npm ci in interop/ for it");
             return java.util.Optional.empty();
         }
-        Map<String, String> input = new LinkedHashMap<>();
-        input.put("hook_event_name", "${hook_event_name}");
-        input.put("session_id", "${session_id}");
-        input.put("transcript_path", "${transcript_path}");
-        Map<String, String> stop = new LinkedHashMap<>(input);
-        stop.put("stop_hook_active", "${stop_hook_active}");
-        Map<String, Map<String, String>> hooks = new LinkedHashMap<>();
-        hooks.put("UserPromptSubmit", input);
-        hooks.put("PostToolUse", input);
-        hooks.put("Stop", stop);
         return java.util.Optional.of(Sandbox.withoutMesh().withMcpServer("floor", List.of("node", script.toString()))
-                .withMcpToolHooks("floor", "hook_delivery", hooks));
+                .withMcpToolHooksOf(installed, "hook_delivery", "floor"));
     }
 
     private static void pairDifference(String figure, Map<String, Double> round, String withKind, String withoutKind) {

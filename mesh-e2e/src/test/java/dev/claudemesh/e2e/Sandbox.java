@@ -1,5 +1,7 @@
 package dev.claudemesh.e2e;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Assumptions;
 
@@ -116,20 +118,24 @@ public final class Sandbox implements AutoCloseable {
     }
 
     /**
-     * Adds one {@code mcp_tool} hook calling {@code server}'s {@code tool} with {@code input} for each of
-     * {@code events}, in the user's settings.json, beside whatever hooks are there.
+     * Copies the {@code mcp_tool} hooks calling {@code tool} from {@code other}'s settings.json into this
+     * sandbox's, each event's with the same input and time limit, but calling {@code server} instead: the very
+     * hooks another install wrote, pointed at another server.
      */
-    public Sandbox withMcpToolHooks(String server, String tool, Map<String, Map<String, String>> inputByEvent) throws IOException {
+    public Sandbox withMcpToolHooksOf(Sandbox other, String tool, String server) throws IOException {
+        JsonNode from = ModelApi.JSON.readTree(Files.readString(other.home.resolve(".claude").resolve("settings.json"))).path("hooks");
         editJson(home.resolve(".claude").resolve("settings.json"), settings -> {
             ObjectNode hooks = settings.has("hooks") ? (ObjectNode) settings.get("hooks") : settings.putObject("hooks");
-            inputByEvent.forEach((event, input) -> {
-                ObjectNode hook = (hooks.has(event) ? (com.fasterxml.jackson.databind.node.ArrayNode) hooks.get(event)
-                        : hooks.putArray(event)).addObject().putArray("hooks").addObject();
-                hook.put("type", "mcp_tool").put("server", server).put("tool", tool);
-                ObjectNode in = hook.putObject("input");
-                input.forEach(in::put);
-                hook.put("timeout", 10);
-            });
+            for (Map.Entry<String, JsonNode> event : from.properties()) {
+                for (JsonNode group : event.getValue()) {
+                    for (JsonNode handler : group.path("hooks")) {
+                        if ("mcp_tool".equals(handler.path("type").asText()) && tool.equals(handler.path("tool").asText())) {
+                            ArrayNode groups = hooks.has(event.getKey()) ? (ArrayNode) hooks.get(event.getKey()) : hooks.putArray(event.getKey());
+                            groups.addObject().putArray("hooks").add(((ObjectNode) handler.deepCopy()).put("server", server));
+                        }
+                    }
+                }
+            }
         });
         return this;
     }
